@@ -1,0 +1,123 @@
+# Bulkhead top-level build. `make` builds everything into build/;
+# `make SAN=1` builds with AddressSanitizer + UndefinedBehaviorSanitizer.
+
+CC ?= gcc
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib -MMD -MP
+LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
+
+JSON_LIBS := -ljson-c
+XLU_LIBS := -lxlutil -lxenlight
+CMOCKA_LIBS := -lcmocka
+
+LIB_SRCS := $(wildcard lib/*.c)
+DOMD_SRCS := $(wildcard domd/*.c)
+CONSOLE_SRCS := $(wildcard console/*.c)
+AGENT_SRCS := $(wildcard agent/*.c)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DOMD_OBJS := $(DOMD_SRCS:%.c=$(BUILD)/%.o)
+CONSOLE_OBJS := $(CONSOLE_SRCS:%.c=$(BUILD)/%.o)
+
+LIBBULKHEAD := $(BUILD)/libbulkhead.a
+DOMD := $(BUILD)/bulkhead-domd
+CLI := $(BUILD)/bulkhead
+# The agent is PID 1 of template roots that carry no libc: always static and
+# never sanitised (the sanitiser runtimes need a dynamic loader).
+AGENT := build/bulkhead-agent
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+
+TEMPLATE := build/template/root
+
+.PHONY: all deps run check check-unit check-integration check-fuzz fuzz bench template install clean san
+
+all: $(DOMD) $(CLI) $(AGENT)
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBBULKHEAD): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(DOMD): $(DOMD_OBJS) $(LIBBULKHEAD)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS)
+
+$(CLI): $(CONSOLE_OBJS) $(LIBBULKHEAD)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS)
+
+$(AGENT): $(AGENT_SRCS) lib/log.c lib/log.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -Ilib -static -o $@ $(AGENT_SRCS) lib/log.c
+
+template: $(TEMPLATE)/.stamp
+
+$(TEMPLATE)/.stamp: $(AGENT) appliance-image/build-template /bin/busybox
+	appliance-image/build-template $(TEMPLATE) $(AGENT)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS)
+
+# libFuzzer harnesses: clang only, always with ASan+UBSan.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib -fsanitize=fuzzer,address,undefined
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(JSON_LIBS) $(XLU_LIBS)
+
+run: deps all template
+	scripts/run-appliance
+
+# `make check`: deps, a normal and a sanitised build, then every test with prove.
+check: deps
+	$(MAKE) all template
+	$(MAKE) SAN=1 all unit-bins
+	$(MAKE) fuzz-bins
+	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t
+
+unit-bins: $(UNIT_BINS)
+fuzz-bins: $(FUZZ_BINS)
+
+# Longer fuzzing runs (FUZZ_SECONDS each).
+fuzz: fuzz-bins
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run-fuzz.t
+
+bench: all template
+	@for b in tests/bench/*.sh; do echo "== $$b"; $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/bulkhead $(DESTDIR)/lib/systemd/system
+	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/bulkhead
+	install -m 0755 $(DOMD) $(DESTDIR)$(PREFIX)/sbin/bulkhead-domd
+	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-agent
+	install -m 0644 man/bulkhead.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead.1
+	install -m 0644 man/bulkhead-domd.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-domd.8
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/bulkhead-domd.service.in > $(DESTDIR)/lib/systemd/system/bulkhead-domd.service
+	chmod 0644 $(DESTDIR)/lib/systemd/system/bulkhead-domd.service
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find build build-san -name '*.d' 2>/dev/null)

@@ -1,0 +1,478 @@
+#include "qube.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxlutil.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+static const char *const class_names[QUBE_CLASS_COUNT] = {
+	"template", "app", "standalone", "disp",
+};
+
+static const char *const label_names[LABEL_COUNT] = {
+	"red", "orange", "yellow", "green", "gray", "blue", "purple", "black",
+};
+
+/* Order is the order of the file form and of listings. */
+const struct qube_prop qube_props[] = {
+	{ "name", PROP_NAME, false, false },
+	{ "class", PROP_CLASS, false, false },
+	{ "label", PROP_LABEL, true, false },
+	{ "template", PROP_QUBEREF, true, true },
+	{ "netvm", PROP_QUBEREF, true, false },
+	{ "memory", PROP_LONG, true, false },
+	{ "vcpus", PROP_LONG, true, false },
+	{ "autostart", PROP_BOOL, true, false },
+	{ "provides_network", PROP_BOOL, true, false },
+	{ "uuid", PROP_UUID, false, false },
+};
+const size_t qube_nprops = sizeof(qube_props) / sizeof(qube_props[0]);
+
+const char *
+qube_class_name(enum qube_class c)
+{
+	return (unsigned)c < QUBE_CLASS_COUNT ? class_names[c] : "?";
+}
+
+const char *
+qube_label_name(enum qube_label l)
+{
+	return (unsigned)l < LABEL_COUNT ? label_names[l] : "?";
+}
+
+int
+qube_class_parse(const char *s, enum qube_class *out)
+{
+	for (int i = 0; i < QUBE_CLASS_COUNT; i++)
+		if (strcmp(s, class_names[i]) == 0) {
+			*out = (enum qube_class)i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+qube_label_parse(const char *s, enum qube_label *out)
+{
+	for (int i = 0; i < LABEL_COUNT; i++)
+		if (strcmp(s, label_names[i]) == 0) {
+			*out = (enum qube_label)i;
+			return 0;
+		}
+	return -1;
+}
+
+bool
+qube_name_valid(const char *name)
+{
+	size_t i;
+
+	if (!isalpha((unsigned char)name[0]) || !isascii((unsigned char)name[0]))
+		return false;
+	for (i = 1; name[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (i > QUBE_NAME_MAX - 1 || !isascii(c) ||
+		    !(isalnum(c) || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+const struct qube_prop *
+qube_prop_find(const char *name)
+{
+	for (size_t i = 0; i < qube_nprops; i++)
+		if (strcmp(qube_props[i].name, name) == 0)
+			return &qube_props[i];
+	return NULL;
+}
+
+void
+qube_init(struct qube *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->cls = QUBE_APP;
+	q->label = LABEL_COUNT; /* unset: qube_check demands one */
+	q->memory = 400;
+	q->vcpus = 2;
+}
+
+static bool
+uuid_valid(const char *s)
+{
+	if (strlen(s) != QUBE_UUID_LEN)
+		return false;
+	for (int i = 0; i < QUBE_UUID_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+static int
+parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "yes")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(s, "0") || !strcmp(s, "false") || !strcmp(s, "no")) {
+		*out = false;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Values are echoed into errors: keep them short and printable. */
+static const char *
+shown(const char *value, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; value[i] != '\0' && i + 4 < len; i++)
+		buf[i] = isprint((unsigned char)value[i]) ? value[i] : '?';
+	buf[i] = '\0';
+	if (value[i] != '\0')
+		strcpy(buf + i, "...");
+	return buf;
+}
+
+int
+qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t errlen)
+{
+	const struct qube_prop *p = qube_prop_find(prop);
+	char sv[48];
+
+	if (p == NULL) {
+		snprintf(err, errlen, "unknown property '%s'", shown(prop, sv, sizeof(sv)));
+		return -1;
+	}
+	switch (p->type) {
+	case PROP_NAME:
+		if (!qube_name_valid(value))
+			goto bad_name;
+		snprintf(q->name, sizeof(q->name), "%s", value);
+		return 0;
+	case PROP_QUBEREF:
+		if (value[0] != '\0' && !qube_name_valid(value))
+			goto bad_name;
+		if (!strcmp(prop, "template"))
+			snprintf(q->template_name, sizeof(q->template_name), "%s", value);
+		else
+			snprintf(q->netvm, sizeof(q->netvm), "%s", value);
+		return 0;
+	case PROP_CLASS:
+		if (qube_class_parse(value, &q->cls) == 0)
+			return 0;
+		snprintf(err, errlen, "invalid class '%s' (expected template, app, standalone or disp)",
+		    shown(value, sv, sizeof(sv)));
+		return -1;
+	case PROP_LABEL:
+		if (qube_label_parse(value, &q->label) == 0)
+			return 0;
+		snprintf(err, errlen, "invalid label '%s' (expected red, orange, yellow, green, gray, "
+		    "blue, purple or black)", shown(value, sv, sizeof(sv)));
+		return -1;
+	case PROP_LONG:
+		if (!strcmp(prop, "memory")) {
+			if (parse_long(value, QUBE_MEMORY_MIN, QUBE_MEMORY_MAX, &q->memory) == 0)
+				return 0;
+			snprintf(err, errlen, "invalid memory '%s' (expected MiB from %ld to %ld)",
+			    shown(value, sv, sizeof(sv)), QUBE_MEMORY_MIN, QUBE_MEMORY_MAX);
+		} else {
+			if (parse_long(value, QUBE_VCPUS_MIN, QUBE_VCPUS_MAX, &q->vcpus) == 0)
+				return 0;
+			snprintf(err, errlen, "invalid vcpus '%s' (expected %ld to %ld)",
+			    shown(value, sv, sizeof(sv)), QUBE_VCPUS_MIN, QUBE_VCPUS_MAX);
+		}
+		return -1;
+	case PROP_BOOL: {
+		bool b;
+		if (parse_bool(value, &b) < 0) {
+			snprintf(err, errlen, "invalid %s '%s' (expected 0 or 1)", prop,
+			    shown(value, sv, sizeof(sv)));
+			return -1;
+		}
+		if (!strcmp(prop, "autostart"))
+			q->autostart = b;
+		else
+			q->provides_network = b;
+		return 0;
+	}
+	case PROP_UUID:
+		if (!uuid_valid(value)) {
+			snprintf(err, errlen, "invalid uuid '%s'", shown(value, sv, sizeof(sv)));
+			return -1;
+		}
+		snprintf(q->uuid, sizeof(q->uuid), "%s", value);
+		return 0;
+	}
+	snprintf(err, errlen, "unknown property '%s'", prop);
+	return -1;
+bad_name:
+	snprintf(err, errlen, "invalid %s '%s' (expected a name matching "
+	    "[A-Za-z][A-Za-z0-9_-]{0,30})", prop, shown(value, sv, sizeof(sv)));
+	return -1;
+}
+
+int
+qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen)
+{
+	const struct qube_prop *p = qube_prop_find(prop);
+
+	if (p == NULL)
+		return -1;
+	if (!strcmp(prop, "name"))
+		snprintf(buf, buflen, "%s", q->name);
+	else if (!strcmp(prop, "class"))
+		snprintf(buf, buflen, "%s", qube_class_name(q->cls));
+	else if (!strcmp(prop, "label"))
+		snprintf(buf, buflen, "%s", qube_label_name(q->label));
+	else if (!strcmp(prop, "template"))
+		snprintf(buf, buflen, "%s", q->template_name);
+	else if (!strcmp(prop, "netvm"))
+		snprintf(buf, buflen, "%s", q->netvm);
+	else if (!strcmp(prop, "memory"))
+		snprintf(buf, buflen, "%ld", q->memory);
+	else if (!strcmp(prop, "vcpus"))
+		snprintf(buf, buflen, "%ld", q->vcpus);
+	else if (!strcmp(prop, "autostart"))
+		snprintf(buf, buflen, "%d", q->autostart);
+	else if (!strcmp(prop, "provides_network"))
+		snprintf(buf, buflen, "%d", q->provides_network);
+	else
+		snprintf(buf, buflen, "%s", q->uuid);
+	return 0;
+}
+
+int
+qube_check(const struct qube *q, char *err, size_t errlen)
+{
+	if (q->name[0] == '\0') {
+		snprintf(err, errlen, "missing name");
+		return -1;
+	}
+	if (q->label == LABEL_COUNT) {
+		snprintf(err, errlen, "missing label (one of red, orange, yellow, green, gray, "
+		    "blue, purple, black)");
+		return -1;
+	}
+	if ((q->cls == QUBE_APP || q->cls == QUBE_DISP) && q->template_name[0] == '\0') {
+		snprintf(err, errlen, "a qube of class %s needs a template", qube_class_name(q->cls));
+		return -1;
+	}
+	if (q->cls == QUBE_TEMPLATE && q->template_name[0] != '\0') {
+		snprintf(err, errlen, "invalid template '%s' (a template qube has none)",
+		    q->template_name);
+		return -1;
+	}
+	if (!strcmp(q->template_name, q->name) || !strcmp(q->netvm, q->name)) {
+		snprintf(err, errlen, "qube '%s' cannot name itself as template or netvm", q->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Finds the keys assigned at statement level, so that an unknown (misspelt)
+ * property is reported instead of silently ignored: libxlutil has no way to
+ * enumerate what it parsed. Returns the 1-based line of the first unknown
+ * key and copies it to key, or 0. The syntax was already accepted by
+ * libxlutil, so this only tracks strings, comments and brackets. */
+static int
+find_unknown_key(const char *data, size_t len, char *key, size_t keylen)
+{
+	int line = 1, depth = 0;
+	bool stmt_start = true;
+	size_t i = 0;
+
+	while (i < len) {
+		char c = data[i];
+		if (c == '\n') {
+			line++;
+			if (depth == 0)
+				stmt_start = true;
+			i++;
+		} else if (c == '#') {
+			while (i < len && data[i] != '\n')
+				i++;
+		} else if (c == '"' || c == '\'') {
+			char quote = c;
+			for (i++; i < len && data[i] != quote; i++)
+				if (data[i] == '\n')
+					line++;
+			i++;
+			stmt_start = false;
+		} else if (c == '[') {
+			depth++;
+			i++;
+		} else if (c == ']') {
+			depth--;
+			i++;
+		} else if (c == ';' && depth == 0) {
+			stmt_start = true;
+			i++;
+		} else if (isspace((unsigned char)c)) {
+			i++;
+		} else if (stmt_start && (isalpha((unsigned char)c) || c == '_')) {
+			size_t s = i, n;
+			while (i < len && (isalnum((unsigned char)data[i]) || data[i] == '_'))
+				i++;
+			n = i - s;
+			stmt_start = false;
+			if (n >= keylen)
+				n = keylen - 1;
+			memcpy(key, data + s, n);
+			key[n] = '\0';
+			if (qube_prop_find(key) == NULL)
+				return line;
+		} else {
+			stmt_start = false;
+			i++;
+		}
+	}
+	return 0;
+}
+
+static void
+first_line(char *s)
+{
+	s[strcspn(s, "\n")] = '\0';
+}
+
+int
+qube_parse_cfg(struct qube *q, const char *data, size_t len, const char *filename,
+    char *err, size_t errlen)
+{
+	XLU_Config *cfg = NULL;
+	char *report = NULL, key[64], verr[256];
+	size_t report_len = 0;
+	FILE *rf = NULL;
+	int ret = -1, line;
+
+	qube_init(q);
+	if (len > QUBE_CFG_MAX) {
+		snprintf(err, errlen, "%s: file larger than %d bytes", filename, QUBE_CFG_MAX);
+		return -1;
+	}
+	if (memchr(data, '\0', len) != NULL) {
+		snprintf(err, errlen, "%s: file contains a NUL byte", filename);
+		return -1;
+	}
+	rf = open_memstream(&report, &report_len);
+	if (rf == NULL || (cfg = xlu_cfg_init(rf, filename)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", filename);
+		goto out;
+	}
+	if (xlu_cfg_readdata(cfg, data, (int)len) != 0) {
+		fflush(rf);
+		if (report != NULL && report[0] != '\0') {
+			first_line(report);
+			snprintf(err, errlen, "%s", report);
+		} else
+			snprintf(err, errlen, "%s: syntax error", filename);
+		goto out;
+	}
+	if ((line = find_unknown_key(data, len, key, sizeof(key))) > 0) {
+		snprintf(err, errlen, "%s:%d: unknown property '%s'", filename, line, key);
+		goto out;
+	}
+	for (size_t i = 0; i < qube_nprops; i++) {
+		const char *value;
+		int r = xlu_cfg_get_string(cfg, qube_props[i].name, &value, 1);
+		if (r == ESRCH)
+			continue;
+		if (r != 0) {
+			snprintf(err, errlen, "%s: property '%s' must be a single value, not a list",
+			    filename, qube_props[i].name);
+			goto out;
+		}
+		if (qube_set(q, qube_props[i].name, value, verr, sizeof(verr)) < 0) {
+			snprintf(err, errlen, "%s: %s", filename, verr);
+			goto out;
+		}
+	}
+	if (qube_check(q, verr, sizeof(verr)) < 0) {
+		snprintf(err, errlen, "%s: %s", filename, verr);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (cfg != NULL)
+		xlu_cfg_destroy(cfg);
+	if (rf != NULL)
+		fclose(rf);
+	free(report);
+	return ret;
+}
+
+char *
+qube_format_cfg(const struct qube *q)
+{
+	char *out = NULL, val[128];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (f == NULL)
+		abort();
+	fprintf(f, "# Bulkhead qube, written by bulkhead-domd.\n");
+	for (size_t i = 0; i < qube_nprops; i++) {
+		const struct qube_prop *p = &qube_props[i];
+		qube_get(q, p->name, val, sizeof(val));
+		if (p->type == PROP_LONG || p->type == PROP_BOOL)
+			fprintf(f, "%s = %s\n", p->name, val);
+		else
+			fprintf(f, "%s = \"%s\"\n", p->name, val);
+	}
+	if (fclose(f) != 0 || out == NULL)
+		fatalx("out of memory");
+	return out;
+}
+
+void
+qube_new_uuid(char out[QUBE_UUID_LEN + 1])
+{
+	unsigned char b[16];
+	ssize_t n = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, b, sizeof(b));
+		close(fd);
+	}
+	if (n != (ssize_t)sizeof(b))
+		fatalx("cannot read /dev/urandom for a uuid");
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, QUBE_UUID_LEN + 1,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+	    b[12], b[13], b[14], b[15]);
+}

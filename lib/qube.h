@@ -1,0 +1,75 @@
+/* The qube model: properties, validation and the xl.cfg-syntax file form.
+ * Every setter validates; errors are one line naming the property and value. */
+#ifndef BULKHEAD_QUBE_H
+#define BULKHEAD_QUBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define QUBE_NAME_MAX 31 /* [A-Za-z][A-Za-z0-9_-]{0,30} */
+#define QUBE_UUID_LEN 36
+#define QUBE_MEMORY_MIN 32L
+#define QUBE_MEMORY_MAX 1048576L
+#define QUBE_VCPUS_MIN 1L
+#define QUBE_VCPUS_MAX 64L
+#define QUBE_CFG_MAX (64 * 1024) /* a qube file larger than this is refused */
+
+enum qube_class { QUBE_TEMPLATE, QUBE_APP, QUBE_STANDALONE, QUBE_DISP, QUBE_CLASS_COUNT };
+
+enum qube_label {
+	LABEL_RED, LABEL_ORANGE, LABEL_YELLOW, LABEL_GREEN,
+	LABEL_GRAY, LABEL_BLUE, LABEL_PURPLE, LABEL_BLACK, LABEL_COUNT
+};
+
+struct qube {
+	char name[QUBE_NAME_MAX + 1];
+	enum qube_class cls;
+	enum qube_label label;
+	char template_name[QUBE_NAME_MAX + 1];
+	char netvm[QUBE_NAME_MAX + 1];
+	long memory; /* MiB */
+	long vcpus;
+	bool autostart;
+	bool provides_network;
+	char uuid[QUBE_UUID_LEN + 1];
+};
+
+enum qube_prop_type { PROP_NAME, PROP_CLASS, PROP_LABEL, PROP_QUBEREF, PROP_LONG, PROP_BOOL, PROP_UUID };
+
+struct qube_prop {
+	const char *name;
+	enum qube_prop_type type;
+	bool settable; /* by vm.set after creation */
+	bool halted_only; /* may change only while the qube is halted */
+};
+
+extern const struct qube_prop qube_props[];
+extern const size_t qube_nprops;
+
+const char *qube_class_name(enum qube_class c);
+const char *qube_label_name(enum qube_label l);
+int qube_class_parse(const char *s, enum qube_class *out);
+int qube_label_parse(const char *s, enum qube_label *out);
+
+bool qube_name_valid(const char *name);
+const struct qube_prop *qube_prop_find(const char *name);
+
+/* Defaults for a new qube (class app, no label set yet: see qube_check). */
+void qube_init(struct qube *q);
+/* Sets one property from its text form; 0 or -1 with err filled. */
+int qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t errlen);
+/* Text form of one property into buf; -1 for an unknown property. */
+int qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen);
+/* Checks the rules that tie properties together (class vs template). */
+int qube_check(const struct qube *q, char *err, size_t errlen);
+
+/* Parses a qube file (xl.cfg syntax, via libxlutil). filename is used in errors. */
+int qube_parse_cfg(struct qube *q, const char *data, size_t len, const char *filename,
+    char *err, size_t errlen);
+/* The file form; caller frees. */
+char *qube_format_cfg(const struct qube *q);
+
+/* A fresh random RFC 4122 version 4 uuid. */
+void qube_new_uuid(char out[QUBE_UUID_LEN + 1]);
+
+#endif
