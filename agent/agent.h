@@ -1,0 +1,50 @@
+/*
+ * bulkhead-agent: PID 1 of every qube on the ns backend.  Each part lives in
+ * its own small file; this header is the glue between them.
+ */
+#ifndef BULKHEAD_AGENT_H
+#define BULKHEAD_AGENT_H
+
+#include <sys/types.h>
+
+#define AGENT_NAME "bulkhead-agent"
+
+/* The user's boot hook in the private volume, as in Qubes. */
+#define RC_LOCAL_PATH "/rw/config/rc.local"
+
+/*
+ * Non-zero when BULKHEAD_AGENT_TEST=1 let us run as an ordinary process:
+ * nothing is mounted and only our own descendants are ever signalled, so a
+ * test run as root cannot touch the host.
+ */
+extern int agent_test_mode;
+
+/* mounts.c: the API filesystems; -1 if a required one could not be mounted. */
+int mounts_setup(void);
+
+/* ready.c: the launcher's "init is up" pipe. */
+int ready_fd_take(void);
+void ready_signal(int fd);
+
+/* signals.c: every signal init cares about arrives through one signalfd. */
+int signals_init(void);
+int signals_read(int sfd, int timeout_ms);
+int signals_is_stop(int sig);
+void signals_reset_child(void);
+
+/* rclocal.c */
+void rc_local_start(void);
+int rc_local_exited(pid_t pid, int status);
+
+/* reaper.c */
+int reap_children(void);
+int reaper_loop(int sfd);
+
+/* procs.c: "everybody else" — the whole namespace, or our descendants in test mode. */
+void signal_others(int sig);
+int others_alive(void);
+
+/* stop.c */
+void stop_all(int sfd);
+
+#endif

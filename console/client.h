@@ -1,0 +1,53 @@
+/* Client side of domd's admin API (domd/API.md): one JSON object per line. */
+#ifndef BULKHEAD_CLIENT_H
+#define BULKHEAD_CLIENT_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#define CLIENT_MAX_LINE (1024 * 1024)
+
+enum client_status {
+	CLIENT_OK,       /* "ok":true; the result is returned */
+	CLIENT_REFUSED,  /* "ok":false; error code and message are returned */
+	CLIENT_BADREPLY, /* domd sent something that is not a valid reply */
+	CLIENT_LOST,     /* write failed or the connection closed before the reply */
+};
+
+struct client_error {
+	char *code;    /* domd's error code; "" for local failures */
+	char *message; /* one line, for the operator */
+};
+
+struct client;
+
+/* Connects to the admin socket at path; NULL with errno set on failure. */
+struct client *client_open(const char *path);
+void client_close(struct client *c);
+const char *client_path(const struct client *c);
+
+/* Sends {"id":N,"method":…,"vm":…,"args":…} (vm omitted when NULL). Takes
+ * ownership of args (NULL: {}). Returns the id, or -1 with errno set. */
+int64_t client_send(struct client *c, const char *method, const char *vm, json_object *args);
+
+/* Reads replies until the one for id; event lines are skipped. On CLIENT_OK
+ * *result holds a reference to the result (json null when absent) unless
+ * result is NULL; otherwise err is filled (free with client_error_free). */
+enum client_status client_recv(struct client *c, int64_t id, json_object **result,
+    struct client_error *err);
+/* client_send and client_recv. */
+enum client_status client_call(struct client *c, const char *method, const char *vm,
+    json_object *args, json_object **result, struct client_error *err);
+
+void client_error_free(struct client_error *err);
+
+/* Next line from domd (e.g. an event after events.subscribe), valid until the
+ * next call. While waiting, the signal mask is replaced by waitmask (NULL:
+ * unchanged) so that blocked signals can interrupt the wait. Returns 1: a
+ * line, 0: the connection was closed, -1: an error (errno; EINTR when a signal
+ * was caught, EMSGSIZE for a line over CLIENT_MAX_LINE). */
+int client_read_line(struct client *c, const sigset_t *waitmask, char **line);
+
+#endif

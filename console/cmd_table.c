@@ -1,0 +1,51 @@
+/* Every CLI command, in the order `bulkhead --help` lists them. */
+#include "cmd.h"
+
+#include <string.h>
+
+extern const struct cmd_entry cmd_ls_entry;
+extern const struct cmd_entry cmd_info_entry;
+extern const struct cmd_entry cmd_create_entry;
+extern const struct cmd_entry cmd_clone_entry;
+extern const struct cmd_entry cmd_remove_entry;
+extern const struct cmd_entry cmd_start_entry;
+extern const struct cmd_entry cmd_shutdown_entry;
+extern const struct cmd_entry cmd_kill_entry;
+extern const struct cmd_entry cmd_pause_entry;
+extern const struct cmd_entry cmd_unpause_entry;
+extern const struct cmd_entry cmd_prefs_entry;
+extern const struct cmd_entry cmd_stats_entry;
+extern const struct cmd_entry cmd_template_entry;
+extern const struct cmd_entry cmd_events_entry;
+extern const struct cmd_entry cmd_help_entry;
+
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_ls_entry,
+	&cmd_info_entry,
+	&cmd_create_entry,
+	&cmd_clone_entry,
+	&cmd_remove_entry,
+	&cmd_start_entry,
+	&cmd_shutdown_entry,
+	&cmd_kill_entry,
+	&cmd_pause_entry,
+	&cmd_unpause_entry,
+	&cmd_prefs_entry,
+	&cmd_stats_entry,
+	&cmd_template_entry,
+	&cmd_events_entry,
+	&cmd_help_entry,
+	NULL
+};
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	const struct cmd_entry *const *e;
+
+	for (e = cmd_table; *e != NULL; e++)
+		if (strcmp((*e)->name, name) == 0 ||
+		    ((*e)->alias != NULL && strcmp((*e)->alias, name) == 0))
+			return *e;
+	return NULL;
+}

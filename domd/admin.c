@@ -1,0 +1,292 @@
+#include "admin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "domd.h"
+#include "log.h"
+#include "xalloc.h"
+
+static int listen_fd = -1;
+static struct watch listen_watch = { W_LISTEN, NULL };
+static struct client *clients;
+static unsigned long next_serial = 1;
+
+int
+admin_listen(char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	const char *path = domd.paths.socket_path;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0)
+		goto fail;
+	/* A socket file left by a killed domd: remove it only if nobody answers. */
+	if (connect(listen_fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		snprintf(err, errlen, "another bulkhead-domd is listening on %s", path);
+		close(listen_fd);
+		listen_fd = -1;
+		return -1;
+	}
+	close(listen_fd);
+	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	unlink(path);
+	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(listen_fd, 64) < 0)
+		goto fail;
+	/* Everyone may connect; SO_PEERCRED decides what each peer may do. */
+	chmod(path, 0666);
+	watch_add(listen_fd, EPOLLIN, &listen_watch);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
+	return -1;
+}
+
+void
+admin_close(void)
+{
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		unlink(domd.paths.socket_path);
+	}
+}
+
+/* Root, or a member of group "bulkhead" (primary or supplementary). */
+static bool
+peer_may_modify(uid_t uid, gid_t gid, pid_t pid)
+{
+	struct group *gr = getgrnam("bulkhead");
+	char path[64], line[4096];
+	FILE *f;
+	bool ok = false;
+
+	if (uid == 0)
+		return true;
+	if (gr == NULL)
+		return false;
+	if (gid == gr->gr_gid)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p, *end;
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (p = line + 7;; p = end) {
+			long g = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if ((gid_t)g == gr->gr_gid)
+				ok = true;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+void
+admin_accept(void)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct client *c;
+	int fd;
+
+	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("accept");
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		log_warn("SO_PEERCRED");
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->serial = next_serial++;
+	c->uid = cred.uid;
+	c->pid = cred.pid;
+	c->may_modify = peer_may_modify(cred.uid, cred.gid, cred.pid);
+	c->w.kind = W_CLIENT;
+	c->w.ptr = c;
+	linebuf_init(&c->in, ADMIN_MAX_LINE);
+	c->next = clients;
+	clients = c;
+	watch_add(fd, EPOLLIN, &c->w);
+	log_debug("%s: client %lu uid %d pid %d", __func__, c->serial, (int)cred.uid,
+	    (int)cred.pid);
+}
+
+static void
+client_free(struct client *c)
+{
+	for (struct client **p = &clients; *p != NULL; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	watch_del(c->fd);
+	close(c->fd);
+	linebuf_free(&c->in);
+	free(c->out);
+	free(c);
+}
+
+struct client *
+client_by_serial(unsigned long serial)
+{
+	for (struct client *c = clients; c != NULL; c = c->next)
+		if (c->serial == serial)
+			return c;
+	return NULL;
+}
+
+static void
+update_interest(struct client *c)
+{
+	uint32_t ev = c->closing || c->blocked ? 0 : EPOLLIN;
+
+	if (c->outlen > 0)
+		ev |= EPOLLOUT;
+	watch_mod(c->fd, ev, &c->w);
+}
+
+static void
+queue_bytes(struct client *c, const char *s, size_t n)
+{
+	if (c->outlen + n > c->outcap) {
+		size_t cap = c->outcap ? c->outcap : 4096;
+		while (cap < c->outlen + n)
+			cap *= 2;
+		c->out = xrealloc(c->out, cap);
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, s, n);
+	c->outlen += n;
+}
+
+static void
+queue_line(struct client *c, const char *line)
+{
+	if (c->outlen + strlen(line) > ADMIN_MAX_OUT) {
+		log_warnx("client %lu (pid %d) does not read its replies; dropped", c->serial,
+		    (int)c->pid);
+		c->closing = true;
+		c->outlen = 0;
+		return;
+	}
+	queue_bytes(c, line, strlen(line));
+	queue_bytes(c, "\n", 1);
+	update_interest(c);
+}
+
+void
+client_send(struct client *c, json_object *obj)
+{
+	queue_line(c, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+}
+
+void
+client_send_events(const char *line)
+{
+	for (struct client *c = clients; c != NULL; c = c->next) {
+		if (!c->subscribed || c->closing)
+			continue;
+		if (c->outlen + strlen(line) > ADMIN_MAX_EVENT_BACKLOG) {
+			log_warnx("event subscriber %lu (pid %d) lags; dropped", c->serial,
+			    (int)c->pid);
+			c->closing = true;
+			c->outlen = 0;
+			update_interest(c);
+			continue;
+		}
+		queue_line(c, line);
+	}
+}
+
+static void
+process_lines(struct client *c)
+{
+	char *line;
+	int r;
+
+	while (!c->blocked && !c->closing && (r = linebuf_next(&c->in, &line)) != 0) {
+		if (r < 0) {
+			api_reply_bad_line(c, "request longer than 1 MiB");
+			c->closing = true;
+			break;
+		}
+		api_handle_line(c, line);
+	}
+	update_interest(c);
+}
+
+void
+client_unblock(struct client *c)
+{
+	c->blocked = false;
+	process_lines(c);
+}
+
+static void
+flush_out(struct client *c)
+{
+	while (c->outlen > 0) {
+		ssize_t n = send(c->fd, c->out, c->outlen, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			c->outlen = 0;
+			c->closing = true;
+			return;
+		}
+		memmove(c->out, c->out + n, c->outlen - (size_t)n);
+		c->outlen -= (size_t)n;
+	}
+}
+
+void
+admin_client_io(struct client *c, uint32_t events)
+{
+	if (events & EPOLLIN) {
+		ssize_t n = linebuf_fill(&c->in, c->fd);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			/* A deferred operation goes on; its reply has nowhere to go. */
+			client_free(c);
+			return;
+		}
+		process_lines(c);
+	}
+	if (events & (EPOLLOUT | EPOLLIN))
+		flush_out(c);
+	if (events & (EPOLLHUP | EPOLLERR) && !(events & EPOLLIN)) {
+		client_free(c);
+		return;
+	}
+	if (c->closing && c->outlen == 0) {
+		client_free(c);
+		return;
+	}
+	update_interest(c);
+}

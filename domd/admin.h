@@ -1,0 +1,54 @@
+/* The admin socket: peers checked with SO_PEERCRED, one JSON object per
+ * line each way. A bad request closes that connection only (vmd control.c). */
+#ifndef BULKHEAD_DOMD_ADMIN_H
+#define BULKHEAD_DOMD_ADMIN_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+#include <sys/types.h>
+
+#include "linebuf.h"
+#include "watch.h"
+
+#define ADMIN_MAX_LINE (1024 * 1024)
+#define ADMIN_MAX_OUT (8 * 1024 * 1024)       /* queued replies */
+#define ADMIN_MAX_EVENT_BACKLOG (1024 * 1024) /* a subscriber that lags more is dropped */
+
+struct client {
+	int fd;
+	unsigned long serial;
+	struct watch w;
+	uid_t uid;
+	pid_t pid;
+	bool may_modify;
+	bool subscribed;
+	bool blocked;   /* a deferred reply is outstanding: read no further */
+	bool closing;   /* close once the output is flushed */
+	struct linebuf in;
+	char *out;
+	size_t outlen, outcap;
+	struct client *next;
+};
+
+struct request {
+	struct client *c;
+	json_object *id;
+	const char *method;
+	const char *vm_name;
+	json_object *args;
+	struct vm *vm;
+};
+
+int admin_listen(char *err, size_t errlen);
+void admin_close(void);
+void admin_accept(void);
+void admin_client_io(struct client *c, uint32_t events);
+
+struct client *client_by_serial(unsigned long serial);
+/* Queues one line for the client (the object is not consumed). */
+void client_send(struct client *c, json_object *obj);
+void client_send_events(const char *line);
+/* After a deferred reply: read on. */
+void client_unblock(struct client *c);
+
+#endif

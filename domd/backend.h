@@ -1,0 +1,52 @@
+/* The operations every backend provides, with the same verbs (htop's
+ * Platform.h model). domd owns the event loop: start() returns at once and
+ * domd watches vm->rt.ready_fd (launch messages) and vm->rt.pidfd (exit). */
+#ifndef BULKHEAD_DOMD_BACKEND_H
+#define BULKHEAD_DOMD_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vm.h"
+
+struct domd_paths;
+
+struct start_spec {
+	const char *root_dir;    /* template's root (overlay lower), or own root */
+	bool root_writable;      /* template/standalone: root used directly */
+	const char *private_dir; /* persistent /rw; NULL: volatile (disp) */
+	const char *log_path;    /* console output */
+};
+
+struct vm_stats {
+	uint64_t memory_bytes;
+	uint64_t memory_limit_bytes;
+	uint64_t cpu_ns;
+	uint64_t pids;
+};
+
+struct backend_ops {
+	const char *name;
+	bool weak_isolation;
+	int (*init)(const struct domd_paths *paths, char *err, size_t errlen);
+	int (*start)(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen);
+	int (*shutdown)(struct vm *vm);
+	int (*kill)(struct vm *vm);
+	int (*pause)(struct vm *vm, char *err, size_t errlen);
+	int (*unpause)(struct vm *vm, char *err, size_t errlen);
+	int (*stats)(struct vm *vm, struct vm_stats *st);
+	/* At domd start: 1 and rt filled when the qube still runs (paused set
+	 * when frozen); 0 when not, with reason set if it stopped meanwhile. */
+	int (*adopt)(struct vm *vm, bool *paused, char *reason, size_t reasonlen);
+	/* The monitor exited: say why, free what the qube held. */
+	void (*reap)(struct vm *vm, char *reason, size_t reasonlen);
+};
+
+extern const struct backend_ops backend_ns;
+extern const struct backend_ops backend_xen;
+
+/* Picks a backend by name ("ns", "xen", "auto"); NULL with err set. */
+const struct backend_ops *backend_select(const char *name, char *err, size_t errlen);
+
+#endif

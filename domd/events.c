@@ -1,0 +1,56 @@
+#include "events.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "admin.h"
+
+static void
+emit(json_object *o)
+{
+	client_send_events(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+void
+event_state(const struct vm *vm)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string("state"));
+	json_object_object_add(o, "vm", json_object_new_string(vm->q.name));
+	json_object_object_add(o, "state", json_object_new_string(vm_state_name(vm->state)));
+	json_object_object_add(o, "reason", json_object_new_string(vm->reason));
+	emit(o);
+}
+
+void
+event_property(const struct vm *vm, const char *prop)
+{
+	const struct qube_prop *p = qube_prop_find(prop);
+	json_object *o = json_object_new_object();
+	char val[128];
+
+	qube_get(&vm->q, prop, val, sizeof(val));
+	json_object_object_add(o, "event", json_object_new_string("property"));
+	json_object_object_add(o, "vm", json_object_new_string(vm->q.name));
+	json_object_object_add(o, "prop", json_object_new_string(prop));
+	if (p != NULL && p->type == PROP_LONG)
+		json_object_object_add(o, "value", json_object_new_int64(strtoll(val, NULL, 10)));
+	else if (p != NULL && p->type == PROP_BOOL)
+		json_object_object_add(o, "value", json_object_new_boolean(val[0] == '1'));
+	else
+		json_object_object_add(o, "value", json_object_new_string(val));
+	emit(o);
+}
+
+void
+event_simple(const char *event, const char *name)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string(event));
+	json_object_object_add(o, "vm", json_object_new_string(name));
+	emit(o);
+}

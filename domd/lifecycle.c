@@ -1,0 +1,386 @@
+#include "lifecycle.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domd.h"
+#include "events.h"
+#include "log.h"
+#include "procstat.h"
+#include "store.h"
+#include "xalloc.h"
+
+enum wait_kind { WAIT_RUNNING, WAIT_HALTED };
+
+struct waiter {
+	struct vm *vm;
+	enum wait_kind kind;
+	struct deferred d;
+	struct waiter *next;
+};
+
+static struct waiter *waiters;
+
+static void
+add_waiter(struct vm *vm, enum wait_kind kind, struct request *req)
+{
+	struct waiter *w = xcalloc(1, sizeof(*w));
+
+	w->vm = vm;
+	w->kind = kind;
+	defer(req, &w->d);
+	w->next = waiters;
+	waiters = w;
+}
+
+/* Answers everyone waiting on vm: those whose wish came true get the qube,
+ * the others an error saying why not. */
+static void
+settle_waiters(struct vm *vm)
+{
+	struct waiter **p = &waiters;
+
+	while (*p != NULL) {
+		struct waiter *w = *p;
+		bool running = vm->state == VM_RUNNING, halted = vm->state == VM_HALTED;
+
+		if (w->vm != vm || (!running && !halted)) {
+			p = &w->next;
+			continue;
+		}
+		*p = w->next;
+		if ((w->kind == WAIT_RUNNING && running) || (w->kind == WAIT_HALTED && halted))
+			deferred_ok(&w->d, vm_to_json(vm));
+		else
+			deferred_error(&w->d, "backend", "qube %s %s: %s", vm->q.name,
+			    w->kind == WAIT_RUNNING ? "did not start" : "did not halt", vm->reason);
+		free(w);
+	}
+}
+
+void
+vm_set_state(struct vm *vm, enum vm_state st, const char *reason)
+{
+	vm->state = st;
+	if (reason != NULL)
+		snprintf(vm->reason, sizeof(vm->reason), "%s", reason);
+	event_state(vm);
+	log_info("%s: %s%s%s", vm->q.name, vm_state_name(st), vm->reason[0] ? ": " : "",
+	    vm->reason);
+	settle_waiters(vm);
+}
+
+static void
+start_dependents(struct vm *netvm);
+
+static int
+do_start(struct vm *vm, char *err, size_t errlen)
+{
+	struct start_spec spec = { 0 };
+	char root[4096], priv[4096];
+
+	if (vm->q.cls == QUBE_APP || vm->q.cls == QUBE_DISP) {
+		snprintf(root, sizeof(root), "%s", vm_root_dir(vm->q.template_name));
+		spec.root_writable = false;
+	} else {
+		snprintf(root, sizeof(root), "%s", vm_root_dir(vm->q.name));
+		spec.root_writable = true;
+	}
+	snprintf(priv, sizeof(priv), "%s", vm_private_dir(vm->q.name));
+	spec.root_dir = root;
+	spec.private_dir = vm->q.cls == QUBE_DISP ? NULL : priv;
+	spec.log_path = vm_log_path(vm->q.name);
+	vm->stop_cause = NULL;
+	vm->pending_start = false;
+	if (domd.backend->start(vm, &spec, err, errlen) < 0)
+		return -1;
+	vm->w_ready.kind = W_READY;
+	vm->w_ready.ptr = vm;
+	vm->w_exit.kind = W_EXIT;
+	vm->w_exit.ptr = vm;
+	watch_add(vm->rt.ready_fd, EPOLLIN, &vm->w_ready);
+	watch_add(vm->rt.pidfd, EPOLLIN, &vm->w_exit);
+	vm->deadline = time(NULL) + domd.start_timeout;
+	vm_set_state(vm, VM_STARTING, "");
+	return 0;
+}
+
+/* The checks that do not depend on timing; code is an API error code. */
+static int
+start_checks(struct vm *vm, char *code, char *err, size_t errlen)
+{
+	struct vm *t, *n;
+
+	strcpy(code, "bad-state");
+	if (vm->state != VM_HALTED) {
+		snprintf(err, errlen, "qube %s is %s", vm->q.name, vm_state_name(vm->state));
+		return -1;
+	}
+	if (vm->busy) {
+		snprintf(err, errlen, "qube %s is busy (its files are being copied)", vm->q.name);
+		return -1;
+	}
+	strcpy(code, "invalid");
+	if (vm->q.template_name[0] != '\0' && (vm->q.cls == QUBE_APP || vm->q.cls == QUBE_DISP)) {
+		t = vm_find(vm->q.template_name);
+		if (t == NULL || t->q.cls != QUBE_TEMPLATE) {
+			snprintf(err, errlen, "template '%s' of %s is not a template qube",
+			    vm->q.template_name, vm->q.name);
+			return -1;
+		}
+		if (t->busy) {
+			strcpy(code, "bad-state");
+			snprintf(err, errlen, "template %s is busy", t->q.name);
+			return -1;
+		}
+	}
+	if (vm->q.netvm[0] != '\0') {
+		n = vm_find(vm->q.netvm);
+		if (n == NULL || !n->q.provides_network) {
+			snprintf(err, errlen, "netvm '%s' of %s does not exist or does not provide "
+			    "network", vm->q.netvm, vm->q.name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+vm_start(struct vm *vm, struct request *req, char *code, char *err, size_t errlen)
+{
+	struct vm *n = vm->q.netvm[0] ? vm_find(vm->q.netvm) : NULL;
+	char sub[512];
+
+	if (start_checks(vm, code, err, errlen) < 0)
+		return -1;
+	if (n != NULL && n->state == VM_HALTED) {
+		for (struct vm *p = n; p != NULL; p = p->q.netvm[0] ? vm_find(p->q.netvm) : NULL)
+			if (p == vm) {
+				strcpy(code, "invalid");
+				snprintf(err, errlen, "netvm loop through %s", vm->q.name);
+				return -1;
+			}
+		if (vm_start(n, NULL, code, sub, sizeof(sub)) < 0) {
+			snprintf(err, errlen, "cannot start netvm %s: %s", n->q.name, sub);
+			return -1;
+		}
+	}
+	if (n != NULL && (n->state == VM_STARTING)) {
+		vm->pending_start = true;
+		vm_set_state(vm, VM_STARTING, "");
+	} else if (n != NULL && n->state != VM_RUNNING) {
+		strcpy(code, "bad-state");
+		snprintf(err, errlen, "netvm %s is %s", n->q.name, vm_state_name(n->state));
+		return -1;
+	} else if (do_start(vm, err, errlen) < 0) {
+		strcpy(code, "backend");
+		return -1;
+	}
+	if (req != NULL)
+		add_waiter(vm, WAIT_RUNNING, req);
+	return 0;
+}
+
+static void
+start_dependents(struct vm *netvm)
+{
+	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next) {
+		char err[512];
+		if (!vm->pending_start || strcmp(vm->q.netvm, netvm->q.name) != 0)
+			continue;
+		vm->pending_start = false;
+		if (netvm->state != VM_RUNNING) {
+			snprintf(err, sizeof(err), "netvm %s did not start: %s", netvm->q.name,
+			    netvm->reason);
+			vm_set_state(vm, VM_HALTED, err);
+		} else if (do_start(vm, err, sizeof(err)) < 0)
+			vm_set_state(vm, VM_HALTED, err);
+	}
+}
+
+int
+vm_shutdown(struct vm *vm, int timeout, struct request *req, char *err, size_t errlen)
+{
+	if (vm->state == VM_STARTING && vm->pending_start) {
+		vm->pending_start = false;
+		vm_set_state(vm, VM_HALTED, "start cancelled");
+	} else if (vm->state == VM_RUNNING || vm->state == VM_PAUSED) {
+		if (domd.backend->shutdown(vm) < 0 && errno != ESRCH) {
+			snprintf(err, errlen, "cannot signal qube %s: %s", vm->q.name, strerror(errno));
+			return -1;
+		}
+		vm->deadline = time(NULL) + timeout;
+		vm_set_state(vm, VM_HALTING, "");
+	} else if (vm->state != VM_HALTING) {
+		snprintf(err, errlen, "qube %s is %s", vm->q.name, vm_state_name(vm->state));
+		return -1;
+	}
+	if (req != NULL) {
+		if (vm->state == VM_HALTED)
+			reply_ok(req, vm_to_json(vm));
+		else
+			add_waiter(vm, WAIT_HALTED, req);
+	}
+	return 0;
+}
+
+int
+vm_kill(struct vm *vm, char *err, size_t errlen)
+{
+	if (vm->state == VM_HALTED) {
+		snprintf(err, errlen, "qube %s is halted", vm->q.name);
+		return -1;
+	}
+	if (vm->pending_start) {
+		vm->pending_start = false;
+		vm_set_state(vm, VM_HALTED, "killed by the operator");
+		return 0;
+	}
+	vm->stop_cause = "killed by the operator";
+	if (domd.backend->kill(vm) < 0 && errno != ESRCH) {
+		snprintf(err, errlen, "cannot kill qube %s: %s", vm->q.name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Launch messages: "P<pid>\n" from the monitor, "R" from the agent when
+ * ready, "E<why>\n" when setting up the qube failed. */
+void
+lifecycle_ready_io(struct vm *vm)
+{
+	struct vm_rt *rt = &vm->rt;
+	ssize_t n;
+
+	n = read(rt->ready_fd, rt->ready_buf + rt->ready_len,
+	    sizeof(rt->ready_buf) - 1 - rt->ready_len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0)
+		rt->ready_len += (size_t)n;
+	rt->ready_buf[rt->ready_len] = '\0';
+	while (rt->ready_len > 0) {
+		char *nl = memchr(rt->ready_buf, '\n', rt->ready_len);
+		size_t used;
+		if (rt->ready_buf[0] == 'R') {
+			used = 1;
+			if (vm->state == VM_STARTING) {
+				vm->deadline = 0;
+				vm_set_state(vm, VM_RUNNING, "");
+				start_dependents(vm);
+			}
+		} else if (nl == NULL) {
+			break;
+		} else {
+			*nl = '\0';
+			used = (size_t)(nl - rt->ready_buf) + 1;
+			if (rt->ready_buf[0] == 'P') {
+				rt->init_pid = (pid_t)atoi(rt->ready_buf + 1);
+				rt->init_start = proc_starttime(rt->init_pid);
+			}
+			else if (rt->ready_buf[0] == 'E') {
+				snprintf(vm->reason, sizeof(vm->reason), "%s", rt->ready_buf + 1);
+				vm->stop_cause = "start failed";
+			}
+		}
+		memmove(rt->ready_buf, rt->ready_buf + used, rt->ready_len - used);
+		rt->ready_len -= used;
+	}
+	if (n == 0 || (n < 0) || rt->ready_len == sizeof(rt->ready_buf) - 1) {
+		watch_del(rt->ready_fd);
+		close(rt->ready_fd);
+		rt->ready_fd = -1;
+	}
+}
+
+void
+lifecycle_exit(struct vm *vm)
+{
+	char reason[160], full[200];
+
+	if (vm->rt.ready_fd >= 0) {
+		lifecycle_ready_io(vm); /* a last "E" may be waiting */
+		if (vm->rt.ready_fd >= 0) {
+			watch_del(vm->rt.ready_fd);
+			close(vm->rt.ready_fd);
+			vm->rt.ready_fd = -1;
+		}
+	}
+	watch_del(vm->rt.pidfd);
+	close(vm->rt.pidfd);
+	vm->rt.pidfd = -1;
+	domd.backend->reap(vm, reason, sizeof(reason));
+	if (vm->stop_cause != NULL && !strcmp(vm->stop_cause, "start failed"))
+		snprintf(full, sizeof(full), "%s", vm->reason);
+	else if (vm->stop_cause != NULL)
+		snprintf(full, sizeof(full), "%s", vm->stop_cause);
+	else
+		snprintf(full, sizeof(full), "%s", reason);
+	vm->rt.init_pid = 0;
+	vm->deadline = 0;
+	vm->stop_cause = NULL;
+	vm_set_state(vm, VM_HALTED, full);
+	start_dependents(vm);
+}
+
+void
+lifecycle_tick(void)
+{
+	time_t now = time(NULL);
+
+	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next) {
+		if (vm->deadline == 0 || now < vm->deadline || vm->rt.pidfd < 0)
+			continue;
+		vm->deadline = 0;
+		if (vm->state == VM_STARTING) {
+			log_warnx("%s: init did not signal ready within %d s; killing", vm->q.name,
+			    domd.start_timeout);
+			vm->stop_cause = "init did not signal ready in time; killed";
+		} else if (vm->state == VM_HALTING) {
+			log_warnx("%s: shutdown timed out; killing", vm->q.name);
+			vm->stop_cause = "shutdown timed out; killed";
+		} else
+			continue;
+		domd.backend->kill(vm);
+	}
+}
+
+void
+lifecycle_adopt_all(void)
+{
+	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next) {
+		char reason[160];
+		bool paused = false;
+
+		vm->rt.pidfd = vm->rt.ready_fd = -1;
+		if (domd.backend->adopt(vm, &paused, reason, sizeof(reason)) == 1) {
+			vm->state = paused ? VM_PAUSED : VM_RUNNING;
+			vm->w_exit.kind = W_EXIT;
+			vm->w_exit.ptr = vm;
+			watch_add(vm->rt.pidfd, EPOLLIN, &vm->w_exit);
+			log_info("%s: adopted (%s, init pid %d)", vm->q.name,
+			    vm_state_name(vm->state), (int)vm->rt.init_pid);
+		} else if (reason[0] != '\0') {
+			snprintf(vm->reason, sizeof(vm->reason), "%s", reason);
+			log_info("%s: halted while domd was away: %s", vm->q.name, reason);
+		}
+	}
+}
+
+void
+lifecycle_autostart(void)
+{
+	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next) {
+		char code[32], err[512];
+		if (!vm->q.autostart || vm->state != VM_HALTED)
+			continue;
+		if (vm_start(vm, NULL, code, err, sizeof(err)) < 0)
+			log_warnx("autostart %s: %s", vm->q.name, err);
+	}
+}

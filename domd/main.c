@@ -1,0 +1,310 @@
+/* bulkhead-domd: keeps the qubes and drives them through a backend. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <libxlutil.h>
+
+#include "admin.h"
+#include "domd.h"
+#include "job.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "proctitle.h"
+#include "store.h"
+
+struct domd domd;
+
+void
+watch_add(int fd, uint32_t events, struct watch *w)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	if (epoll_ctl(domd.epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		fatal("epoll_ctl add");
+}
+
+void
+watch_mod(int fd, uint32_t events, struct watch *w)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	if (epoll_ctl(domd.epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
+		fatal("epoll_ctl mod");
+}
+
+void
+watch_del(int fd)
+{
+	epoll_ctl(domd.epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: bulkhead-domd [--backend ns|xen|auto] [--config-dir DIR] [--state-dir DIR]\n"
+	    "                     [--run-dir DIR] [--foreground] [-v] [--help] [--version]\n"
+	    "\n"
+	    "Keeps the qubes of a Bulkhead appliance and serves the admin API on\n"
+	    "RUN/admin.sock (one JSON object per line; see bulkhead-domd(8)).\n"
+	    "\n"
+	    "  --backend NAME     ns (Linux namespaces), xen, or auto (default: domd.conf,\n"
+	    "                     else auto: xen when /proc/xen is usable)\n"
+	    "  --config-dir DIR   domd.conf and policies (default /etc/bulkhead)\n"
+	    "  --state-dir DIR    the qube store (default /var/lib/bulkhead)\n"
+	    "  --run-dir DIR      admin socket and runtime records (default /run/bulkhead)\n"
+	    "  --foreground       stay in the foreground and log to stderr\n"
+	    "  -v                 log more (repeat for debug)\n");
+}
+
+/* domd.conf, in xl.cfg syntax: backend, cgroup_parent, start_timeout. */
+static void
+read_config(const char **backend)
+{
+	char path[4096];
+	const char *s;
+	long n;
+	XLU_Config *cfg;
+
+	snprintf(path, sizeof(path), "%s/domd.conf", domd.paths.config_dir);
+	if (access(path, F_OK) < 0)
+		return;
+	cfg = xlu_cfg_init(stderr, path);
+	if (cfg == NULL || xlu_cfg_readfile(cfg, path) != 0)
+		fatalx("%s: cannot parse (see the message above)", path);
+	if (*backend == NULL && xlu_cfg_get_string(cfg, "backend", &s, 1) == 0)
+		*backend = strdup(s);
+	if (xlu_cfg_get_string(cfg, "cgroup_parent", &s, 1) == 0) {
+		if (!qube_name_valid(s))
+			fatalx("%s: invalid cgroup_parent '%s'", path, s);
+		snprintf(domd.paths.cgroup_parent, sizeof(domd.paths.cgroup_parent), "%s", s);
+	}
+	if (xlu_cfg_get_bounded_long(cfg, "start_timeout", 1, 3600, &n, 1) == 0)
+		domd.start_timeout = (int)n;
+	xlu_cfg_destroy(cfg);
+}
+
+static void
+make_dir(const char *path, mode_t mode)
+{
+	char tmp[4096];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(tmp, 0755);
+			*p = '/';
+		}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		fatal("cannot create %s", path);
+}
+
+static int
+setup_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		fatal("signalfd");
+	return fd;
+}
+
+static void
+handle_signals(int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			job_reap();
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("exiting on signal %d; running qubes keep running", si.ssi_signo);
+			domd.quit = true;
+			break;
+		case SIGHUP:
+			log_info("SIGHUP: nothing to reread yet");
+			break;
+		}
+	}
+}
+
+static int
+make_timer(void)
+{
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+	if (fd < 0 || timerfd_settime(fd, 0, &its, NULL) < 0)
+		fatal("timerfd");
+	return fd;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "config-dir", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "run-dir", required_argument, NULL, 'r' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *backend_name = NULL;
+	struct watch sig_watch = { W_SIGNAL, NULL }, timer_watch = { W_TIMER, NULL };
+	bool foreground = false;
+	int verbose = 0, c, sigfd, timerfd;
+	char err[512];
+
+	proctitle_init(argc, argv);
+	domd.paths.config_dir = "/etc/bulkhead";
+	domd.paths.state_dir = "/var/lib/bulkhead";
+	domd.paths.run_dir = "/run/bulkhead";
+	domd.start_timeout = 30;
+	snprintf(domd.paths.cgroup_parent, sizeof(domd.paths.cgroup_parent), "bulkhead");
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			backend_name = optarg;
+			break;
+		case 'c':
+			domd.paths.config_dir = optarg;
+			break;
+		case 's':
+			domd.paths.state_dir = optarg;
+			break;
+		case 'r':
+			domd.paths.run_dir = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("bulkhead-domd %s\n", BULKHEAD_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bulkhead-domd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	log_init("bulkhead-domd", verbose, 0);
+	if (geteuid() != 0)
+		fatalx("must run as root");
+	read_config(&backend_name);
+	if ((domd.backend = backend_select(backend_name ? backend_name : "auto", err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+
+	if (strlen(domd.paths.state_dir) > 900 || strlen(domd.paths.run_dir) > 90)
+		fatalx("--state-dir must be under 900 and --run-dir under 90 characters");
+	snprintf(domd.paths.qubes_dir, sizeof(domd.paths.qubes_dir), "%s/qubes",
+	    domd.paths.state_dir);
+	snprintf(domd.paths.rt_dir, sizeof(domd.paths.rt_dir), "%s/qubes", domd.paths.run_dir);
+	snprintf(domd.paths.socket_path, sizeof(domd.paths.socket_path), "%s/admin.sock",
+	    domd.paths.run_dir);
+	make_dir(domd.paths.run_dir, 0755);
+	make_dir(domd.paths.rt_dir, 0700);
+	if (store_init(err, sizeof(err)) < 0)
+		fatalx("%s", err);
+	if (domd.backend->init(&domd.paths, err, sizeof(err)) < 0)
+		fatalx("backend %s: %s", domd.backend->name, err);
+
+	domd.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (domd.epfd < 0)
+		fatal("epoll_create1");
+	sigfd = setup_signals();
+	watch_add(sigfd, EPOLLIN, &sig_watch);
+	timerfd = make_timer();
+	watch_add(timerfd, EPOLLIN, &timer_watch);
+	if (admin_listen(err, sizeof(err)) < 0)
+		fatalx("%s", err);
+
+	if (!foreground) {
+		if (daemon(0, 0) < 0)
+			fatal("daemon");
+		log_init("bulkhead-domd", verbose, 1);
+	}
+	store_load();
+	lifecycle_adopt_all();
+	log_info("started: backend %s%s, state %s", domd.backend->name,
+	    domd.backend->weak_isolation ? " (weaker isolation than Xen: shared kernel)" : "",
+	    domd.paths.state_dir);
+	lifecycle_autostart();
+
+	while (!domd.quit) {
+		struct epoll_event evs[32];
+		int n = epoll_wait(domd.epfd, evs, 32, -1);
+
+		if (n < 0 && errno != EINTR)
+			fatal("epoll_wait");
+		for (int i = 0; i < n; i++) {
+			struct watch *w = evs[i].data.ptr;
+			uint64_t ticks;
+			switch (w->kind) {
+			case W_LISTEN:
+				admin_accept();
+				break;
+			case W_CLIENT:
+				admin_client_io(w->ptr, evs[i].events);
+				/* the client may be gone: later events of this
+				 * batch for it would be stale */
+				if (i + 1 < n)
+					goto next_round;
+				break;
+			case W_SIGNAL:
+				handle_signals(sigfd);
+				break;
+			case W_TIMER:
+				if (read(timerfd, &ticks, sizeof(ticks)) < 0) {
+					/* spurious */
+				}
+				lifecycle_tick();
+				break;
+			case W_READY:
+				lifecycle_ready_io(w->ptr);
+				break;
+			case W_EXIT:
+				lifecycle_exit(w->ptr);
+				break;
+			}
+		}
+next_round:;
+	}
+	admin_close();
+	return 0;
+}

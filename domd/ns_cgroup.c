@@ -1,0 +1,349 @@
+#include "ns_cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* v1 controllers domd uses; cpuacct may share a mount with cpu. */
+enum { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_FREEZER, CG_PIDS, CG_NCTRL };
+static const char *const ctrl_names[CG_NCTRL] = { "memory", "cpu", "cpuacct", "freezer", "pids" };
+
+static bool v2;
+static char v2_root[512];
+static char v1_mount[CG_NCTRL][512];
+static char parent_name[64];
+
+bool
+cg_is_v2(void)
+{
+	return v2;
+}
+
+static int
+write_str(const char *dir, const char *file, const char *val)
+{
+	char path[4200];
+	int fd, saved;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+static int
+read_str(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[4200];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static uint64_t
+read_u64(const char *dir, const char *file)
+{
+	char buf[64];
+
+	if (read_str(dir, file, buf, sizeof(buf)) < 0)
+		return 0;
+	if (!strncmp(buf, "max", 3))
+		return UINT64_MAX;
+	return strtoull(buf, NULL, 10);
+}
+
+/* Finds where each v1 controller is mounted. */
+static void
+find_v1_mounts(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *sep = strstr(line, " - "), mnt[512], fstype[64], src[256], opts[1024];
+		int i = 0;
+		char *tok, *save;
+
+		if (sep == NULL)
+			continue;
+		/* field 5 is the mount point */
+		for (tok = strtok_r(line, " ", &save); tok && i < 4; tok = strtok_r(NULL, " ", &save))
+			i++;
+		if (tok == NULL)
+			continue;
+		snprintf(mnt, sizeof(mnt), "%s", tok);
+		if (sscanf(sep + 3, "%63s %255s %1023s", fstype, src, opts) != 3 ||
+		    strcmp(fstype, "cgroup") != 0)
+			continue;
+		for (int c = 0; c < CG_NCTRL; c++) {
+			char *o, *osave;
+			char copy[1024];
+			snprintf(copy, sizeof(copy), "%s", opts);
+			for (o = strtok_r(copy, ",", &osave); o; o = strtok_r(NULL, ",", &osave))
+				if (!strcmp(o, ctrl_names[c]) && v1_mount[c][0] == '\0')
+					snprintf(v1_mount[c], sizeof(v1_mount[c]), "%s", mnt);
+		}
+	}
+	fclose(f);
+}
+
+static void
+group_dir(char *buf, size_t len, int ctrl, const char *name)
+{
+	const char *base = v2 ? v2_root : v1_mount[ctrl];
+
+	if (name != NULL)
+		snprintf(buf, len, "%s/%s/%s", base, parent_name, name);
+	else
+		snprintf(buf, len, "%s/%s", base, parent_name);
+}
+
+int
+cg_init(const char *parent, char *err, size_t errlen)
+{
+	char dir[4200];
+
+	snprintf(parent_name, sizeof(parent_name), "%s", parent);
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
+		v2 = true;
+		snprintf(v2_root, sizeof(v2_root), "/sys/fs/cgroup");
+		group_dir(dir, sizeof(dir), 0, NULL);
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		/* Controllers must be enabled on every level down to the qubes. */
+		write_str(v2_root, "cgroup.subtree_control", "+memory +cpu +pids");
+		if (write_str(dir, "cgroup.subtree_control", "+memory +cpu +pids") < 0)
+			goto fail;
+		return 0;
+	}
+	find_v1_mounts();
+	if (v1_mount[CG_MEMORY][0] == '\0' || v1_mount[CG_FREEZER][0] == '\0') {
+		snprintf(err, errlen, "no cgroup v2 and no v1 memory and freezer controllers mounted");
+		return -1;
+	}
+	for (int c = 0; c < CG_NCTRL; c++) {
+		if (v1_mount[c][0] == '\0')
+			continue;
+		group_dir(dir, sizeof(dir), c, NULL);
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		if (c == CG_MEMORY)
+			write_str(dir, "memory.use_hierarchy", "1");
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot set up cgroup %s: %s", dir, strerror(errno));
+	return -1;
+}
+
+/* v1 shares directories when controllers are co-mounted: visit each once. */
+static bool
+dup_mount(int c)
+{
+	for (int p = 0; p < c; p++)
+		if (!strcmp(v1_mount[p], v1_mount[c]))
+			return true;
+	return false;
+}
+
+int
+cg_set_limits(const char *name, long memory_mib, long vcpus)
+{
+	char dir[4200], val[64];
+	uint64_t bytes = (uint64_t)memory_mib * 1024 * 1024;
+
+	if (v2) {
+		group_dir(dir, sizeof(dir), 0, name);
+		snprintf(val, sizeof(val), "%" PRIu64, bytes);
+		if (write_str(dir, "memory.max", val) < 0)
+			return -1;
+		write_str(dir, "memory.swap.max", "0");
+		snprintf(val, sizeof(val), "%ld 100000", vcpus * 100000);
+		return write_str(dir, "cpu.max", val);
+	}
+	group_dir(dir, sizeof(dir), CG_MEMORY, name);
+	snprintf(val, sizeof(val), "%" PRIu64, bytes);
+	/* memsw must stay >= the limit: order depends on the direction. */
+	if (write_str(dir, "memory.limit_in_bytes", val) < 0) {
+		write_str(dir, "memory.memsw.limit_in_bytes", val);
+		if (write_str(dir, "memory.limit_in_bytes", val) < 0)
+			return -1;
+	} else
+		write_str(dir, "memory.memsw.limit_in_bytes", val);
+	if (v1_mount[CG_CPU][0] != '\0') {
+		group_dir(dir, sizeof(dir), CG_CPU, name);
+		write_str(dir, "cpu.cfs_period_us", "100000");
+		snprintf(val, sizeof(val), "%ld", vcpus * 100000);
+		if (write_str(dir, "cpu.cfs_quota_us", val) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+cg_create(const char *name, long memory_mib, long vcpus, char *err, size_t errlen)
+{
+	char dir[4200];
+
+	cg_destroy(name); /* a leftover from a crash */
+	for (int c = 0; c < (v2 ? 1 : CG_NCTRL); c++) {
+		if (!v2 && (v1_mount[c][0] == '\0' || dup_mount(c)))
+			continue;
+		group_dir(dir, sizeof(dir), c, name);
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			goto fail;
+	}
+	if (cg_set_limits(name, memory_mib, vcpus) < 0) {
+		group_dir(dir, sizeof(dir), CG_MEMORY, name);
+		goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot create cgroup %s: %s", dir, strerror(errno));
+	cg_destroy(name);
+	return -1;
+}
+
+int
+cg_attach(const char *name, pid_t pid)
+{
+	char dir[4200], val[32];
+
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	for (int c = 0; c < (v2 ? 1 : CG_NCTRL); c++) {
+		if (!v2 && (v1_mount[c][0] == '\0' || dup_mount(c)))
+			continue;
+		group_dir(dir, sizeof(dir), c, name);
+		if (write_str(dir, "cgroup.procs", val) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+cg_destroy(const char *name)
+{
+	char dir[4200];
+	int ret = 0;
+
+	for (int c = 0; c < (v2 ? 1 : CG_NCTRL); c++) {
+		if (!v2 && (v1_mount[c][0] == '\0' || dup_mount(c)))
+			continue;
+		group_dir(dir, sizeof(dir), c, name);
+		/* The kernel empties a group shortly after its last task exits. */
+		for (int tries = 0; rmdir(dir) < 0; tries++) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			if (errno == ENOENT)
+				break;
+			if (errno != EBUSY || tries >= 200) {
+				ret = -1;
+				break;
+			}
+			nanosleep(&ts, NULL);
+		}
+	}
+	return ret;
+}
+
+int
+cg_freeze(const char *name, bool frozen, char *err, size_t errlen)
+{
+	char dir[4200], state[64];
+
+	if (v2) {
+		group_dir(dir, sizeof(dir), 0, name);
+		if (write_str(dir, "cgroup.freeze", frozen ? "1" : "0") < 0)
+			goto fail;
+		return 0;
+	}
+	group_dir(dir, sizeof(dir), CG_FREEZER, name);
+	if (write_str(dir, "freezer.state", frozen ? "FROZEN" : "THAWED") < 0)
+		goto fail;
+	/* v1 freezing is asynchronous: wait until it has taken effect. */
+	for (int i = 0; frozen && i < 500; i++) {
+		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		if (read_str(dir, "freezer.state", state, sizeof(state)) == 0 &&
+		    !strncmp(state, "FROZEN", 6))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	if (frozen) {
+		snprintf(err, errlen, "freezing %s did not complete", name);
+		return -1;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot %s %s: %s", frozen ? "freeze" : "thaw", dir,
+	    strerror(errno));
+	return -1;
+}
+
+bool
+cg_frozen(const char *name)
+{
+	char dir[4200], buf[256];
+
+	if (v2) {
+		group_dir(dir, sizeof(dir), 0, name);
+		return read_str(dir, "cgroup.events", buf, sizeof(buf)) == 0 &&
+		    strstr(buf, "frozen 1") != NULL;
+	}
+	group_dir(dir, sizeof(dir), CG_FREEZER, name);
+	return read_str(dir, "freezer.state", buf, sizeof(buf)) == 0 &&
+	    !strncmp(buf, "FROZEN", 6);
+}
+
+int
+cg_stats(const char *name, struct vm_stats *st)
+{
+	char dir[4200], buf[4096], *p;
+
+	memset(st, 0, sizeof(*st));
+	if (v2) {
+		group_dir(dir, sizeof(dir), 0, name);
+		st->memory_bytes = read_u64(dir, "memory.current");
+		st->memory_limit_bytes = read_u64(dir, "memory.max");
+		st->pids = read_u64(dir, "pids.current");
+		if (read_str(dir, "cpu.stat", buf, sizeof(buf)) == 0 &&
+		    (p = strstr(buf, "usage_usec ")) != NULL)
+			st->cpu_ns = strtoull(p + 11, NULL, 10) * 1000;
+		return 0;
+	}
+	group_dir(dir, sizeof(dir), CG_MEMORY, name);
+	st->memory_bytes = read_u64(dir, "memory.usage_in_bytes");
+	st->memory_limit_bytes = read_u64(dir, "memory.limit_in_bytes");
+	if (read_str(dir, "cgroup.procs", buf, sizeof(buf)) == 0)
+		for (p = buf; *p; p++)
+			st->pids += *p == '\n';
+	if (v1_mount[CG_CPUACCT][0] != '\0') {
+		group_dir(dir, sizeof(dir), CG_CPUACCT, name);
+		st->cpu_ns = read_u64(dir, "cpuacct.usage");
+	}
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* Launching a qube on the ns backend: a monitor process (outliving domd)
+ * that owns the qube's init, and the namespace setup before init runs. */
+#ifndef BULKHEAD_DOMD_NS_LAUNCH_H
+#define BULKHEAD_DOMD_NS_LAUNCH_H
+
+#include <sys/types.h>
+
+#include "backend.h"
+
+struct launch {
+	const char *name;
+	const struct start_spec *spec;
+	const char *stage_dir; /* empty dir for the volatile tmpfs */
+	const char *run_path;  /* runtime record written by the monitor */
+	const char *exit_path; /* exit record written by the monitor */
+	long memory_mib;
+	int ready_wfd;         /* launch pipe, write end */
+};
+
+/* Forks the monitor; returns its pid or -1. Never returns in the child. */
+pid_t launch_monitor(const struct launch *l);
+
+#endif

@@ -1,0 +1,42 @@
+/* A qube as domd keeps it: the stored properties plus its run-time state. */
+#ifndef BULKHEAD_DOMD_VM_H
+#define BULKHEAD_DOMD_VM_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "qube.h"
+#include "watch.h"
+
+enum vm_state { VM_HALTED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_HALTING };
+
+/* What the backend needs to remember about a running qube. */
+struct vm_rt {
+	pid_t monitor_pid;
+	pid_t init_pid; /* host view */
+	unsigned long long init_start; /* guards against pid reuse */
+	int pidfd;      /* of the monitor: readable when the qube is gone */
+	int ready_fd;   /* read end of the launch pipe, -1 once ready */
+	time_t started_at;
+	char ready_buf[256];
+	size_t ready_len;
+};
+
+struct vm {
+	struct qube q;
+	enum vm_state state;
+	char reason[160];         /* why it last stopped, or why start failed */
+	struct vm_rt rt;
+	const char *stop_cause;   /* set when domd itself stops the qube */
+	time_t deadline;          /* start or shutdown timeout, 0 if none */
+	bool busy;                /* a copy job runs on its files */
+	bool pending_start;       /* start once its netvm is running */
+	struct watch w_ready, w_exit;
+	struct vm *next;
+};
+
+const char *vm_state_name(enum vm_state s);
+bool vm_is_active(const struct vm *vm); /* anything but halted */
+
+#endif

@@ -1,0 +1,11 @@
+/* Facts about a process from /proc. */
+#ifndef BULKHEAD_PROCSTAT_H
+#define BULKHEAD_PROCSTAT_H
+
+#include <sys/types.h>
+
+/* Field 22 (starttime) of /proc/PID/stat, which with the pid names a process
+ * uniquely; 0 if it is gone. */
+unsigned long long proc_starttime(pid_t pid);
+
+#endif
