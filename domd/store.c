@@ -154,6 +154,10 @@ store_load(void)
 			    de->d_name);
 			continue;
 		}
+		/* A temp file of an interrupted write: the old file stands. */
+		snprintf(path, sizeof(path), "%s/%s/." QUBE_CFG ".tmp", domd.paths.qubes_dir,
+		    de->d_name);
+		unlink(path);
 		snprintf(path, sizeof(path), "%s/%s/" QUBE_CFG, domd.paths.qubes_dir, de->d_name);
 		if (read_small_file(path, &data, &len) < 0) {
 			log_warn("%s: ignored", path);

@@ -46,15 +46,15 @@ for f in "${bins[@]}"; do
 		seeds=$(find "$corpus" -type f | wc -l)
 	fi
 
-	lsan=detect_leaks=1
+	lsan=${LSAN_OPTIONS:-print_suppressions=1}
 	supp=tests/fuzz/$bin.lsan.supp
 	if [ -f "$supp" ]; then
-		lsan="$lsan:suppressions=$PWD/$supp:print_suppressions=1"
+		lsan="$lsan:suppressions=$PWD/$supp"
 		echo "# $bin: using LeakSanitizer suppressions from $supp"
 	fi
 
 	echo "# $bin: ${FUZZ_SECONDS}s, $seeds seeds from tests/fuzz/corpus/$name/"
-	out=$(ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=0}:$lsan" \
+	out=$(ASAN_OPTIONS="${ASAN_OPTIONS:-abort_on_error=0}:detect_leaks=1" LSAN_OPTIONS="$lsan" \
 	    UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
 	    timeout -k 10 $((FUZZ_SECONDS + 120)) "$f" \
 	    -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=20 \

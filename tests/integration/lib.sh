@@ -3,6 +3,7 @@
 # Tests run as root from the repository root after `make all template`;
 # BUILD names the build directory of domd and the CLI (default build).
 
+export LC_ALL=C
 BUILD=${BUILD:-build}
 DOMD_BIN=$PWD/$BUILD/bulkhead-domd
 CLI_BIN=$PWD/$BUILD/bulkhead

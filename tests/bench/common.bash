@@ -1,0 +1,133 @@
+# Shared by the tests/bench/*.sh benchmarks (sourced, not run: the Makefile's
+# `bench` target runs only *.sh). Each benchmark gets a private domd on a
+# temporary state/run/config directory and its own cgroup parent, and cleans
+# up everything at exit: qubes first (they outlive domd by design), then
+# domd, then the cgroup parent domd leaves behind, then the directory.
+#
+# Functional failures end the benchmark with status 1 and a message on
+# stderr; the timings themselves are never pass/fail.
+
+BH_CLI=build/bulkhead
+BH_DOMD=build/bulkhead-domd
+BH_TPL=build/template/root
+BH_CGROUP="bh-bench-$$"
+BH_T=
+BH_DOMD_PID=
+BH_QUBES=()	# qubes that may be running: killed at exit
+
+bh_die() {
+	echo "${BH_NAME:-bench}: FAIL: $*" >&2
+	exit 1
+}
+
+bh_note() {
+	echo "${BH_NAME:-bench}: $*" >&2
+}
+
+# Checks we are at the repo root, root, with everything built.
+bh_preflight() {
+	[ -f Makefile ] && [ -d tests/bench ] ||
+		bh_die "run from the repo root (e.g. tests/bench/${BH_NAME}.sh)"
+	[ "$(id -u)" = 0 ] || bh_die "needs root (namespaces, mounts, cgroups)"
+	local f
+	for f in "$BH_CLI" "$BH_DOMD" "$BH_TPL/sbin/init"; do
+		[ -x "$f" ] || bh_die "$f missing: run 'make all template' first"
+	done
+	command -v gcc >/dev/null || bh_die "gcc is needed to build the bench helpers"
+}
+
+# Runs the CLI against our domd; its output is the CLI's.
+bh() {
+	"$BH_CLI" --socket "$BH_T/run/admin.sock" "$@"
+}
+
+bh_state() {
+	bh --json prefs "$1" 2>/dev/null | sed -n 's/^ *"state": *"\([a-z]*\)".*/\1/p'
+}
+
+bh_cleanup() {
+	local rc=$? q i d
+	trap - EXIT INT TERM HUP
+	set +e
+	if [ -n "$BH_T" ] && [ -n "$BH_DOMD_PID" ] && kill -0 "$BH_DOMD_PID" 2>/dev/null; then
+		for q in "${BH_QUBES[@]}"; do
+			case "$(bh_state "$q")" in
+			halted | "") continue ;;
+			esac
+			bh kill "$q" >/dev/null 2>&1
+			# vm.kill replies before the qube is gone: wait for halted.
+			for i in $(seq 100); do
+				[ "$(bh_state "$q")" = halted ] && break
+				sleep 0.05
+			done
+			[ "$(bh_state "$q")" = halted ] || bh_note "warning: qube $q did not halt"
+		done
+	fi
+	if [ -n "$BH_DOMD_PID" ]; then
+		kill -TERM "$BH_DOMD_PID" 2>/dev/null
+		for i in $(seq 100); do
+			kill -0 "$BH_DOMD_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$BH_DOMD_PID" 2>/dev/null
+		wait "$BH_DOMD_PID" 2>/dev/null
+	fi
+	# domd leaves its (then empty) cgroup parent behind; remove ours only.
+	for d in /sys/fs/cgroup/"$BH_CGROUP" /sys/fs/cgroup/*/"$BH_CGROUP"; do
+		[ -d "$d" ] || continue
+		find "$d" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+		rmdir "$d" 2>/dev/null || bh_note "warning: cannot remove cgroup $d"
+	done
+	if [ -n "$BH_T" ] && [ -d "$BH_T" ]; then
+		if [ "$rc" != 0 ] && [ -s "$BH_T/domd.log" ]; then
+			bh_note "domd log:"
+			sed 's/^/    /' "$BH_T/domd.log" >&2
+		fi
+		# Nothing should be mounted there, but never rm through a mount.
+		if grep -q " $BH_T/" /proc/self/mountinfo; then
+			bh_note "warning: mounts left under $BH_T; not removing it"
+		else
+			rm -rf -- "$BH_T"
+		fi
+	fi
+	exit "$rc"
+}
+
+# Makes the temp dir and installs the trap; call first.
+bh_setup() {
+	BH_T=$(mktemp -d "/tmp/bulkhead-bench-${BH_NAME}.XXXXXX")
+	trap bh_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	mkdir -p "$BH_T/cfg" "$BH_T/bin"
+	printf 'cgroup_parent = "%s"\n' "$BH_CGROUP" > "$BH_T/cfg/domd.conf"
+}
+
+# bh_cc NAME: builds tests/bench/NAME.c into $BH_T/bin/NAME.
+bh_cc() {
+	gcc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -o "$BH_T/bin/$1" "tests/bench/$1.c" -ljson-c \
+		> "$BH_T/cc-$1.log" 2>&1 || { cat "$BH_T/cc-$1.log" >&2; bh_die "cannot build tests/bench/$1.c"; }
+}
+
+bh_start_domd() {
+	local i st
+	"$BH_DOMD" --backend ns --config-dir "$BH_T/cfg" --state-dir "$BH_T/state" \
+		--run-dir "$BH_T/run" --foreground > "$BH_T/domd.log" 2>&1 &
+	BH_DOMD_PID=$!
+	for i in $(seq 200); do
+		if ! kill -0 "$BH_DOMD_PID" 2>/dev/null; then
+			st=0
+			wait "$BH_DOMD_PID" || st=$?
+			BH_DOMD_PID=
+			bh_die "domd exited at start-up (status $st)"
+		fi
+		[ -S "$BH_T/run/admin.sock" ] && bh info >/dev/null 2>&1 && return 0
+		sleep 0.025
+	done
+	bh_die "domd did not answer on $BH_T/run/admin.sock within 5 s"
+}
+
+bh_rss_kib() {
+	sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$1/status"
+}

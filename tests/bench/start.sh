@@ -1,0 +1,34 @@
+#!/bin/bash
+# Benchmark: start → qube running (its init signalled ready).
+#
+# domd: wall time of the vm.start request alone, sent on the admin socket by
+# a small C client (no CLI start-up counted), qube killed between runs.
+# Baseline, measured in the same run and interleaved with it: a bare launch
+# of the same init (tests/bench/start_baseline.c: new mount/pid/net/uts/ipc
+# namespaces, overlay of the same template root with a tmpfs upper,
+# pivot_root, exec /sbin/init with a BULKHEAD_READY_FD pipe, until 'R').
+#
+#   tests/bench/start.sh            (from the repo root, as root,
+#   BENCH_N=200 tests/bench/start.sh  after `make all template`)
+#
+# Prints figures and ratios; exits non-zero only on a functional failure.
+set -eu
+BH_NAME=start
+. tests/bench/common.bash 2>/dev/null || { echo "start: run from the repo root" >&2; exit 1; }
+
+N=${BENCH_N:-50}
+case "$N" in '' | *[!0-9]* | 0) bh_die "BENCH_N must be a positive integer (got '$N')" ;; esac
+
+bh_preflight
+bh_setup
+bh_cc start_baseline
+bh_start_domd
+
+bh template import tpl "$PWD/$BH_TPL" > /dev/null || bh_die "template import tpl $PWD/$BH_TPL"
+bh create work --class app --label blue --template tpl > /dev/null || bh_die "create work"
+BH_QUBES=(work)
+
+mkdir "$BH_T/stage"
+START_BASELINE_CONSOLE="$BH_T/bare-console.log" "$BH_T/bin/start_baseline" "$BH_T/run/admin.sock" work "$PWD/$BH_TPL" "$BH_T/stage" "$N"
+
+[ "$(bh_state work)" = halted ] || bh_die "qube work is '$(bh_state work)' after the runs, not halted"
