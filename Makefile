@@ -53,9 +53,17 @@ all: $(DOMD) $(CLI) $(AGENT)
 deps:
 	@scripts/install-deps
 
+# V=1 shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBBULKHEAD): $(LIB_OBJS)
 	@mkdir -p $(dir $@)

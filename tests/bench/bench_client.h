@@ -50,6 +50,7 @@ struct conn {
 	int fd;
 	char *buf;
 	size_t len, cap, consumed;	/* consumed: the line handed out last */
+	size_t scanned;			/* bytes known to hold no '\n' */
 };
 
 static void
@@ -67,7 +68,7 @@ conn_open(struct conn *c, const char *path)
 	c->buf = malloc(c->cap);
 	if (c->buf == NULL)
 		die("out of memory");
-	c->len = c->consumed = 0;
+	c->len = c->consumed = c->scanned = 0;
 }
 
 static void
@@ -95,10 +96,10 @@ conn_line(struct conn *c, int timeout_ms)
 	if (c->consumed) {
 		memmove(c->buf, c->buf + c->consumed, c->len - c->consumed);
 		c->len -= c->consumed;
-		c->consumed = 0;
+		c->consumed = c->scanned = 0;
 	}
 	for (;;) {
-		char *nl = memchr(c->buf, '\n', c->len);
+		char *nl = memchr(c->buf + c->scanned, '\n', c->len - c->scanned);
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 		double left;
 		ssize_t r;
@@ -108,6 +109,7 @@ conn_line(struct conn *c, int timeout_ms)
 			c->consumed = (size_t)(nl - c->buf) + 1;
 			return c->buf;
 		}
+		c->scanned = c->len;
 		left = deadline - now_ms();
 		if (left <= 0)
 			die("no reply from domd within %d ms", timeout_ms);

@@ -12,6 +12,8 @@ BH_DOMD=build/bulkhead-domd
 BH_TPL=build/template/root
 BH_CGROUP="bh-bench-$$"
 BH_T=
+BH_RUN=		# domd's --run-dir
+BH_SOCK=	# its admin socket
 BH_DOMD_PID=
 BH_QUBES=()	# qubes that may be running: killed at exit
 
@@ -38,7 +40,7 @@ bh_preflight() {
 
 # Runs the CLI against our domd; its output is the CLI's.
 bh() {
-	"$BH_CLI" --socket "$BH_T/run/admin.sock" "$@"
+	"$BH_CLI" --socket "$BH_SOCK" "$@"
 }
 
 bh_state() {
@@ -78,6 +80,13 @@ bh_cleanup() {
 		find "$d" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
 		rmdir "$d" 2>/dev/null || bh_note "warning: cannot remove cgroup $d"
 	done
+	if [ -n "$BH_RUN" ] && [ "$BH_RUN" != "$BH_T/run" ] && [ -d "$BH_RUN" ]; then
+		if grep -q " $BH_RUN/" /proc/self/mountinfo; then
+			bh_note "warning: mounts left under $BH_RUN; not removing it"
+		else
+			rm -rf -- "$BH_RUN"
+		fi
+	fi
 	if [ -n "$BH_T" ] && [ -d "$BH_T" ]; then
 		if [ "$rc" != 0 ] && [ -s "$BH_T/domd.log" ]; then
 			bh_note "domd log:"
@@ -93,13 +102,22 @@ bh_cleanup() {
 	exit "$rc"
 }
 
-# Makes the temp dir and installs the trap; call first.
+# Makes the temp dirs and installs the trap; call first.
+# The run dir goes on a tmpfs (/run) when there is one, like domd's default
+# /run/bulkhead: the monitor fsyncs a record there while the qube starts,
+# which costs milliseconds on a disk. BENCH_RUN_ON_DISK=1 keeps it in $BH_T.
 bh_setup() {
-	BH_T=$(mktemp -d "/tmp/bulkhead-bench-${BH_NAME}.XXXXXX")
 	trap bh_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
+	BH_T=$(mktemp -d "/tmp/bulkhead-bench-${BH_NAME}.XXXXXX")
+	if [ "${BENCH_RUN_ON_DISK:-0}" != 1 ] && [ "$(stat -f -c %T /run 2>/dev/null)" = tmpfs ]; then
+		BH_RUN=$(mktemp -d "/run/bulkhead-bench-${BH_NAME}.XXXXXX")
+	else
+		BH_RUN=$BH_T/run
+	fi
+	BH_SOCK=$BH_RUN/admin.sock
 	mkdir -p "$BH_T/cfg" "$BH_T/bin"
 	printf 'cgroup_parent = "%s"\n' "$BH_CGROUP" > "$BH_T/cfg/domd.conf"
 }
@@ -113,7 +131,7 @@ bh_cc() {
 bh_start_domd() {
 	local i st
 	"$BH_DOMD" --backend ns --config-dir "$BH_T/cfg" --state-dir "$BH_T/state" \
-		--run-dir "$BH_T/run" --foreground > "$BH_T/domd.log" 2>&1 &
+		--run-dir "$BH_RUN" --foreground > "$BH_T/domd.log" 2>&1 &
 	BH_DOMD_PID=$!
 	for i in $(seq 200); do
 		if ! kill -0 "$BH_DOMD_PID" 2>/dev/null; then
@@ -122,12 +140,16 @@ bh_start_domd() {
 			BH_DOMD_PID=
 			bh_die "domd exited at start-up (status $st)"
 		fi
-		[ -S "$BH_T/run/admin.sock" ] && bh info >/dev/null 2>&1 && return 0
+		[ -S "$BH_SOCK" ] && bh info >/dev/null 2>&1 && return 0
 		sleep 0.025
 	done
-	bh_die "domd did not answer on $BH_T/run/admin.sock within 5 s"
+	bh_die "domd did not answer on $BH_SOCK within 5 s"
 }
 
+# bh_rss_kib PID: its VmRSS in KiB (dies if unreadable; use as x=$(...)).
 bh_rss_kib() {
-	sed -n 's/^VmRSS: *\([0-9]*\) kB/\1/p' "/proc/$1/status"
+	local k
+	k=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null) || true
+	[ -n "$k" ] || bh_die "cannot read VmRSS of pid $1"
+	echo "$k"
 }

@@ -29,6 +29,13 @@ bh create work --class app --label blue --template tpl > /dev/null || bh_die "cr
 BH_QUBES=(work)
 
 mkdir "$BH_T/stage"
-START_BASELINE_CONSOLE="$BH_T/bare-console.log" "$BH_T/bin/start_baseline" "$BH_T/run/admin.sock" work "$PWD/$BH_TPL" "$BH_T/stage" "$N"
+if ! START_BASELINE_CONSOLE="$BH_T/bare-console.log" "$BH_T/bin/start_baseline" \
+	"$BH_SOCK" work "$PWD/$BH_TPL" "$BH_T/stage" "$N"; then
+	if [ -s "$BH_T/bare-console.log" ]; then
+		bh_note "console of the bare launches (last lines):"
+		tail -n 20 "$BH_T/bare-console.log" | sed 's/^/    /' >&2
+	fi
+	bh_die "start_baseline failed (see above)"
+fi
 
 [ "$(bh_state work)" = halted ] || bh_die "qube work is '$(bh_state work)' after the runs, not halted"

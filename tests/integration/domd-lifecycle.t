@@ -5,6 +5,9 @@
 
 domd_start || exit 1
 setup_template
+bh events --json >"$T/events" 2>&1 &
+events_pid=$!
+sleep 0.2
 check "create AppVM work" bh create work --class app --label blue --template tpl --memory 64
 check "start work" bh start work
 ok $([ "$(vm_field work state)" = running ]; echo $?) "work is running"
@@ -50,8 +53,13 @@ ok $([ "$c" -gt "$b" ]; echo $?) "progress resumes after unpause ($b -> $c)"
 # domd dies hard; the qube lives on and is adopted.
 domd_kill9
 ok $(kill -0 "$pid"; echo $?) "the qube survives SIGKILL of domd"
+ok $(grep -q '"event":"created","vm":"work"' "$T/events" && grep -q '"vm":"work","state":"running"' "$T/events" && grep -q '"vm":"work","state":"paused"' "$T/events"; echo $?) "subscribers got created and state events"
+wait $events_pid 2>/dev/null
 domd_start
 ok $([ "$(vm_field work state)" = running ] && [ "$(vm_pid work)" = "$pid" ]; echo $?) "restarted domd adopts the running qube"
+bh events --json >"$T/events" 2>&1 &
+events_pid=$!
+sleep 0.2
 check "adopted qube shuts down" bh shutdown --wait --timeout 10 work
 ok $(! kill -0 "$pid" 2>/dev/null; echo $?) "its init is gone"
 
@@ -76,6 +84,18 @@ check "start solo" bh start solo
 in_vm solo 'echo mine > /etc/solo-only'
 ok $([ ! -e "$T/state/qubes/tpl/root/etc/solo-only" ] && [ -e "$T/state/qubes/solo/root/etc/solo-only" ]; echo $?) "a standalone writes its own root, not the template's"
 check "kill solo" bh kill solo
+
+# Clones carry the private data; the source must be halted.
+in_vm work 'echo precious > /rw/data' 2>/dev/null || { bh start work >/dev/null; in_vm work 'echo precious > /rw/data'; }
+bh kill work >/dev/null 2>&1; sleep 0.3
+check "clone work to work2" bh clone work work2
+ok $([ "$(cat "$T/state/qubes/work2/private/data")" = precious ] && [ "$(vm_field work2 uuid)" != "$(vm_field work uuid)" ]; echo $?) "the clone has the private data and a new uuid"
+check "remove the clone" bh remove work2
+ok $(! bh prefs work2 >/dev/null 2>&1 && [ ! -e "$T/state/qubes/work2" ]; echo $?) "a removed qube is gone from the list and the disk"
+
+# The event stream saw the lifecycle.
+sleep 0.3; kill $events_pid 2>/dev/null; wait $events_pid 2>/dev/null; grep -c . "$T/events" | sed "s/^/# events seen: /"
+ok $(grep -q '"event":"created","vm":"work2"' "$T/events" && grep -q '"event":"removed","vm":"work2"' "$T/events"; echo $?) "subscribers get created and removed events"
 
 # A init that dies is recorded as halted with the reason.
 check "start work" bh start work

@@ -66,14 +66,18 @@ setup_template() {
 	bh template import tpl "$TEMPLATE_ROOT" >/dev/null
 }
 
-cleanup() {
-	local rc=$?
+cleanup_qubes() {
 	if [ -S "$BULKHEAD_SOCKET" ] && [ -n "$DOMD_PID" ]; then
 		for vm in $(bh --json ls 2>/dev/null | python3 -c 'import json,sys; [print(v["name"]) for v in json.load(sys.stdin) if v["state"]!="halted"]' 2>/dev/null); do
 			bh kill "$vm" >/dev/null 2>&1
 		done
 		sleep 0.3
 	fi
+}
+
+cleanup() {
+	local rc=$?
+	cleanup_qubes
 	domd_stop
 	# Anything still in this test's cgroups (e.g. after a failed kill).
 	for d in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
@@ -91,6 +95,12 @@ cleanup() {
 trap cleanup EXIT
 
 tap_end() {
+	# Sanitiser reports (domd is built with ASan/UBSan under make check;
+	# leaks are reported when it exits).
+	cleanup_qubes
+	domd_stop
+	ok $(! grep -q "Sanitizer\|runtime error:" "$T/domd.log"; echo $?) "domd logged no sanitiser report"
+	grep -A20 "Sanitizer\|runtime error:" "$T/domd.log" | sed 's/^/#   /' | head -40
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }

@@ -1,0 +1,80 @@
+#!/bin/bash
+# Benchmark: domd with many qubes defined.
+#
+# Defines BENCH_QUBES (default 500) app qubes through the API (vm.create
+# pipelined on one connection by tests/bench/scale_client.c), then prints
+#  - domd's VmRSS with them vs with 0 qubes (baseline, same run);
+#  - the wall time of `build/bulkhead ls --json` (whole CLI process, median
+#    of BENCH_N, default 10) vs `build/bulkhead info` (a CLI round trip that
+#    lists nothing) as the baseline;
+#  - for reference, the same two requests on the socket without the CLI.
+#
+#   tests/bench/scale.sh   (from the repo root, as root, after `make all template`)
+#
+# Prints figures and ratios; exits non-zero only on a functional failure.
+set -eu
+BH_NAME=scale
+. tests/bench/common.bash 2>/dev/null || { echo "scale: run from the repo root" >&2; exit 1; }
+
+Q=${BENCH_QUBES:-500}
+N=${BENCH_N:-10}
+case "$Q" in '' | *[!0-9]* | 0) bh_die "BENCH_QUBES must be a positive integer (got '$Q')" ;; esac
+case "$N" in '' | *[!0-9]* | 0) bh_die "BENCH_N must be a positive integer (got '$N')" ;; esac
+
+bh_preflight
+bh_setup
+bh_cc scale_client
+bh_start_domd
+
+SOCK=$BH_SOCK
+SC=$BH_T/bin/scale_client
+CLI=("$BH_CLI" --socket "$SOCK")
+
+mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# timings VAR "median p90 min max [len]": sets VAR_med, VAR_p90, VAR_min, VAR_max
+timings() {
+	local v=$1
+	shift
+	set -- $1
+	[ $# -ge 4 ] || bh_die "bad timing line from scale_client: '$*'"
+	eval "${v}_med=\$1 ${v}_p90=\$2 ${v}_min=\$3 ${v}_max=\$4"
+}
+# count_qubes: how many qubes `bulkhead ls --json` lists.
+count_qubes() {
+	"${CLI[@]}" ls --json > "$BH_T/ls.json" || bh_die "bulkhead ls --json failed"
+	grep -c '"name":' "$BH_T/ls.json" || true
+}
+
+# --- 0 qubes: exercise the same paths once, then the baseline RSS.
+[ "$(count_qubes)" = 0 ] || bh_die "a fresh domd lists qubes"
+timings ls0 "$("$SC" run "$N" "${CLI[@]}" ls --json)"
+timings info0 "$("$SC" run "$N" "${CLI[@]}" info)"
+rss0=$(bh_rss_kib "$BH_DOMD_PID")
+
+# --- define the qubes.
+"${CLI[@]}" template import tpl "$PWD/$BH_TPL" > /dev/null || bh_die "template import tpl $PWD/$BH_TPL"
+secs=$("$SC" create "$SOCK" tpl q "$Q")
+rss_created=$(bh_rss_kib "$BH_DOMD_PID")
+got=$(count_qubes)
+[ "$got" = $((Q + 1)) ] || bh_die "bulkhead ls --json lists $got qubes, expected $((Q + 1)) ($Q + the template)"
+
+# --- listings.
+timings ls "$("$SC" run "$N" "${CLI[@]}" ls --json)"
+timings info "$("$SC" run "$N" "${CLI[@]}" info)"
+api_list=$("$SC" api "$SOCK" vm.list "$N")
+timings alist "$api_list"
+set -- $api_list
+[ "${5:-}" = $((Q + 1)) ] || bh_die "vm.list returned ${5:-?} qubes, expected $((Q + 1))"
+timings ainfo "$("$SC" api "$SOCK" daemon.info "$N")"
+rss=$(bh_rss_kib "$BH_DOMD_PID")
+kill -0 "$BH_DOMD_PID" 2>/dev/null || bh_die "domd died"
+
+rate=$(awk -v q="$Q" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0) ? q / s : 0 }')
+echo "scale: defined $Q app qubes (+ template tpl) in ${secs} s, ${rate}/s (vm.create pipelined on one connection)"
+echo "scale: domd RSS $(mib "$rss") MiB with $Q qubes vs $(mib "$rss0") MiB with 0 qubes, ratio $(ratio "$rss" "$rss0") (goal: <= 8 MiB)"
+echo "scale:   RSS right after the creates $(mib "$rss_created") MiB; the figure above is after the listings below"
+echo "scale: ls --json median ${ls_med} ms ($Q qubes) vs ${info_med} ms (info) ratio $(ratio "$ls_med" "$info_med") (goal: median <= 50 ms)"
+echo "scale:   p90 ${ls_p90} ms (ls --json) vs ${info_p90} ms (info) ratio $(ratio "$ls_p90" "$info_p90"); CLI process wall time, $N runs each after 1 warm-up"
+echo "scale:   ls --json with 0 qubes median ${ls0_med} ms (info ${info0_med} ms); $Q qubes vs 0: ratio $(ratio "$ls_med" "$ls0_med")"
+echo "scale:   on the socket without the CLI: vm.list median ${alist_med} ms (p90 ${alist_p90}) vs daemon.info ${ainfo_med} ms (p90 ${ainfo_p90})"
