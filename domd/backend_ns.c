@@ -17,6 +17,7 @@
 #include "ns_cgroup.h"
 #include "ns_launch.h"
 #include "procstat.h"
+#include "readfile.h"
 
 static const struct domd_paths *ns_paths;
 
@@ -150,22 +151,6 @@ ns_stats(struct vm *vm, struct vm_stats *st)
 	return cg_stats(vm->q.name, st);
 }
 
-static int
-read_record(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
 static long long
 record_value(const char *rec, const char *key)
 {
@@ -184,7 +169,7 @@ collect_exit(struct vm *vm, char *reason, size_t reasonlen)
 {
 	char rec[256];
 
-	if (read_record(rt_path(vm->q.name, "exit"), rec, sizeof(rec)) == 0) {
+	if (read_text_file(rt_path(vm->q.name, "exit"), rec, sizeof(rec)) == 0) {
 		rec[strcspn(rec, "\n")] = '\0';
 		snprintf(reason, reasonlen, "%s", rec);
 	} else if (vm->rt.init_pid > 0 && vm->rt.init_start != 0 &&
@@ -208,7 +193,7 @@ ns_adopt(struct vm *vm, bool *paused, char *reason, size_t reasonlen)
 	int fd;
 
 	reason[0] = '\0';
-	if (read_record(rt_path(vm->q.name, "run"), rec, sizeof(rec)) < 0)
+	if (read_text_file(rt_path(vm->q.name, "run"), rec, sizeof(rec)) < 0)
 		return 0;
 	mon = record_value(rec, "monitor_pid");
 	mon_start = record_value(rec, "monitor_start");

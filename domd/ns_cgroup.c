@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "readfile.h"
 
 /* v1 controllers domd uses; cpuacct may share a mount with cpu. */
 enum { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_FREEZER, CG_PIDS, CG_NCTRL };
@@ -49,19 +50,9 @@ static int
 read_str(const char *dir, const char *file, char *buf, size_t len)
 {
 	char path[4200];
-	int fd;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
+	return read_text_file(path, buf, len);
 }
 
 static uint64_t
@@ -117,17 +108,20 @@ static void
 group_dir(char *buf, size_t len, int ctrl, const char *name)
 {
 	const char *base = v2 ? v2_root : v1_mount[ctrl];
+	int n;
 
 	if (name != NULL)
-		snprintf(buf, len, "%s/%s/%s", base, parent_name, name);
+		n = snprintf(buf, len, "%s/%s/%s", base, parent_name, name);
 	else
-		snprintf(buf, len, "%s/%s", base, parent_name);
+		n = snprintf(buf, len, "%s/%s", base, parent_name);
+	if (n < 0 || (size_t)n >= len)
+		fatalx("cgroup path too long under %s", base);
 }
 
 int
 cg_init(const char *parent, char *err, size_t errlen)
 {
-	char dir[4200];
+	char dir[1024];
 
 	snprintf(parent_name, sizeof(parent_name), "%s", parent);
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0) {
@@ -175,7 +169,7 @@ dup_mount(int c)
 int
 cg_set_limits(const char *name, long memory_mib, long vcpus)
 {
-	char dir[4200], val[64];
+	char dir[1024], val[64];
 	uint64_t bytes = (uint64_t)memory_mib * 1024 * 1024;
 
 	if (v2) {
@@ -209,7 +203,7 @@ cg_set_limits(const char *name, long memory_mib, long vcpus)
 int
 cg_create(const char *name, long memory_mib, long vcpus, char *err, size_t errlen)
 {
-	char dir[4200];
+	char dir[1024];
 
 	cg_destroy(name); /* a leftover from a crash */
 	for (int c = 0; c < (v2 ? 1 : CG_NCTRL); c++) {
@@ -233,7 +227,7 @@ fail:
 int
 cg_attach(const char *name, pid_t pid)
 {
-	char dir[4200], val[32];
+	char dir[1024], val[32];
 
 	snprintf(val, sizeof(val), "%d", (int)pid);
 	for (int c = 0; c < (v2 ? 1 : CG_NCTRL); c++) {
@@ -249,7 +243,7 @@ cg_attach(const char *name, pid_t pid)
 int
 cg_destroy(const char *name)
 {
-	char dir[4200];
+	char dir[1024];
 	int ret = 0;
 
 	for (int c = 0; c < (v2 ? 1 : CG_NCTRL); c++) {
@@ -274,7 +268,7 @@ cg_destroy(const char *name)
 int
 cg_freeze(const char *name, bool frozen, char *err, size_t errlen)
 {
-	char dir[4200], state[64];
+	char dir[1024], state[64];
 
 	if (v2) {
 		group_dir(dir, sizeof(dir), 0, name);
@@ -307,7 +301,7 @@ fail:
 bool
 cg_frozen(const char *name)
 {
-	char dir[4200], buf[256];
+	char dir[1024], buf[256];
 
 	if (v2) {
 		group_dir(dir, sizeof(dir), 0, name);
@@ -322,7 +316,7 @@ cg_frozen(const char *name)
 int
 cg_stats(const char *name, struct vm_stats *st)
 {
-	char dir[4200], buf[4096], *p;
+	char dir[1024], buf[4096], *p;
 
 	memset(st, 0, sizeof(*st));
 	if (v2) {

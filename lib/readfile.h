@@ -1,0 +1,10 @@
+/* Small text files (records, /proc and cgroup files) read in one go. */
+#ifndef BULKHEAD_READFILE_H
+#define BULKHEAD_READFILE_H
+
+#include <stddef.h>
+
+/* Reads up to len-1 bytes of path into buf, NUL-terminated; 0 or -1. */
+int read_text_file(const char *path, char *buf, size_t len);
+
+#endif
