@@ -228,7 +228,7 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 		return 0;
 	}
 	case PROP_UUID:
-		if (!uuid_valid(value)) {
+		if (value[0] != '\0' && !uuid_valid(value)) {
 			snprintf(err, errlen, "invalid uuid '%s'", shown(value, sv, sizeof(sv)));
 			return -1;
 		}
@@ -343,7 +343,9 @@ find_unknown_key(const char *data, size_t len, char *key, size_t keylen)
 			i++;
 		} else if (stmt_start && (isalpha((unsigned char)c) || c == '_')) {
 			size_t s = i, n;
-			while (i < len && (isalnum((unsigned char)data[i]) || data[i] == '_'))
+			/* libxlutil's keys may hold dots and underscores */
+			while (i < len && (isalnum((unsigned char)data[i]) || data[i] == '_' ||
+			    data[i] == '.'))
 				i++;
 			n = i - s;
 			stmt_start = false;
