@@ -228,7 +228,7 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 		return 0;
 	}
 	case PROP_UUID:
-		if (value[0] != '\0' && !uuid_valid(value)) {
+		if (!uuid_valid(value)) {
 			snprintf(err, errlen, "invalid uuid '%s'", shown(value, sv, sizeof(sv)));
 			return -1;
 		}
@@ -448,6 +448,8 @@ qube_format_cfg(const struct qube *q)
 	for (size_t i = 0; i < qube_nprops; i++) {
 		const struct qube_prop *p = &qube_props[i];
 		qube_get(q, p->name, val, sizeof(val));
+		if (p->type == PROP_UUID && val[0] == '\0')
+			continue; /* not assigned yet */
 		if (p->type == PROP_LONG || p->type == PROP_BOOL)
 			fprintf(f, "%s = %s\n", p->name, val);
 		else
