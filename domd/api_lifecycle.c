@@ -48,11 +48,11 @@ vm_kill_m(struct request *req)
 {
 	char err[512];
 
-	if (vm_kill(req->vm, err, sizeof(err)) < 0)
+	if (vm_kill(req->vm, req, err, sizeof(err)) < 0) {
 		reply_error(req, "bad-state", "%s", err);
-	else
-		reply_ok(req, vm_to_json(req->vm));
-	return API_DONE;
+		return API_DONE;
+	}
+	return API_DEFERRED;
 }
 
 const struct api_method api_vm_kill = { "vm.kill", API_NEEDS_VM | API_MODIFIES, NULL, vm_kill_m };

@@ -231,7 +231,7 @@ vm_shutdown(struct vm *vm, int timeout, struct request *req, char *err, size_t e
 }
 
 int
-vm_kill(struct vm *vm, char *err, size_t errlen)
+vm_kill(struct vm *vm, struct request *req, char *err, size_t errlen)
 {
 	if (vm->state == VM_HALTED) {
 		snprintf(err, errlen, "qube %s is halted", vm->q.name);
@@ -240,6 +240,8 @@ vm_kill(struct vm *vm, char *err, size_t errlen)
 	if (vm->pending_start) {
 		vm->pending_start = false;
 		vm_set_state(vm, VM_HALTED, "killed by the operator");
+		if (req != NULL)
+			reply_ok(req, vm_to_json(vm));
 		return 0;
 	}
 	vm->stop_cause = "killed by the operator";
@@ -247,6 +249,9 @@ vm_kill(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot kill qube %s: %s", vm->q.name, strerror(errno));
 		return -1;
 	}
+	/* The reply comes once the qube is gone, so that a start may follow. */
+	if (req != NULL)
+		add_waiter(vm, WAIT_HALTED, req);
 	return 0;
 }
 

@@ -14,7 +14,8 @@ int vm_start(struct vm *vm, struct request *req, char *code, char *err, size_t e
 /* Asks the guest to stop; kills it after timeout seconds. req (optional) is
  * answered once halted. */
 int vm_shutdown(struct vm *vm, int timeout, struct request *req, char *err, size_t errlen);
-int vm_kill(struct vm *vm, char *err, size_t errlen);
+/* Stops the qube at once; req (optional) is answered once it is halted. */
+int vm_kill(struct vm *vm, struct request *req, char *err, size_t errlen);
 
 void lifecycle_ready_io(struct vm *vm);
 void lifecycle_exit(struct vm *vm);

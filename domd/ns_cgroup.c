@@ -13,9 +13,11 @@
 #include "log.h"
 #include "readfile.h"
 
-/* v1 controllers domd uses; cpuacct may share a mount with cpu. */
-enum { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_FREEZER, CG_PIDS, CG_NCTRL };
-static const char *const ctrl_names[CG_NCTRL] = { "memory", "cpu", "cpuacct", "freezer", "pids" };
+/* v1 controllers domd uses; cpuacct may share a mount with cpu. Each is a
+ * separate move of the qube's init at start (an RCU grace period each on
+ * v1), so only those with a job are used: pids has none yet. */
+enum { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_FREEZER, CG_NCTRL };
+static const char *const ctrl_names[CG_NCTRL] = { "memory", "cpu", "cpuacct", "freezer" };
 
 static bool v2;
 static char v2_root[512];

@@ -78,12 +78,6 @@ qube_child(const struct launch *l, int go_fd)
 	char *argv[] = { "/sbin/init", NULL };
 	int logfd;
 
-	/* Wait until the monitor has put us into the qube's cgroup. */
-	if (read(go_fd, &c, 1) != 1)
-		_exit(127);
-	close(go_fd);
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		launch_fail(efd, "unshare cgroup namespace: %s", strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		launch_fail(efd, "make / private: %s", strerror(errno));
 	/* Volatile parts live on a tmpfs only this namespace sees: they are
@@ -157,6 +151,14 @@ qube_child(const struct launch *l, int go_fd)
 	if (sethostname(l->name, strlen(l->name)) < 0)
 		launch_fail(efd, "sethostname: %s", strerror(errno));
 
+	/* The monitor moves us into the qube's cgroup meanwhile (a slow step
+	 * on cgroup v1): wait for it only now, just before the cgroup
+	 * namespace is made and init runs. */
+	if (read(go_fd, &c, 1) != 1)
+		_exit(127);
+	close(go_fd);
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		launch_fail(efd, "unshare cgroup namespace: %s", strerror(errno));
 	logfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (logfd >= 0) {
 		dup2(logfd, 0);
@@ -180,8 +182,10 @@ write_record(const char *path, const char *text)
 /* The monitor: parent of the qube's init, in its own session so that it
  * outlives domd; it records the init's exit for whoever runs domd then. */
 static void __attribute__((noreturn))
-monitor(const struct launch *l)
+monitor(const struct launch *launch)
 {
+	struct launch lm = *launch;
+	const struct launch *l = &lm;
 	char rec[512], msg[64];
 	int go[2], status, logfd;
 	sigset_t none;
@@ -198,12 +202,13 @@ monitor(const struct launch *l)
 	if (logfd < 0)
 		launch_fail(l->ready_wfd, "open %s: %s", l->spec->log_path, strerror(errno));
 	/* Close everything of domd's but the pipe and the log. */
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != l->ready_wfd && fd != logfd)
-			close(fd);
 	dup2(logfd, 1);
 	dup2(logfd, 2);
-	close(logfd);
+	if (l->ready_wfd != 3)
+		dup2(l->ready_wfd, 3);
+	/* Everything of domd's but the log and the launch pipe goes. */
+	close_range(4, ~0U, 0);
+	lm.ready_wfd = 3;
 	if (pipe2(go, O_CLOEXEC) < 0)
 		launch_fail(l->ready_wfd, "pipe: %s", strerror(errno));
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the tests/bench/*.sh benchmarks (sourced, not run: the Makefile's
 # `bench` target runs only *.sh). Each benchmark gets a private domd on a
 # temporary state/run/config directory and its own cgroup parent, and cleans
@@ -15,6 +16,7 @@ BH_T=
 BH_RUN=		# domd's --run-dir
 BH_SOCK=	# its admin socket
 BH_DOMD_PID=
+BH_HELPER_PID=	# a helper started by bh_run
 BH_QUBES=()	# qubes that may be running: killed at exit
 
 bh_die() {
@@ -28,8 +30,9 @@ bh_note() {
 
 # Checks we are at the repo root, root, with everything built.
 bh_preflight() {
-	[ -f Makefile ] && [ -d tests/bench ] ||
+	if [ ! -f Makefile ] || [ ! -d tests/bench ]; then
 		bh_die "run from the repo root (e.g. tests/bench/${BH_NAME}.sh)"
+	fi
 	[ "$(id -u)" = 0 ] || bh_die "needs root (namespaces, mounts, cgroups)"
 	local f
 	for f in "$BH_CLI" "$BH_DOMD" "$BH_TPL/sbin/init"; do
@@ -48,17 +51,21 @@ bh_state() {
 }
 
 bh_cleanup() {
-	local rc=$? q i d
+	local rc=$? q d
 	trap - EXIT INT TERM HUP
-	set +e
+	set +eu
+	if [ -n "$BH_HELPER_PID" ]; then
+		kill -TERM "$BH_HELPER_PID" 2>/dev/null
+		wait "$BH_HELPER_PID" 2>/dev/null
+	fi
 	if [ -n "$BH_T" ] && [ -n "$BH_DOMD_PID" ] && kill -0 "$BH_DOMD_PID" 2>/dev/null; then
-		for q in "${BH_QUBES[@]}"; do
+		for q in ${BH_QUBES[@]+"${BH_QUBES[@]}"}; do
 			case "$(bh_state "$q")" in
 			halted | "") continue ;;
 			esac
 			bh kill "$q" >/dev/null 2>&1
 			# vm.kill replies before the qube is gone: wait for halted.
-			for i in $(seq 100); do
+			for _ in $(seq 100); do
 				[ "$(bh_state "$q")" = halted ] && break
 				sleep 0.05
 			done
@@ -67,12 +74,12 @@ bh_cleanup() {
 	fi
 	if [ -n "$BH_DOMD_PID" ]; then
 		kill -TERM "$BH_DOMD_PID" 2>/dev/null
-		for i in $(seq 100); do
+		for _ in $(seq 100); do
 			kill -0 "$BH_DOMD_PID" 2>/dev/null || break
 			sleep 0.05
 		done
 		kill -KILL "$BH_DOMD_PID" 2>/dev/null
-		wait "$BH_DOMD_PID" 2>/dev/null
+		wait 2>/dev/null	# reaps domd (or setsid) if it is our child
 	fi
 	# domd leaves its (then empty) cgroup parent behind; remove ours only.
 	for d in /sys/fs/cgroup/"$BH_CGROUP" /sys/fs/cgroup/*/"$BH_CGROUP"; do
@@ -88,9 +95,9 @@ bh_cleanup() {
 		fi
 	fi
 	if [ -n "$BH_T" ] && [ -d "$BH_T" ]; then
-		if [ "$rc" != 0 ] && [ -s "$BH_T/domd.log" ]; then
-			bh_note "domd log:"
-			sed 's/^/    /' "$BH_T/domd.log" >&2
+		if [ "$rc" = 1 ] && [ -s "$BH_T/domd.log" ]; then
+			bh_note "domd log (last lines):"
+			tail -n 30 "$BH_T/domd.log" | sed 's/^/    /' >&2
 		fi
 		# Nothing should be mounted there, but never rm through a mount.
 		if grep -q " $BH_T/" /proc/self/mountinfo; then
@@ -128,22 +135,44 @@ bh_cc() {
 		> "$BH_T/cc-$1.log" 2>&1 || { cat "$BH_T/cc-$1.log" >&2; bh_die "cannot build tests/bench/$1.c"; }
 }
 
+# domd runs in a session of its own (as under systemd) so that a ^C of the
+# benchmark reaches only the benchmark, whose trap then stops qubes and domd.
 bh_start_domd() {
-	local i st
-	"$BH_DOMD" --backend ns --config-dir "$BH_T/cfg" --state-dir "$BH_T/state" \
-		--run-dir "$BH_RUN" --foreground > "$BH_T/domd.log" 2>&1 &
+	local st
+	setsid "$BH_DOMD" --backend ns --config-dir "$BH_T/cfg" --state-dir "$BH_T/state" \
+		--run-dir "$BH_RUN" --foreground > "$BH_T/domd.log" 2>&1 < /dev/null &
 	BH_DOMD_PID=$!
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		if ! kill -0 "$BH_DOMD_PID" 2>/dev/null; then
 			st=0
 			wait "$BH_DOMD_PID" || st=$?
 			BH_DOMD_PID=
 			bh_die "domd exited at start-up (status $st)"
 		fi
-		[ -S "$BH_SOCK" ] && bh info >/dev/null 2>&1 && return 0
+		if [ -S "$BH_SOCK" ] && bh info >/dev/null 2>&1; then
+			# setsid may have forked: take domd's own pid from domd.
+			st=$(bh --json info | sed -n 's/^ *"pid": *\([0-9]*\).*/\1/p')
+			if [ -z "$st" ] || [ ! -d "/proc/$st" ]; then
+				bh_die "cannot learn domd's pid from 'info'"
+			fi
+			BH_DOMD_PID=$st
+			return 0
+		fi
 		sleep 0.025
 	done
 	bh_die "domd did not answer on $BH_SOCK within 5 s"
+}
+
+# bh_run CMD...: runs a long helper so that a signal to the benchmark is
+# handled at once (bash defers traps while a foreground command runs) and
+# the trap can stop it. Returns its status.
+bh_run() {
+	local st=0
+	"$@" &
+	BH_HELPER_PID=$!
+	wait "$BH_HELPER_PID" || st=$?
+	BH_HELPER_PID=
+	return "$st"
 }
 
 # bh_rss_kib PID: its VmRSS in KiB (dies if unreadable; use as x=$(...)).

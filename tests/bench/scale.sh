@@ -14,6 +14,7 @@
 # Prints figures and ratios; exits non-zero only on a functional failure.
 set -eu
 BH_NAME=scale
+# shellcheck source=tests/bench/common.bash
 . tests/bench/common.bash 2>/dev/null || { echo "scale: run from the repo root" >&2; exit 1; }
 
 Q=${BENCH_QUBES:-500}
@@ -32,24 +33,26 @@ CLI=("$BH_CLI" --socket "$SOCK")
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-# timings VAR "median p90 min max [len]": sets VAR_med, VAR_p90, VAR_min, VAR_max
-timings() {
-	local v=$1
-	shift
-	set -- $1
-	[ $# -ge 4 ] || bh_die "bad timing line from scale_client: '$*'"
-	eval "${v}_med=\$1 ${v}_p90=\$2 ${v}_min=\$3 ${v}_max=\$4"
+# check_ms NAME: dies unless variable NAME holds a timing (ms) figure.
+check_ms() {
+	case "${!1}" in
+	[0-9]*.[0-9]*) ;;
+	*) bh_die "bad timing from scale_client for $1: '${!1}'" ;;
+	esac
 }
 # count_qubes: how many qubes `bulkhead ls --json` lists.
 count_qubes() {
 	"${CLI[@]}" ls --json > "$BH_T/ls.json" || bh_die "bulkhead ls --json failed"
-	grep -c '"name":' "$BH_T/ls.json" || true
+	grep -o '"name": *"' "$BH_T/ls.json" | wc -l
 }
 
 # --- 0 qubes: exercise the same paths once, then the baseline RSS.
-[ "$(count_qubes)" = 0 ] || bh_die "a fresh domd lists qubes"
-timings ls0 "$("$SC" run "$N" "${CLI[@]}" ls --json)"
-timings info0 "$("$SC" run "$N" "${CLI[@]}" info)"
+got=$(count_qubes)
+[ "$got" = 0 ] || bh_die "a fresh domd lists $got qubes"
+out=$("$SC" run "$N" "${CLI[@]}" ls --json)
+read -r ls0_med _ <<< "$out"
+out=$("$SC" run "$N" "${CLI[@]}" info)
+read -r info0_med _ <<< "$out"
 rss0=$(bh_rss_kib "$BH_DOMD_PID")
 
 # --- define the qubes.
@@ -60,15 +63,20 @@ got=$(count_qubes)
 [ "$got" = $((Q + 1)) ] || bh_die "bulkhead ls --json lists $got qubes, expected $((Q + 1)) ($Q + the template)"
 
 # --- listings.
-timings ls "$("$SC" run "$N" "${CLI[@]}" ls --json)"
-timings info "$("$SC" run "$N" "${CLI[@]}" info)"
-api_list=$("$SC" api "$SOCK" vm.list "$N")
-timings alist "$api_list"
-set -- $api_list
-[ "${5:-}" = $((Q + 1)) ] || bh_die "vm.list returned ${5:-?} qubes, expected $((Q + 1))"
-timings ainfo "$("$SC" api "$SOCK" daemon.info "$N")"
+out=$("$SC" run "$N" "${CLI[@]}" ls --json)
+read -r ls_med ls_p90 _ <<< "$out"
+out=$("$SC" run "$N" "${CLI[@]}" info)
+read -r info_med info_p90 _ <<< "$out"
+out=$("$SC" api "$SOCK" vm.list "$N")
+read -r alist_med alist_p90 _ _ alist_len <<< "$out"
+[ "$alist_len" = $((Q + 1)) ] || bh_die "vm.list returned $alist_len qubes, expected $((Q + 1))"
+out=$("$SC" api "$SOCK" daemon.info "$N")
+read -r ainfo_med ainfo_p90 _ <<< "$out"
 rss=$(bh_rss_kib "$BH_DOMD_PID")
 kill -0 "$BH_DOMD_PID" 2>/dev/null || bh_die "domd died"
+for v in ls0_med info0_med ls_med ls_p90 info_med info_p90 alist_med alist_p90 ainfo_med ainfo_p90; do
+	check_ms "$v"
+done
 
 rate=$(awk -v q="$Q" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0) ? q / s : 0 }')
 echo "scale: defined $Q app qubes (+ template tpl) in ${secs} s, ${rate}/s (vm.create pipelined on one connection)"

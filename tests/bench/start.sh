@@ -7,6 +7,9 @@
 # of the same init (tests/bench/start_baseline.c: new mount/pid/net/uts/ipc
 # namespaces, overlay of the same template root with a tmpfs upper,
 # pivot_root, exec /sbin/init with a BULKHEAD_READY_FD pipe, until 'R').
+# A third row, for information only, times the bare launch plus the move of
+# its init into cgroups like domd's (the kernel's cost of that move, an RCU
+# grace period on cgroup v1, is a large part of domd's start time).
 #
 #   tests/bench/start.sh            (from the repo root, as root,
 #   BENCH_N=200 tests/bench/start.sh  after `make all template`)
@@ -14,6 +17,7 @@
 # Prints figures and ratios; exits non-zero only on a functional failure.
 set -eu
 BH_NAME=start
+# shellcheck source=tests/bench/common.bash
 . tests/bench/common.bash 2>/dev/null || { echo "start: run from the repo root" >&2; exit 1; }
 
 N=${BENCH_N:-50}
@@ -28,9 +32,21 @@ bh template import tpl "$PWD/$BH_TPL" > /dev/null || bh_die "template import tpl
 bh create work --class app --label blue --template tpl > /dev/null || bh_die "create work"
 BH_QUBES=(work)
 
+# For information, a third row: bare launches moved into cgroups placed like
+# domd's (under its parent, in each hierarchy it uses) before their init
+# runs, as domd's monitor does. Removed with domd's parent at exit.
+cgdirs=()
+for d in $(readlink -f /sys/fs/cgroup/"$BH_CGROUP" /sys/fs/cgroup/*/"$BH_CGROUP" 2>/dev/null | sort -u); do
+	[ -d "$d" ] || continue
+	mkdir "$d/bare.bench" || bh_die "cannot create cgroup $d/bare.bench"
+	cgdirs+=("$d/bare.bench")
+done
+[ ${#cgdirs[@]} -gt 0 ] || bh_note "note: domd's cgroup parent $BH_CGROUP not found; no bare+cgroup row"
+
 mkdir "$BH_T/stage"
-if ! START_BASELINE_CONSOLE="$BH_T/bare-console.log" "$BH_T/bin/start_baseline" \
-	"$BH_SOCK" work "$PWD/$BH_TPL" "$BH_T/stage" "$N"; then
+export START_BASELINE_CONSOLE="$BH_T/bare-console.log"
+if ! bh_run "$BH_T/bin/start_baseline" \
+	"$BH_SOCK" work "$PWD/$BH_TPL" "$BH_T/stage" "$N" ${cgdirs[@]+"${cgdirs[@]}"}; then
 	if [ -s "$BH_T/bare-console.log" ]; then
 		bh_note "console of the bare launches (last lines):"
 		tail -n 20 "$BH_T/bare-console.log" | sed 's/^/    /' >&2

@@ -1,9 +1,13 @@
 /*
- * start_baseline SOCKET VM ROOT STAGE N
+ * start_baseline SOCKET|- VM ROOT STAGE N [CGROUP_DIR...]
  *
- * Times two ways of getting the same init to "ready", N times each,
- * interleaved (domd, bare, domd, bare, ...) after one untimed warm-up of
- * each, and prints median / p90 of both and their ratio:
+ * Times ways of getting the same init to "ready", N times each, interleaved
+ * (domd, bare, domd, bare, ...) after one untimed warm-up of each, with
+ * 100 ms of idle before every timed run, and prints median / p90 of each
+ * and the ratio domd / bare. (The idle makes each run a start on a quiet
+ * system, as when a user starts a qube: back to back, a move into a
+ * cgroup is much cheaper while the kernel's RCU sync for cgroup moves is
+ * still warm from the previous one, which flatters whoever comes second.)
  *
  *   domd  the wall time of one vm.start request on the admin socket at
  *         SOCKET, from writing the line to reading the reply (domd replies
@@ -14,12 +18,20 @@
  *         upper (the tmpfs is mounted on STAGE, in the new mount namespace
  *         only); pivot_root; exec ROOT's /sbin/init with BULKHEAD_READY_FD
  *         naming a pipe; timed until 'R' arrives; then SIGKILL.
+ *   bare+cgroup  (only with CGROUP_DIRs: for information) the same, but the
+ *         child first waits until the helper has written its pid into each
+ *         CGROUP_DIR/cgroup.procs, as domd's monitor does with the qube's
+ *         cgroups: this shows what the cgroup move costs by itself.
+ *
+ * SOCKET "-" skips domd. Env START_BASELINE_CONSOLE=FILE gets the bare
+ * inits' stdout and stderr (default /dev/null).
  *
  * Exits 1 (with a message) if anything fails functionally; never on time.
  */
 #include "bench_client.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -30,8 +42,11 @@
 
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC)
 #define START_TIMEOUT_MS 30000
+#define IDLE_US 100000		/* before each timed run */
 
 static struct conn api, events;
+static char **cg_dirs;		/* for bare+cgroup */
+static int n_cg;
 /* The agent's stdout and stderr (domd gives it a log file too). */
 static const char *console_path = "/dev/null";
 static const char *vm_name;
@@ -112,7 +127,7 @@ child_fail(int fd, const char *fmt, ...)
 }
 
 static void __attribute__((noreturn))
-bare_child(const char *root, const char *stage, int wfd)
+bare_child(const char *root, const char *stage, int wfd, int go_fd)
 {
 	char newroot[4200], opts[13000], env_ready[64];
 	char *argv[] = { "/sbin/init", NULL };
@@ -124,6 +139,13 @@ bare_child(const char *root, const char *stage, int wfd)
 	 * in a new pid namespace, so the usual race check cannot be done; the
 	 * helper is blocked in poll() on the pipe until we exec or fail.) */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (go_fd >= 0) {
+		char c;
+
+		if (read(go_fd, &c, 1) != 1)
+			_exit(127);
+		close(go_fd);
+	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_fail(wfd, "make / private: %s", strerror(errno));
 	if (mount("bench-volatile", stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700,size=64m") < 0)
@@ -155,17 +177,37 @@ bare_child(const char *root, const char *stage, int wfd)
 	child_fail(wfd, "exec %s/sbin/init: %s", root, strerror(errno));
 }
 
+/* Moves pid into every cgroup of cg_dirs. */
+static void
+cg_attach(pid_t pid)
+{
+	char path[4200], val[32];
+
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	for (int i = 0; i < n_cg; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cg_dirs[i]);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val)) {
+			kill(pid, SIGKILL);
+			die("cannot move pid %s into %s: %s", val, path, strerror(errno));
+		}
+		close(fd);
+	}
+}
+
 static double
-bare_once(const char *root, const char *stage)
+bare_once(const char *root, const char *stage, bool with_cg)
 {
 	struct pollfd pfd;
 	char buf[512];
 	double t0, t1;
 	pid_t child;
-	int p[2], status;
+	int p[2], go[2] = { -1, -1 }, status;
 	ssize_t n;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (pipe2(p, O_CLOEXEC) < 0 || (with_cg && pipe2(go, O_CLOEXEC) < 0))
 		die("pipe: %s", strerror(errno));
 	t0 = now_ms();
 	child = (pid_t)syscall(SYS_clone, NS_FLAGS | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -173,9 +215,18 @@ bare_once(const char *root, const char *stage)
 		die("clone into new namespaces: %s", strerror(errno));
 	if (child == 0) {
 		close(p[0]);
-		bare_child(root, stage, p[1]);
+		if (with_cg)
+			close(go[1]);
+		bare_child(root, stage, p[1], go[0]);
 	}
 	close(p[1]);
+	if (with_cg) {
+		close(go[0]);
+		cg_attach(child);
+		if (write(go[1], "g", 1) != 1)
+			die("cannot release the bare child: %s", strerror(errno));
+		close(go[1]);
+	}
 	pfd.fd = p[0];
 	pfd.events = POLLIN;
 	do
@@ -214,27 +265,31 @@ int
 main(int argc, char **argv)
 {
 	const char *root, *stage, *env;
-	struct stats sd, sb;
-	double *td, *tb;
+	struct stats sd = { 0 }, sb, sc = { 0 };
+	double *td, *tb, *tc;
 	int n, with_domd;
 
 	bench_prog = "start_baseline";
-	if (argc != 6 || (n = atoi(argv[5])) < 1) {
-		fprintf(stderr, "usage: start_baseline SOCKET|- VM ROOT STAGE N\n"
-		    "  SOCKET - : the bare launch only\n"
-		    "  env START_BASELINE_CONSOLE=FILE: the bare init's stdout/stderr (default /dev/null)\n");
+	if (argc < 6 || (n = atoi(argv[5])) < 1) {
+		fprintf(stderr, "usage: start_baseline SOCKET|- VM ROOT STAGE N [CGROUP_DIR...]\n"
+		    "  SOCKET - : no domd runs\n"
+		    "  CGROUP_DIRs: also time bare launches moved into these cgroups\n"
+		    "  env START_BASELINE_CONSOLE=FILE: the bare inits' stdout/stderr (default /dev/null)\n");
 		return 2;
 	}
 	with_domd = strcmp(argv[1], "-") != 0;
 	vm_name = argv[2];
 	root = argv[3];
 	stage = argv[4];
+	cg_dirs = argv + 6;
+	n_cg = argc - 6;
 	if ((env = getenv("START_BASELINE_CONSOLE")) != NULL && *env)
 		console_path = env;
 	signal(SIGPIPE, SIG_IGN);
 	td = calloc((size_t)n, sizeof(*td));
 	tb = calloc((size_t)n, sizeof(*tb));
-	if (td == NULL || tb == NULL)
+	tc = calloc((size_t)n, sizeof(*tc));
+	if (td == NULL || tb == NULL || tc == NULL)
 		die("out of memory");
 
 	if (with_domd) {
@@ -247,26 +302,36 @@ main(int argc, char **argv)
 	/* Warm-up (page cache, dentries, first cgroup creation): not counted. */
 	if (with_domd)
 		domd_once();
-	bare_once(root, stage);
+	bare_once(root, stage, false);
+	if (n_cg > 0)
+		bare_once(root, stage, true);
 	for (int i = 0; i < n; i++) {
-		if (with_domd)
+		if (with_domd) {
+			usleep(IDLE_US);
 			td[i] = domd_once();
-		tb[i] = bare_once(root, stage);
+		}
+		usleep(IDLE_US);
+		tb[i] = bare_once(root, stage, false);
+		if (n_cg > 0) {
+			usleep(IDLE_US);
+			tc[i] = bare_once(root, stage, true);
+		}
 	}
 
-	sb = stats_of(tb, n);
-	if (!with_domd) {
-		printf("start: %d runs after 1 untimed warm-up\n", n);
-		print_row("bare (ns+overlay+pivot)", sb);
+	printf("start: %d runs each, interleaved, after 1 untimed warm-up each, 100 ms idle before each\n", n);
+	if (with_domd)
+		print_row("domd (vm.start on socket)", sd = stats_of(td, n));
+	print_row("bare (ns+overlay+pivot)", sb = stats_of(tb, n));
+	if (n_cg > 0)
+		print_row("bare + cgroup move (info)", sc = stats_of(tc, n));
+	if (!with_domd)
 		return 0;
-	}
-	sd = stats_of(td, n);
-	printf("start: %d runs each, interleaved, after 1 untimed warm-up each\n", n);
-	print_row("domd (vm.start on socket)", sd);
-	print_row("bare (ns+overlay+pivot)", sb);
 	printf("start: median %.2f ms (domd) vs %.2f ms (bare) ratio %.2f (goal: median <= 30 ms, ratio <= 2)\n",
 	    sd.median, sb.median, sd.median / sb.median);
 	printf("start: p90 %.2f ms (domd) vs %.2f ms (bare) ratio %.2f\n",
 	    sd.p90, sb.p90, sd.p90 / sb.p90);
+	if (n_cg > 0)
+		printf("start: (info) median %.2f ms (domd) vs %.2f ms (bare + cgroup move into %d hierarch%s) ratio %.2f\n",
+		    sd.median, sc.median, n_cg, n_cg == 1 ? "y" : "ies", sd.median / sc.median);
 	return 0;
 }
