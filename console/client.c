@@ -210,20 +210,22 @@ client_recv(struct client *c, int64_t id, json_object **result, struct client_er
 	for (;;) {
 		r = client_read_line(c, NULL, &line);
 		if (r == 0) {
-			set_error(err, "", "domd closed the connection before replying");
+			set_error(err, "unreachable", "domd closed the connection before replying");
 			return CLIENT_LOST;
 		}
 		if (r == -1 && errno == EMSGSIZE) {
-			set_error(err, "", "reply from domd longer than %d bytes", CLIENT_MAX_LINE);
+			set_error(err, "bad-reply", "reply from domd longer than %d bytes",
+			    CLIENT_MAX_LINE);
 			return CLIENT_BADREPLY;
 		}
 		if (r == -1) {
-			set_error(err, "", "reading from %s: %s", c->path, strerror(errno));
+			set_error(err, "unreachable", "reading from %s: %s", c->path,
+			    strerror(errno));
 			return CLIENT_LOST;
 		}
 		log_debug("%s: <- %s", __func__, line);
 		if ((reply = parse_line(line)) == NULL) {
-			set_error(err, "", "domd sent a line that is not a JSON object");
+			set_error(err, "bad-reply", "domd sent a line that is not a JSON object");
 			return CLIENT_BADREPLY;
 		}
 		if (json_object_object_get_ex(reply, "event", NULL) &&
@@ -235,7 +237,7 @@ client_recv(struct client *c, int64_t id, json_object **result, struct client_er
 		json_object_object_get_ex(reply, "ok", &ok);
 		if (!json_object_is_type(ok, json_type_boolean)) {
 			json_object_put(reply);
-			set_error(err, "", "domd sent a reply without \"ok\"");
+			set_error(err, "bad-reply", "domd sent a reply without \"ok\"");
 			return CLIENT_BADREPLY;
 		}
 		/* A request domd could not parse is answered with id null;
@@ -287,7 +289,7 @@ client_call(struct client *c, const char *method, const char *vm, json_object *a
 
 	if ((id = client_send(c, method, vm, args)) == -1) {
 		memset(err, 0, sizeof(*err));
-		set_error(err, "", "writing to %s: %s", c->path, strerror(errno));
+		set_error(err, "unreachable", "writing to %s: %s", c->path, strerror(errno));
 		return CLIENT_LOST;
 	}
 	return client_recv(c, id, result, err);

@@ -17,7 +17,8 @@ enum client_status {
 };
 
 struct client_error {
-	char *code;    /* domd's error code; "" for local failures */
+	char *code;    /* domd's error code; locally "unreachable" (CLIENT_LOST)
+	                * or "bad-reply" (CLIENT_BADREPLY) */
 	char *message; /* one line, for the operator */
 };
 

@@ -25,17 +25,20 @@ cmd_ctx_free(struct cmd_ctx *ctx)
 	ctx->client = NULL;
 }
 
-/* Prints text wrapped at width, every line indented; '\n' starts a new line. */
+/* Prints text wrapped at width, continuation lines indented; col is where the
+ * cursor stands already. '\n' starts a new line; a [bracketed group] is
+ * never split. */
 static void
-print_wrapped(FILE *f, const char *text, int indent, int width)
+print_wrapped(FILE *f, const char *text, int col, int indent, int width)
 {
 	const char *p = text, *w;
-	int col = 0, len;
+	int len, depth, first = 1;
 
 	while (*p != '\0') {
 		if (*p == '\n') {
 			fputc('\n', f);
 			col = 0;
+			first = 1;
 			p++;
 			continue;
 		}
@@ -44,18 +47,19 @@ print_wrapped(FILE *f, const char *text, int indent, int width)
 			continue;
 		}
 		w = p;
-		while (*p != '\0' && *p != ' ' && *p != '\n')
-			p++;
+		for (depth = 0; *p != '\0' && *p != '\n' && (*p != ' ' || depth > 0); p++)
+			depth += *p == '[' ? 1 : *p == ']' ? -1 : 0;
 		len = (int)(p - w);
-		if (col > indent && col + 1 + len > width) {
+		if (!first && col + 1 + len > width) {
 			fputc('\n', f);
 			col = 0;
 		}
 		if (col == 0)
 			col = fprintf(f, "%*s", indent, "");
-		else
+		else if (!first)
 			col += fprintf(f, " ");
 		col += fprintf(f, "%.*s", len, w);
+		first = 0;
 	}
 	if (col > 0)
 		fputc('\n', f);
@@ -64,30 +68,35 @@ print_wrapped(FILE *f, const char *text, int indent, int width)
 void
 cmd_print_help(const struct cmd_entry *entry, FILE *f)
 {
-	fprintf(f, "Usage: bulkhead %s%s%s\n", entry->name, *entry->usage ? " " : "",
-	    entry->usage);
+	int col;
+
+	col = fprintf(f, "Usage: bulkhead %s ", entry->name);
+	print_wrapped(f, entry->usage, col, col, 78);
 	if (entry->alias != NULL)
 		fprintf(f, "Alias: %s\n", entry->alias);
 	fputc('\n', f);
-	print_wrapped(f, entry->help, 2, 78);
+	print_wrapped(f, entry->help, 0, 2, 78);
 	if (entry->flags & CMD_MODIFIES) {
 		fputc('\n', f);
 		print_wrapped(f, "Changing state needs root or membership of group "
-		    "bulkhead.", 2, 78);
+		    "bulkhead.", 0, 2, 78);
 	}
 	fputc('\n', f);
 	print_wrapped(f, "Every command also accepts --json (machine-readable "
 	    "output), --socket PATH and -h/--help. Exit status: 0 success, 1 refused "
-	    "or failed, 2 usage error, 3 cannot reach domd.", 2, 78);
+	    "or failed, 2 usage error, 3 cannot reach domd.", 0, 2, 78);
 }
 
-/* The option getopt complained about, as the user typed it (without "=…"). */
+/* The option getopt complained about, as the user typed it (without "=…").
+ * An unknown short option is in optopt; for a long option optopt is 0 or the
+ * option's value, and the option is argv[optind - 1]. */
 static void
-bad_option(char **argv, int argc, char *buf, size_t len, int *is_long)
+bad_option(char **argv, int argc, const char *spec, char *buf, size_t len, int *is_long)
 {
 	const char *arg = optind >= 1 && optind - 1 < argc ? argv[optind - 1] : "";
 
-	*is_long = strncmp(arg, "--", 2) == 0;
+	*is_long = !(optopt > ' ' && optopt <= '~' && strchr(spec, optopt) == NULL) &&
+	    strncmp(arg, "--", 2) == 0;
 	if (*is_long)
 		snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
 	else
@@ -118,17 +127,20 @@ cmd_getopt(struct cmd_ctx *ctx, int argc, char **argv, const char *shortopts,
 			ctx->exit = BH_EXIT_OK;
 			return CMD_OPT_EXIT;
 		case ':':
-			bad_option(argv, argc, opt, sizeof(opt), &is_long);
+			bad_option(argv, argc, spec, opt, sizeof(opt), &is_long);
 			ctx->exit = cmd_usage_error(ctx, "option '%s' needs a value", opt);
 			return CMD_OPT_EXIT;
 		case '?':
-			bad_option(argv, argc, opt, sizeof(opt), &is_long);
+			bad_option(argv, argc, spec, opt, sizeof(opt), &is_long);
 			if (is_long && optopt != 0 && strchr(argv[optind - 1], '=') != NULL)
 				ctx->exit = cmd_usage_error(ctx,
 				    "option '%s' does not take a value", opt);
 			else if (is_long && optopt == 0)
 				ctx->exit = cmd_usage_error(ctx,
 				    "unrecognized or ambiguous option '%s'", opt);
+			else if (optopt >= '0' && optopt <= '9')
+				ctx->exit = cmd_usage_error(ctx, "unrecognized option '%s' (put "
+				    "'--' before an argument that starts with '-')", opt);
 			else
 				ctx->exit = cmd_usage_error(ctx, "unrecognized option '%s'", opt);
 			return CMD_OPT_EXIT;
@@ -291,8 +303,7 @@ each_vm_json(const char *vm, enum client_status st, json_object *result,
 		json_object_object_add(o, "result", json_object_get(result));
 	} else {
 		e = json_object_new_object();
-		json_object_object_add(e, "code", json_object_new_string(
-		    *err->code != '\0' ? err->code : "unreachable"));
+		json_object_object_add(e, "code", json_object_new_string(err->code));
 		json_object_object_add(e, "message", json_object_new_string(err->message));
 		json_object_object_add(o, "error", e);
 	}
@@ -325,7 +336,7 @@ cmd_each_vm(struct cmd_ctx *ctx, const char *method, char **names, int n,
 		result = NULL;
 		if (ids[i] <= 0) {
 			memset(&err, 0, sizeof(err));
-			err.code = xstrdup("");
+			err.code = xstrdup("unreachable");
 			err.message = xasprintf("writing to %s: %s", client_path(c),
 			    strerror(errno));
 			st = CLIENT_LOST;

@@ -55,9 +55,9 @@ cmd_create_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			json_object_object_add(args, "provides_network",
 			    json_object_new_boolean(1));
 			break;
-		default:
-			rc = ctx->exit;
-			break;
+		default: /* CMD_OPT_EXIT: help printed, or a usage error */
+			json_object_put(args);
+			return ctx->exit;
 		}
 		if (rc != BH_EXIT_OK) {
 			json_object_put(args);

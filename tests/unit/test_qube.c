@@ -746,6 +746,13 @@ test_parse_unknown_key(void **state)
 	    "memory = 5; vcpus = 3; bogus_key = \"x\"\n", err), -1); /* 7 */
 	assert_string_equal(err, "site/x.cfg:7: unknown property 'bogus_key'");
 
+	/* A quote inside a comment opens no string. */
+	assert_int_equal(parse_str(&q,
+	    "# the operator's qube\n"
+	    "name = \"work\" # it's \"mine\n"
+	    "memroy = 5 # don't\n", err), -1);
+	assert_string_equal(err, "site/x.cfg:3: unknown property 'memroy'");
+
 	/* The first unknown key is the one reported. */
 	assert_int_equal(parse_str(&q, "first = 1\nname = \"a\"\nsecond = 2\n", err), -1);
 	assert_string_equal(err, "site/x.cfg:1: unknown property 'first'");
@@ -796,6 +803,33 @@ test_parse_strings_hide_comment_and_separator(void **state)
 	/* The parser sees the string, not a comment, so '#' reaches the value. */
 	assert_int_equal(parse_str(&q, "name = \"w#x\"\nlabel = \"red\"\n", err), -1);
 	assert_non_null(strstr(err, "'w#x'"));
+}
+
+/* libxlutil ignores a lexical error in the last token of input that does not
+ * end in a newline, so "memory = 512M" would silently become 512. A file's
+ * meaning must not depend on its final newline. */
+static void
+test_parse_lexical_error_at_eof(void **state)
+{
+	static const char head[] = "name = \"t\"\nclass = \"template\"\nlabel = \"red\"\n";
+	static const char *const tails[] = { "memory = 512M", "vcpus = 4 ~", "~", "memory = 64;@" };
+	struct qube q;
+	char err[ERRLEN], text[256];
+
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s\n", head, tails[i]);
+		assert_int_equal(parse_str(&q, text, err), -1);
+		assert_non_null(strstr(err, "site/x.cfg:4:"));
+		text[strlen(text) - 1] = '\0';
+		if (parse_str(&q, text, err) != -1)
+			fail_msg("'%s' at the end of a file without a final newline is accepted "
+			    "(memory %ld, vcpus %ld)", tails[i], q.memory, q.vcpus);
+		assert_non_null(strstr(err, "site/x.cfg:4:"));
+	}
+	/* Fine without a final newline when there is no error. */
+	snprintf(text, sizeof(text), "%smemory = 512", head);
+	assert_int_equal(parse_str(&q, text, err), 0);
+	assert_int_equal(q.memory, 512);
 }
 
 static void
@@ -997,6 +1031,7 @@ main(void)
 		cmocka_unit_test(test_parse_unknown_key),
 		cmocka_unit_test(test_parse_unknown_dotted_key),
 		cmocka_unit_test(test_parse_strings_hide_comment_and_separator),
+		cmocka_unit_test(test_parse_lexical_error_at_eof),
 		cmocka_unit_test(test_parse_list_for_scalar),
 		cmocka_unit_test(test_parse_bad_values),
 		cmocka_unit_test(test_parse_nul_byte),
