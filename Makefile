@@ -77,7 +77,7 @@ $(CLI): $(CONSOLE_OBJS) $(LIBBULKHEAD)
 
 $(AGENT): $(AGENT_SRCS) lib/log.c lib/log.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -Ilib -static -o $@ $(AGENT_SRCS) lib/log.c
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib -static -o $@ $(AGENT_SRCS) lib/log.c
 
 template: $(TEMPLATE)/.stamp
 

@@ -42,6 +42,23 @@ struct cmd_entry {
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
 };
 
+/* One per cmd_*.c file, collected in cmd_table[]. */
+extern const struct cmd_entry cmd_ls_entry;
+extern const struct cmd_entry cmd_info_entry;
+extern const struct cmd_entry cmd_create_entry;
+extern const struct cmd_entry cmd_clone_entry;
+extern const struct cmd_entry cmd_remove_entry;
+extern const struct cmd_entry cmd_start_entry;
+extern const struct cmd_entry cmd_shutdown_entry;
+extern const struct cmd_entry cmd_kill_entry;
+extern const struct cmd_entry cmd_pause_entry;
+extern const struct cmd_entry cmd_unpause_entry;
+extern const struct cmd_entry cmd_prefs_entry;
+extern const struct cmd_entry cmd_stats_entry;
+extern const struct cmd_entry cmd_template_entry;
+extern const struct cmd_entry cmd_events_entry;
+extern const struct cmd_entry cmd_help_entry;
+
 extern const struct cmd_entry *const cmd_table[];
 
 /* cmd_table.c */

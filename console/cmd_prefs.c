@@ -13,7 +13,6 @@ show_all(struct cmd_ctx *ctx, json_object *vm)
 		return BH_EXIT_OK;
 	}
 	json_object_object_foreach(vm, k, v0) {
-		(void)v0;
 		if ((int)strlen(k) > width)
 			width = (int)strlen(k);
 	}

@@ -3,22 +3,6 @@
 
 #include <string.h>
 
-extern const struct cmd_entry cmd_ls_entry;
-extern const struct cmd_entry cmd_info_entry;
-extern const struct cmd_entry cmd_create_entry;
-extern const struct cmd_entry cmd_clone_entry;
-extern const struct cmd_entry cmd_remove_entry;
-extern const struct cmd_entry cmd_start_entry;
-extern const struct cmd_entry cmd_shutdown_entry;
-extern const struct cmd_entry cmd_kill_entry;
-extern const struct cmd_entry cmd_pause_entry;
-extern const struct cmd_entry cmd_unpause_entry;
-extern const struct cmd_entry cmd_prefs_entry;
-extern const struct cmd_entry cmd_stats_entry;
-extern const struct cmd_entry cmd_template_entry;
-extern const struct cmd_entry cmd_events_entry;
-extern const struct cmd_entry cmd_help_entry;
-
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_ls_entry,
 	&cmd_info_entry,

@@ -184,8 +184,8 @@ api_handle_line(struct client *c, const char *line)
 		goto out;
 	}
 	if ((m->flags & API_MODIFIES) && !c->may_modify) {
-		reply_error(&req, "permission", "%s: permission denied: uid %d is neither root "
-		    "nor in group bulkhead", m->name, (int)c->uid);
+		reply_error(&req, "permission", "permission denied: uid %d is neither root "
+		    "nor in group bulkhead", (int)c->uid);
 		goto out;
 	}
 	if (json_object_object_get_ex(root, "args", &req.args)) {

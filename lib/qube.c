@@ -374,7 +374,7 @@ qube_parse_cfg(struct qube *q, const char *data, size_t len, const char *filenam
     char *err, size_t errlen)
 {
 	XLU_Config *cfg = NULL;
-	char *report = NULL, key[64], verr[256];
+	char *report = NULL, *copy = NULL, key[64], verr[256];
 	size_t report_len = 0;
 	FILE *rf = NULL;
 	int ret = -1, line;
@@ -393,7 +393,18 @@ qube_parse_cfg(struct qube *q, const char *data, size_t len, const char *filenam
 		snprintf(err, errlen, "%s: out of memory", filename);
 		goto out;
 	}
-	if (xlu_cfg_readdata(cfg, data, (int)len) != 0) {
+	/* libxlutil's lexer lets a bad token through at the very end of the
+	 * input ("memory = 512M" without a final newline): end every file
+	 * with a newline of our own. */
+	copy = malloc(len + 2);
+	if (copy == NULL) {
+		snprintf(err, errlen, "%s: out of memory", filename);
+		goto out;
+	}
+	memcpy(copy, data, len);
+	copy[len] = '\n';
+	copy[len + 1] = '\0';
+	if (xlu_cfg_readdata(cfg, copy, (int)len + 1) != 0) {
 		fflush(rf);
 		if (report != NULL && report[0] != '\0') {
 			first_line(report);
@@ -432,6 +443,7 @@ out:
 	if (rf != NULL)
 		fclose(rf);
 	free(report);
+	free(copy);
 	return ret;
 }
 

@@ -37,7 +37,8 @@ T=$(mktemp -d /tmp/bulkhead-agent-t.XXXXXX)
 kill_list=()
 cleanup() {
 	local p
-	for p in "${kill_list[@]}"; do
+	# By pid only; tm-pids holds what a broken agent may have left behind.
+	for p in "${kill_list[@]}" $(cat "$T/tm-pids" 2>/dev/null); do
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
