@@ -12,6 +12,7 @@
 #include "domd.h"
 #include "events.h"
 #include "log.h"
+#include "launchmsg.h"
 #include "procstat.h"
 #include "store.h"
 #include "xalloc.h"
@@ -255,53 +256,58 @@ vm_kill(struct vm *vm, struct request *req, char *err, size_t errlen)
 	return 0;
 }
 
-/* Launch messages: "P<pid>\n" from the monitor, "R" from the agent when
- * ready, "E<why>\n" when setting up the qube failed. */
+static void
+close_ready(struct vm *vm)
+{
+	watch_del(vm->rt.ready_fd);
+	close(vm->rt.ready_fd);
+	vm->rt.ready_fd = -1;
+}
+
+/* The launch pipe (lib/launchmsg.h). The guest can write on it too: a pid
+ * is taken only once, before the guest runs (the monitor sends it before it
+ * lets the qube's init go), and the pipe is closed after "R" or anything
+ * malformed. */
 void
 lifecycle_ready_io(struct vm *vm)
 {
 	struct vm_rt *rt = &vm->rt;
+	struct launchmsg m;
+	size_t used;
 	ssize_t n;
 
 	n = read(rt->ready_fd, rt->ready_buf + rt->ready_len,
-	    sizeof(rt->ready_buf) - 1 - rt->ready_len);
+	    sizeof(rt->ready_buf) - rt->ready_len);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0)
 		rt->ready_len += (size_t)n;
-	rt->ready_buf[rt->ready_len] = '\0';
-	while (rt->ready_len > 0) {
-		char *nl = memchr(rt->ready_buf, '\n', rt->ready_len);
-		size_t used;
-		if (rt->ready_buf[0] == 'R') {
-			used = 1;
+	while ((used = launchmsg_parse(rt->ready_buf, rt->ready_len, &m)) > 0) {
+		memmove(rt->ready_buf, rt->ready_buf + used, rt->ready_len - used);
+		rt->ready_len -= used;
+		if (m.kind == LM_PID && rt->init_pid == 0) {
+			rt->init_pid = m.pid;
+			rt->init_start = proc_starttime(rt->init_pid);
+		} else if (m.kind == LM_ERROR) {
+			snprintf(vm->reason, sizeof(vm->reason), "%.150s", m.text);
+			vm->stop_cause = "start failed";
+		} else if (m.kind == LM_READY && rt->init_pid > 0) {
 			if (vm->state == VM_STARTING) {
 				vm->deadline = 0;
 				vm_set_state(vm, VM_RUNNING, "");
 				start_dependents(vm);
 			}
-		} else if (nl == NULL) {
-			break;
+			close_ready(vm);
+			return;
 		} else {
-			*nl = '\0';
-			used = (size_t)(nl - rt->ready_buf) + 1;
-			if (rt->ready_buf[0] == 'P') {
-				rt->init_pid = (pid_t)atoi(rt->ready_buf + 1);
-				rt->init_start = proc_starttime(rt->init_pid);
-			}
-			else if (rt->ready_buf[0] == 'E') {
-				snprintf(vm->reason, sizeof(vm->reason), "%s", rt->ready_buf + 1);
-				vm->stop_cause = "start failed";
-			}
+			log_warnx("%s: malformed message on the launch pipe; ignoring the pipe",
+			    vm->q.name);
+			close_ready(vm);
+			return;
 		}
-		memmove(rt->ready_buf, rt->ready_buf + used, rt->ready_len - used);
-		rt->ready_len -= used;
 	}
-	if (n == 0 || (n < 0) || rt->ready_len == sizeof(rt->ready_buf) - 1) {
-		watch_del(rt->ready_fd);
-		close(rt->ready_fd);
-		rt->ready_fd = -1;
-	}
+	if (n <= 0)
+		close_ready(vm);
 }
 
 void
@@ -311,11 +317,8 @@ lifecycle_exit(struct vm *vm)
 
 	if (vm->rt.ready_fd >= 0) {
 		lifecycle_ready_io(vm); /* a last "E" may be waiting */
-		if (vm->rt.ready_fd >= 0) {
-			watch_del(vm->rt.ready_fd);
-			close(vm->rt.ready_fd);
-			vm->rt.ready_fd = -1;
-		}
+		if (vm->rt.ready_fd >= 0)
+			close_ready(vm);
 	}
 	watch_del(vm->rt.pidfd);
 	close(vm->rt.pidfd);

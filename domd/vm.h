@@ -19,7 +19,7 @@ struct vm_rt {
 	int pidfd;      /* of the monitor: readable when the qube is gone */
 	int ready_fd;   /* read end of the launch pipe, -1 once ready */
 	time_t started_at;
-	char ready_buf[256];
+	char ready_buf[256]; /* untrusted: see lib/launchmsg.h */
 	size_t ready_len;
 };
 

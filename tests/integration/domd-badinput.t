@@ -36,6 +36,12 @@ expect_err "starting a running qube is refused" "is running" bh start work
 expect_err "removing a running qube is refused" "shut it down first" bh remove work
 expect_err "unknown qube" "no qube named 'ghost'" bh start ghost
 
+bh create empty --class template --label black >/dev/null
+bh create onempty --class app --label red --template empty >/dev/null
+expect_err "a qube whose root has no init fails to start, saying why" "has no executable sbin/init" bh start onempty
+ok $([ "$(vm_field onempty state)" = halted ]; echo $?) "and is left halted"
+bh remove onempty >/dev/null; bh remove empty >/dev/null
+
 # Raw protocol abuse.
 raw() { python3 - "$BULKHEAD_SOCKET" "$@" <<'PY'
 import socket, sys, time
