@@ -22,7 +22,66 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/syscall.h>
+
 #include "atomicfile.h"
+
+/* ---- tracing of fsync(2) and rename(2) ----
+ * The crash test below kills a process, which loses nothing the kernel has
+ * already accepted; it cannot tell whether data reach the disk. So these
+ * definitions take the place of libc's for libbulkhead (the linker resolves
+ * atomicfile.o's calls to them) and record the order of the calls, which is
+ * what makes a replacement durable: the data, then the rename, then the
+ * directory. */
+
+static bool tracing;
+static char trace_dir[PATH_MAX];
+static char trace_log[4096];
+
+/* Paths are logged relative to trace_dir ("." for the directory itself). */
+static const char *
+relative(const char *path)
+{
+	size_t n = strlen(trace_dir);
+
+	if (strncmp(path, trace_dir, n) != 0)
+		return path;
+	if (path[n] == '\0')
+		return ".";
+	return path[n] == '/' ? path + n + 1 : path;
+}
+
+static void
+trace_add(const char *what, const char *a, const char *b)
+{
+	size_t n = strlen(trace_log);
+
+	snprintf(trace_log + n, sizeof(trace_log) - n, "%s %s%s%s; ", what, relative(a),
+	    b != NULL ? " " : "", b != NULL ? relative(b) : "");
+}
+
+int
+fsync(int fd)
+{
+	if (tracing) {
+		char link[64], target[PATH_MAX];
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = '\0';
+		trace_add("fsync", target, NULL);
+	}
+	return (int)syscall(SYS_fsync, fd);
+}
+
+int
+rename(const char *from, const char *to)
+{
+	if (tracing)
+		trace_add("rename", from, to);
+	return renameat(AT_FDCWD, from, AT_FDCWD, to);
+}
 
 struct fixture {
 	char dir[1024];
@@ -348,6 +407,46 @@ test_short_write_keeps_old(void **state)
 	assert_only(f, 1);
 }
 
+/* Data, rename, directory: in that order, each synced. */
+static void
+test_sync_order(void **state)
+{
+	struct fixture *f = *state;
+	char real[PATH_MAX];
+
+	/* /proc shows the resolved path: trace with the same spelling. */
+	assert_non_null(realpath(f->dir, real));
+	snprintf(trace_dir, sizeof(trace_dir), "%s", real);
+	trace_log[0] = '\0';
+	tracing = true;
+	assert_int_equal(atomic_write_file(real, "q.cfg", "x = 1\n", 6, 0644), 0);
+	tracing = false;
+	assert_string_equal(trace_log, "fsync .q.cfg.tmp; rename .q.cfg.tmp q.cfg; fsync .; ");
+
+	trace_log[0] = '\0';
+	tracing = true;
+	assert_int_equal(fsync_dir(real), 0);
+	tracing = false;
+	assert_string_equal(trace_log, "fsync .; ");
+}
+
+/* The file gets the mode asked for, whatever the umask. */
+static void
+test_mode_exact(void **state)
+{
+	struct fixture *f = *state;
+	mode_t old = umask(077);
+
+	assert_int_equal(atomic_write_file(f->dir, "pub", "x", 1, 0644), 0);
+	assert_int_equal(atomic_write_file(f->dir, "grp", "x", 1, 0640), 0);
+	umask(0);
+	assert_int_equal(atomic_write_file(f->dir, "own", "x", 1, 0600), 0);
+	umask(old);
+	assert_int_equal(mode_of(f, "pub"), 0644);
+	assert_int_equal(mode_of(f, "grp"), 0640);
+	assert_int_equal(mode_of(f, "own"), 0600);
+}
+
 /* A crash can leave the temp file behind (see the crash test). The next
  * write must still give the file the mode asked for: a secret written 0600
  * must not inherit the 0644 of a stale temp file. */
@@ -514,6 +613,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_name_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_cleans_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_write_keeps_old, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mode_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_temp_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_old_or_new, setup, teardown),
 	};

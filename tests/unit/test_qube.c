@@ -648,6 +648,8 @@ test_format_text(void **state)
 	assert_non_null(strstr(text, "\ntemplate = \"debian\"\n"));
 	assert_non_null(strstr(text, "\nmemory = 400\n"));
 	assert_non_null(strstr(text, "\nvcpus = 2\n"));
+	assert_non_null(strstr(text, "\nautostart = 0\n"));
+	assert_non_null(strstr(text, "\nprovides_network = 0\n"));
 	assert_non_null(strstr(text, "\nuuid = \"123e4567-e89b-42d3-a456-426614174000\"\n"));
 	assert_true(text[strlen(text) - 1] == '\n');
 	free(text);
