@@ -1,0 +1,121 @@
+/* RPC policy: Qubes' qrexec policy.d format, loaded from files and evaluated
+ * by domd for every qube-to-qube service call.
+ *
+ * A rule line is   SERVICE ARGUMENT SOURCE TARGET ACTION [OPTION=VALUE...]
+ *   SERVICE   `*` or [A-Za-z0-9._-]{1,64}
+ *   ARGUMENT  `*` (any), `+` (the empty argument) or `+ARG`, ARG [A-Za-z0-9._+-]{0,64};
+ *             a `*` service takes only a `*` argument
+ *   SOURCE    @anyvm, @adminvm or dom0, @tag:T, @type:T, a qube name (only @adminvm
+ *             and dom0 ever match dom0: not @anyvm, @tag:, @type:);
+ *             @dispvm:VM and @dispvm:@tag:T are accepted for Qubes compatibility
+ *             but never match a source (the evaluator does not know DispVM bases)
+ *   TARGET    as SOURCE, plus @default (the caller named no target), @dispvm
+ *             (a new DispVM from the default DispVM template), @dispvm:VM,
+ *             @dispvm:@tag:T (a new DispVM from a template_for_dispvms qube with tag T)
+ *   ACTION    allow [target= user= notify= autostart=]
+ *             ask   [target= default_target= user= notify= autostart=]
+ *             deny  [notify=]
+ *             target= / default_target= take a qube name, dom0/@adminvm, @dispvm or
+ *             @dispvm:VM; notify= and autostart= take yes|no and are ignored here.
+ *             As in Qubes, `allow` for a @default TARGET without target= is an
+ *             error (it could never connect anything).
+ * Directives: `!include PATH`, `!include-dir PATH`, `!include-service SERVICE ARGUMENT PATH`
+ * (the included file has old-style lines `SOURCE TARGET ACTION[,OPTION...]`); a
+ * relative PATH is taken from the top policy directory, as in Qubes. Comments
+ * start with `#` at the beginning of a line. Directories contribute their
+ * `*.policy` files that do not start with `.`, in C-locale order; a name outside
+ * [a-z0-9_.-] is an error, as in Qubes.
+ *
+ * Anything malformed, unreadable, too large, too deep or cyclic makes the whole
+ * policy deny every call ("fail closed"), remembering the first error.
+ *
+ * Not thread-safe; a policy is read-only once loaded. */
+#ifndef BULKHEAD_POLICY_H
+#define BULKHEAD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define POLICY_LINE_MAX 4096 /* bytes per line, without the newline */
+#define POLICY_FILE_MAX (1024 * 1024) /* bytes per file */
+#define POLICY_TOTAL_MAX (16 * 1024 * 1024) /* bytes read for one load, includes counted */
+#define POLICY_FILES_MAX 1024 /* files opened for one load */
+#define POLICY_RULES_MAX 100000
+#define POLICY_INCLUDE_DEPTH 8 /* nested !include levels below a top-level file */
+#define POLICY_SERVICE_MAX 64
+#define POLICY_ARG_MAX 64
+#define POLICY_NAME_MAX 31 /* qube names: [A-Za-z][A-Za-z0-9_.-]{0,30} */
+#define POLICY_RACY_SECONDS 2 /* files changed this recently are compared by content */
+
+struct policy; /* a loaded rule set */
+
+struct policy_qube { /* what the evaluator knows of a qube */
+	const char *name;
+	const char *type; /* "AppVM", "TemplateVM", "StandaloneVM", "DispVM", "AdminVM" (dom0) */
+	const char *const *tags; /* NULL-terminated, may be NULL */
+	bool template_for_dispvms;
+};
+
+struct policy_env { /* the qube universe, supplied by domd */
+	/* NULL if no such qube; the name "dom0" is the admin VM (it need not be
+	 * known to find: dom0 always exists). */
+	const struct policy_qube *(*find)(void *ctx, const char *name);
+	void *ctx;
+	const char *default_dispvm; /* "" or NULL if none */
+};
+
+enum policy_action { POLICY_DENY, POLICY_ALLOW, POLICY_ASK };
+
+struct policy_decision {
+	enum policy_action action;
+	/* allow: never empty: a qube name, "dom0", or "@dispvm:BASE" for a new DispVM
+	 * from BASE. ask: the target asked for (the caller's, or the rule's target=),
+	 * "" when the caller gave none and the operator has to choose. */
+	char target[64];
+	/* ask: the target to propose to the operator: default_target= if the rule
+	 * has one (and it is valid), else target; "" if none. */
+	char default_target[64];
+	char user[32]; /* user= option, "" if none */
+	/* "FILE:LINE" of the matching rule; for a deny not decided by a deny rule, why
+	 * ("no matching rule", "no such target: X", "FILE:LINE: <why the allow
+	 * could not be resolved>", "policy broken: FILE:LINE: reason"). */
+	char origin[512];
+};
+
+/* Loads DIR/ *.policy (see above). Never returns NULL: a broken policy denies
+ * everything and keeps its first error ("FILE:LINE: reason"), which is also
+ * logged with log_warnx. */
+struct policy *policy_load_dir(const char *dir);
+/* Loads one policy text; name stands for FILE in origins and errors. Include
+ * directives are errors here (there is no directory to take them from). Does
+ * not log. Never returns NULL. */
+struct policy *policy_load_string(const char *text, const char *name);
+/* The first error, or NULL if the policy loaded cleanly. */
+const char *policy_error(const struct policy *p);
+/* Number of rules (0 for a broken policy). */
+size_t policy_rule_count(const struct policy *p);
+void policy_free(struct policy *p);
+
+/* Decides one call. service is the bare service name and arg the bare argument
+ * (without the '+'; NULL or "" for none). source is the calling qube (or "dom0").
+ * target is what the caller asked for: NULL, "" or "@default" for none,
+ * "@dispvm", "@dispvm:VM", "dom0"/"@adminvm", or a qube name. p may be NULL
+ * (denies). out is always filled, every string NUL-terminated. */
+void policy_evaluate(const struct policy *p, const struct policy_env *env, const char *service,
+    const char *arg, const char *source, const char *target, struct policy_decision *out);
+
+/* Returns the current policy of DIR, re-reading it only when something it was
+ * read from changed (mtime, ctime, size, inode, mode of DIR, of every file read
+ * and every directory listed, and appearance of a missing include), or when a
+ * file was changed less than POLICY_RACY_SECONDS before the last read (the
+ * timestamp may not show a second change then). A re-read that yields the same
+ * rules keeps the old pointer. *cached is NULL the first time and owned by the
+ * cache; a pointer returned earlier is freed when the policy is replaced, so
+ * hold it only until the next call. Free with policy_free(*cached). */
+struct policy *policy_cache_get(struct policy **cached, const char *dir);
+
+/* Times a policy directory was read in this process, by policy_load_dir() or
+ * by the cache (to observe the cache). */
+unsigned long policy_load_count(void);
+
+#endif
