@@ -20,7 +20,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -DBULKHEAD_
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 JSON_LIBS := -ljson-c
-XLU_LIBS := -lxlutil -lxenlight
+XLU_LIBS := -lxlutil -lxenlight -lxenvchan
 CMOCKA_LIBS := -lcmocka
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -73,11 +73,14 @@ $(DOMD): $(DOMD_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS)
 
 $(CLI): $(CONSOLE_OBJS) $(LIBBULKHEAD)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) -lncursesw
 
-$(AGENT): $(AGENT_SRCS) lib/log.c lib/log.h
+# The parts of libbulkhead the agent uses (no libxlutil or json-c in a guest).
+AGENT_LIB_SRCS := lib/log.c lib/qubename.c lib/rpc_wire.c lib/rpc_relay.c $(wildcard lib/filecopy*.c)
+
+$(AGENT): $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(wildcard agent/*.h lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib -static -o $@ $(AGENT_SRCS) lib/log.c
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib -static -o $@ $(AGENT_SRCS) $(AGENT_LIB_SRCS)
 
 template: $(TEMPLATE)/.stamp
 

@@ -5,6 +5,7 @@
 #ifndef BULKHEAD_AGENT_H
 #define BULKHEAD_AGENT_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #define AGENT_NAME "bulkhead-agent"
@@ -43,6 +44,19 @@ int reaper_loop(int sfd);
 /* procs.c: "everybody else" — the whole namespace, or our descendants in test mode. */
 void signal_others(int sig);
 int others_alive(void);
+
+/* main.c: the init program */
+int init_main(int argc, char **argv);
+
+/* rpcd.c: the RPC endpoint, a supervised child of init */
+void rpcd_start(void);
+int rpcd_exited(pid_t pid, int status);
+void rpcd_forget(void);
+
+/* rpc_client.c, filecopy_*.c: programs in the same binary, by argv[0] */
+int rpc_client_main(int argc, char **argv);
+int filecopy_send_main(int argc, char **argv, bool move);
+int filecopy_recv_main(int argc, char **argv);
 
 /* stop.c */
 void stop_all(int sfd);

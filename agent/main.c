@@ -64,8 +64,43 @@ cloexec_all(void)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+static int
+copy_main(int argc, char **argv)
+{
+	return filecopy_send_main(argc, argv, false);
+}
+
+static int
+move_main(int argc, char **argv)
+{
+	return filecopy_send_main(argc, argv, true);
+}
+
+/* One static binary, several programs: the name it runs under decides. */
+static const struct {
+	const char *name;
+	int (*main)(int, char **);
+} programs[] = {
+	{ "bulkhead-rpc", rpc_client_main },
+	{ "bulkhead-copy", copy_main },
+	{ "bulkhead-move", move_main },
+	{ "bulkhead.Filecopy", filecopy_recv_main },
+	{ "bulkhead-filecopy-recv", filecopy_recv_main },
+};
+
 int
 main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+
+	for (size_t p = 0; p < sizeof(programs) / sizeof(programs[0]); p++)
+		if (!strcmp(base, programs[p].name))
+			return programs[p].main(argc, argv);
+	return init_main(argc, argv);
+}
+
+int
+init_main(int argc, char **argv)
 {
 	int pid1 = getpid() == 1;
 	int verbose = 0, ignored = 0, ready, sfd, sig, i;
@@ -126,9 +161,12 @@ main(int argc, char **argv)
 
 	rc_local_start();
 	ready_signal(ready);
+	if (!agent_test_mode)
+		rpcd_start();
 
 	sig = reaper_loop(sfd);
 	log_debug("%s: got signal %d", __func__, sig);
+	rpcd_forget();
 	stop_all(sfd);
 	return 0;
 }

@@ -91,8 +91,42 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* The first byte of the line carries the descriptor (SCM_RIGHTS). */
+static int
+send_with_fd(int sock, const char *line, int pass_fd)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct iovec iov = { (void *)line, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+		.msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&cm, 0, sizeof(cm));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		return -1;
+	return write_all(sock, line + 1, strlen(line + 1));
+}
+
 int64_t
 client_send(struct client *c, const char *method, const char *vm, json_object *args)
+{
+	return client_send_fd(c, method, vm, args, -1);
+}
+
+int64_t
+client_send_fd(struct client *c, const char *method, const char *vm, json_object *args, int pass_fd)
 {
 	json_object *req;
 	char *line;
@@ -110,7 +144,7 @@ client_send(struct client *c, const char *method, const char *vm, json_object *a
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(req);
 	log_debug("%s: -> %.*s", __func__, (int)strlen(line) - 1, line);
-	r = write_all(c->fd, line, strlen(line));
+	r = pass_fd >= 0 ? send_with_fd(c->fd, line, pass_fd) : write_all(c->fd, line, strlen(line));
 	free(line);
 	return r == -1 ? -1 : id;
 }
@@ -199,60 +233,43 @@ parse_line(const char *line)
 }
 
 enum client_status
-client_recv(struct client *c, int64_t id, json_object **result, struct client_error *err)
+client_parse_line(const char *line, json_object **event, int64_t *id,
+    json_object **result, struct client_error *err)
 {
 	json_object *reply, *rid, *ok, *v, *e, *code, *msg;
 	enum client_status st;
-	char *line;
-	int r;
 
 	memset(err, 0, sizeof(*err));
-	for (;;) {
-		r = client_read_line(c, NULL, &line);
-		if (r == 0) {
-			set_error(err, "unreachable", "domd closed the connection before replying");
-			return CLIENT_LOST;
-		}
-		if (r == -1 && errno == EMSGSIZE) {
-			set_error(err, "bad-reply", "reply from domd longer than %d bytes",
-			    CLIENT_MAX_LINE);
-			return CLIENT_BADREPLY;
-		}
-		if (r == -1) {
-			set_error(err, "unreachable", "reading from %s: %s", c->path,
-			    strerror(errno));
-			return CLIENT_LOST;
-		}
-		log_debug("%s: <- %s", __func__, line);
-		if ((reply = parse_line(line)) == NULL) {
-			set_error(err, "bad-reply", "domd sent a line that is not a JSON object");
-			return CLIENT_BADREPLY;
-		}
-		if (json_object_object_get_ex(reply, "event", NULL) &&
-		    !json_object_object_get_ex(reply, "id", NULL)) {
-			json_object_put(reply);
-			continue;
-		}
-		ok = NULL;
-		json_object_object_get_ex(reply, "ok", &ok);
-		if (!json_object_is_type(ok, json_type_boolean)) {
-			json_object_put(reply);
-			set_error(err, "bad-reply", "domd sent a reply without \"ok\"");
-			return CLIENT_BADREPLY;
-		}
-		/* A request domd could not parse is answered with id null;
-		 * replies come in request order, so it answers ours. */
-		rid = NULL;
-		json_object_object_get_ex(reply, "id", &rid);
-		if (rid == NULL ? json_object_get_boolean(ok) :
-		    (!json_object_is_type(rid, json_type_int) ||
-		    json_object_get_int64(rid) != id)) {
-			log_debug("%s: skipping a reply to another request", __func__);
-			json_object_put(reply);
-			continue;
-		}
-		break;
+	*event = NULL;
+	if (result != NULL)
+		*result = NULL;
+	if ((reply = parse_line(line)) == NULL) {
+		set_error(err, "bad-reply", "domd sent a line that is not a JSON object");
+		return CLIENT_BADREPLY;
 	}
+	/* Events carry "event" and no "ok" (an ask event has an "id" of its
+	 * own: the ask's, not a request's). */
+	if (json_object_object_get_ex(reply, "event", NULL) &&
+	    !json_object_object_get_ex(reply, "ok", NULL)) {
+		*event = reply;
+		return CLIENT_EVENT;
+	}
+	ok = NULL;
+	json_object_object_get_ex(reply, "ok", &ok);
+	if (!json_object_is_type(ok, json_type_boolean)) {
+		json_object_put(reply);
+		set_error(err, "bad-reply", "domd sent a reply without \"ok\"");
+		return CLIENT_BADREPLY;
+	}
+	/* A request domd could not parse is answered with id null (-1 here). */
+	rid = NULL;
+	json_object_object_get_ex(reply, "id", &rid);
+	if (rid == NULL || json_object_is_type(rid, json_type_null))
+		*id = -1;
+	else if (json_object_is_type(rid, json_type_int))
+		*id = json_object_get_int64(rid);
+	else
+		*id = 0; /* not one of ours */
 
 	if (json_object_get_boolean(ok)) {
 		st = CLIENT_OK;
@@ -279,6 +296,78 @@ client_recv(struct client *c, int64_t id, json_object **result, struct client_er
 	}
 	json_object_put(reply);
 	return st;
+}
+
+enum client_status
+client_recv(struct client *c, int64_t id, json_object **result, struct client_error *err)
+{
+	json_object *event;
+	enum client_status st;
+	int64_t rid;
+	char *line;
+	int r;
+
+	for (;;) {
+		memset(err, 0, sizeof(*err));
+		r = client_read_line(c, NULL, &line);
+		if (r == 0) {
+			set_error(err, "unreachable", "domd closed the connection before replying");
+			return CLIENT_LOST;
+		}
+		if (r == -1 && errno == EMSGSIZE) {
+			set_error(err, "bad-reply", "reply from domd longer than %d bytes",
+			    CLIENT_MAX_LINE);
+			return CLIENT_BADREPLY;
+		}
+		if (r == -1) {
+			set_error(err, "unreachable", "reading from %s: %s", c->path,
+			    strerror(errno));
+			return CLIENT_LOST;
+		}
+		log_debug("%s: <- %s", __func__, line);
+		st = client_parse_line(line, &event, &rid, result, err);
+		if (st == CLIENT_EVENT) {
+			json_object_put(event);
+			continue;
+		}
+		if (st == CLIENT_BADREPLY)
+			return st;
+		/* Replies come in request order: a reply with id null (a
+		 * request domd could not parse) answers ours when it is an
+		 * error. */
+		if (rid == -1 ? st == CLIENT_OK : rid != id) {
+			log_debug("%s: skipping a reply to another request", __func__);
+			if (result != NULL) {
+				json_object_put(*result);
+				*result = NULL;
+			}
+			client_error_free(err);
+			continue;
+		}
+		return st;
+	}
+}
+
+int
+client_fd(const struct client *c)
+{
+	return c->fd;
+}
+
+ssize_t
+client_fill(struct client *c)
+{
+	return linebuf_fill(&c->lb, c->fd);
+}
+
+int
+client_next_line(struct client *c, char **line)
+{
+	int r = linebuf_next(&c->lb, line);
+
+	if (r == 1)
+		log_debug("%s: <- %s", __func__, *line);
+	return r;
 }
 
 enum client_status

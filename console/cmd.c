@@ -264,6 +264,7 @@ status_exit(enum client_status st)
 		return BH_EXIT_UNREACHABLE;
 	case CLIENT_REFUSED:
 	case CLIENT_BADREPLY:
+	case CLIENT_EVENT:
 		break;
 	}
 	return BH_EXIT_FAIL;

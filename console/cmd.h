@@ -38,6 +38,9 @@ struct cmd_entry {
 	const char *help;    /* one paragraph for `bulkhead help NAME` */
 	int flags;
 #define CMD_MODIFIES 0x1     /* changes state: needs uid 0 or group bulkhead */
+	/* The admin API method behind the verb, for the commands that send one
+	 * method per qube; the console (tui_act_*.c) sends the same. NULL: none. */
+	const char *method;
 	/* argv[0] is the command name; returns a BH_EXIT_* status. */
 	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
 };
@@ -58,6 +61,10 @@ extern const struct cmd_entry cmd_stats_entry;
 extern const struct cmd_entry cmd_template_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_ask_entry;
+extern const struct cmd_entry cmd_tag_entry;
+extern const struct cmd_entry cmd_console_entry;
 
 extern const struct cmd_entry *const cmd_table[];
 
@@ -120,6 +127,19 @@ int cmd_each_vm(struct cmd_ctx *ctx, const char *method, char **names, int n,
 /* The whole of a command NAME… without options of its own (start, kill, …):
  * method for every name, not pipelined, with empty args. */
 int cmd_exec_each(struct cmd_ctx *ctx, int argc, char **argv, const char *method);
+
+/* Request arguments as the commands build them, shared with the console.
+ * Each returns a new object for cmd_call()/client_send(). */
+/* shutdown: {"wait":…} and "timeout" unless timeout < 0 (domd's default). */
+json_object *cmd_shutdown_args(int wait, int64_t timeout);
+/* clone: {"target":…}. */
+json_object *cmd_clone_args(const char *target);
+/* prefs NAME PROP VALUE: {"prop":…,"value":…}, the value as a string. */
+json_object *cmd_prefs_set_args(const char *prop, const char *value);
+/* create: adds one property given as text to args: memory and vcpus as
+ * numbers when the text is a whole number, autostart and provides_network as
+ * bools when it reads as one; anything else as a string, for domd to judge. */
+void cmd_create_arg(json_object *args, const char *prop, const char *value);
 
 /* Output helpers. */
 void cmd_print_json(json_object *obj);

@@ -1,6 +1,15 @@
 /* clone: a copy of a halted qube under a new name (vm.clone). */
 #include "cmd.h"
 
+json_object *
+cmd_clone_args(const char *target)
+{
+	json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "target", json_object_new_string(target));
+	return args;
+}
+
 static int
 cmd_clone_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -13,9 +22,8 @@ cmd_clone_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_check_args(ctx, argc, argv, 2, 2,
 	    optind < argc ? "target name" : "source qube name")) != BH_EXIT_OK)
 		return rc;
-	args = json_object_new_object();
-	json_object_object_add(args, "target", json_object_new_string(argv[optind + 1]));
-	if ((rc = cmd_call(ctx, "vm.clone", argv[optind], args, &result)) != BH_EXIT_OK)
+	args = cmd_clone_args(argv[optind + 1]);
+	if ((rc = cmd_call(ctx, ctx->entry->method, argv[optind], args, &result)) != BH_EXIT_OK)
 		return rc;
 	if (ctx->json)
 		cmd_print_json(result);
@@ -33,5 +41,6 @@ const struct cmd_entry cmd_clone_entry = {
 	    "and, for a template or standalone qube, of its root. With --json "
 	    "prints the new qube object.",
 	.flags = CMD_MODIFIES,
+	.method = "vm.clone",
 	.exec = cmd_clone_exec,
 };

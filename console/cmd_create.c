@@ -1,8 +1,37 @@
 /* create: a new qube (vm.create). */
 #include "cmd.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 enum { OPT_CLASS = 1, OPT_LABEL, OPT_TEMPLATE, OPT_NETVM, OPT_MEMORY, OPT_VCPUS,
 	OPT_AUTOSTART, OPT_PROVIDES_NETWORK };
+
+void
+cmd_create_arg(json_object *args, const char *prop, const char *value)
+{
+	json_object *v = NULL;
+	long long n;
+	char *end;
+
+	if (strcmp(prop, "memory") == 0 || strcmp(prop, "vcpus") == 0) {
+		errno = 0;
+		n = strtoll(value, &end, 10);
+		if (*value != '\0' && *end == '\0' && errno == 0)
+			v = json_object_new_int64(n);
+	} else if (strcmp(prop, "autostart") == 0 || strcmp(prop, "provides_network") == 0) {
+		if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0 ||
+		    strcmp(value, "yes") == 0)
+			v = json_object_new_boolean(1);
+		else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 ||
+		    strcmp(value, "no") == 0)
+			v = json_object_new_boolean(0);
+	}
+	if (v == NULL)
+		v = json_object_new_string(value);
+	json_object_object_add(args, prop, v);
+}
 
 static int
 cmd_create_exec(struct cmd_ctx *ctx, int argc, char **argv)
@@ -28,32 +57,31 @@ cmd_create_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = BH_EXIT_OK;
 		switch (c) {
 		case OPT_CLASS:
-			json_object_object_add(args, "class", json_object_new_string(optarg));
+			cmd_create_arg(args, "class", optarg);
 			break;
 		case OPT_LABEL:
 			label = optarg;
-			json_object_object_add(args, "label", json_object_new_string(optarg));
+			cmd_create_arg(args, "label", optarg);
 			break;
 		case OPT_TEMPLATE:
-			json_object_object_add(args, "template", json_object_new_string(optarg));
+			cmd_create_arg(args, "template", optarg);
 			break;
 		case OPT_NETVM:
-			json_object_object_add(args, "netvm", json_object_new_string(optarg));
+			cmd_create_arg(args, "netvm", optarg);
 			break;
 		case OPT_MEMORY:
 			if ((rc = cmd_parse_int(ctx, "--memory", optarg, &n)) == BH_EXIT_OK)
-				json_object_object_add(args, "memory", json_object_new_int64(n));
+				cmd_create_arg(args, "memory", optarg);
 			break;
 		case OPT_VCPUS:
 			if ((rc = cmd_parse_int(ctx, "--vcpus", optarg, &n)) == BH_EXIT_OK)
-				json_object_object_add(args, "vcpus", json_object_new_int64(n));
+				cmd_create_arg(args, "vcpus", optarg);
 			break;
 		case OPT_AUTOSTART:
-			json_object_object_add(args, "autostart", json_object_new_boolean(1));
+			cmd_create_arg(args, "autostart", "true");
 			break;
 		case OPT_PROVIDES_NETWORK:
-			json_object_object_add(args, "provides_network",
-			    json_object_new_boolean(1));
+			cmd_create_arg(args, "provides_network", "true");
 			break;
 		default: /* CMD_OPT_EXIT: help printed, or a usage error */
 			json_object_put(args);
@@ -70,7 +98,7 @@ cmd_create_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		json_object_put(args);
 		return rc;
 	}
-	if ((rc = cmd_call(ctx, "vm.create", argv[optind], args, &result)) != BH_EXIT_OK)
+	if ((rc = cmd_call(ctx, ctx->entry->method, argv[optind], args, &result)) != BH_EXIT_OK)
 		return rc;
 	if (ctx->json)
 		cmd_print_json(result);
@@ -94,5 +122,6 @@ const struct cmd_entry cmd_create_entry = {
 	    "domd; --provides-network lets it serve as another qube's netvm. domd "
 	    "checks every value. With --json prints the new qube object.",
 	.flags = CMD_MODIFIES,
+	.method = "vm.create",
 	.exec = cmd_create_exec,
 };

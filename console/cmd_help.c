@@ -14,7 +14,8 @@ cmd_print_overview(FILE *f)
 	    "       bulkhead --help | --version\n"
 	    "\n"
 	    "Drives bulkhead-domd, the Bulkhead qube daemon, through its admin socket.\n"
-	    "Without a COMMAND runs 'ls'.\n"
+	    "Without a COMMAND opens the console on a terminal, and runs 'ls'\n"
+	    "otherwise (or with --json).\n"
 	    "\n"
 	    "Commands:\n", f);
 	for (e = cmd_table; *e != NULL; e++) {

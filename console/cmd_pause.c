@@ -4,7 +4,7 @@
 static int
 cmd_pause_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	return cmd_exec_each(ctx, argc, argv, "vm.pause");
+	return cmd_exec_each(ctx, argc, argv, ctx->entry->method);
 }
 
 const struct cmd_entry cmd_pause_entry = {
@@ -17,5 +17,6 @@ const struct cmd_entry cmd_pause_entry = {
 	    "exit status is non-zero if any failed. With --json prints, for "
 	    "each name, {\"vm\", \"ok\", \"result\" or \"error\"}.",
 	.flags = CMD_MODIFIES,
+	.method = "vm.pause",
 	.exec = cmd_pause_exec,
 };

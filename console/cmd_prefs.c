@@ -3,6 +3,17 @@
 
 #include <string.h>
 
+json_object *
+cmd_prefs_set_args(const char *prop, const char *value)
+{
+	json_object *args = json_object_new_object();
+
+	/* The value goes as a string: domd parses it like a config file value. */
+	json_object_object_add(args, "prop", json_object_new_string(prop));
+	json_object_object_add(args, "value", json_object_new_string(value));
+	return args;
+}
+
 static int
 show_all(struct cmd_ctx *ctx, json_object *vm)
 {
@@ -41,11 +52,8 @@ cmd_prefs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	prop = argc - optind >= 2 ? argv[optind + 1] : NULL;
 
 	if (argc - optind == 3) {
-		/* The value goes as a string: domd parses it like a config file value. */
-		args = json_object_new_object();
-		json_object_object_add(args, "prop", json_object_new_string(prop));
-		json_object_object_add(args, "value", json_object_new_string(argv[optind + 2]));
-		if ((rc = cmd_call(ctx, "vm.set", name, args, &vm)) != BH_EXIT_OK)
+		args = cmd_prefs_set_args(prop, argv[optind + 2]);
+		if ((rc = cmd_call(ctx, ctx->entry->method, name, args, &vm)) != BH_EXIT_OK)
 			return rc;
 		if (ctx->json)
 			cmd_print_json(vm);
@@ -87,5 +95,6 @@ const struct cmd_entry cmd_prefs_entry = {
 	    "halted), netvm, memory, vcpus, autostart, provides_network. With "
 	    "--json prints the qube object, or the single value as JSON.",
 	.flags = CMD_MODIFIES,
+	.method = "vm.set", /* vm.get when only showing */
 	.exec = cmd_prefs_exec,
 };

@@ -12,7 +12,7 @@ cmd_remove_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return ctx->exit;
 	if ((rc = cmd_check_args(ctx, argc, argv, 1, 1, "qube name")) != BH_EXIT_OK)
 		return rc;
-	if ((rc = cmd_call(ctx, "vm.remove", argv[optind], NULL, &result)) != BH_EXIT_OK)
+	if ((rc = cmd_call(ctx, ctx->entry->method, argv[optind], NULL, &result)) != BH_EXIT_OK)
 		return rc;
 	if (ctx->json)
 		cmd_print_json(result);
@@ -30,5 +30,6 @@ const struct cmd_entry cmd_remove_entry = {
 	    "another qube uses it as its template or netvm. With --json prints the "
 	    "result.",
 	.flags = CMD_MODIFIES,
+	.method = "vm.remove",
 	.exec = cmd_remove_exec,
 };

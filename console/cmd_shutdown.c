@@ -3,6 +3,17 @@
 
 enum { OPT_WAIT = 1, OPT_TIMEOUT };
 
+json_object *
+cmd_shutdown_args(int wait, int64_t timeout)
+{
+	json_object *args = json_object_new_object();
+
+	json_object_object_add(args, "wait", json_object_new_boolean(wait));
+	if (timeout >= 0) /* else domd's default, 30 s */
+		json_object_object_add(args, "timeout", json_object_new_int64(timeout));
+	return args;
+}
+
 static int
 cmd_shutdown_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -35,12 +46,9 @@ cmd_shutdown_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_check_args(ctx, argc, argv, 1, -1, "qube name")) != BH_EXIT_OK)
 		return rc;
 
-	args = json_object_new_object();
-	json_object_object_add(args, "wait", json_object_new_boolean(wait));
-	if (timeout >= 0) /* else domd's default, 30 s */
-		json_object_object_add(args, "timeout", json_object_new_int64(timeout));
+	args = cmd_shutdown_args(wait, timeout);
 	/* Pipelined, so that waiting for several qubes overlaps. */
-	rc = cmd_each_vm(ctx, "vm.shutdown", argv + optind, argc - optind, args, 1);
+	rc = cmd_each_vm(ctx, ctx->entry->method, argv + optind, argc - optind, args, 1);
 	json_object_put(args);
 	return rc;
 }
@@ -58,5 +66,6 @@ const struct cmd_entry cmd_shutdown_entry = {
 	    "status is non-zero if any failed. With --json prints, for each name, "
 	    "{\"vm\", \"ok\", \"result\" or \"error\"}.",
 	.flags = CMD_MODIFIES,
+	.method = "vm.shutdown",
 	.exec = cmd_shutdown_exec,
 };

@@ -4,7 +4,7 @@
 static int
 cmd_start_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	return cmd_exec_each(ctx, argc, argv, "vm.start");
+	return cmd_exec_each(ctx, argc, argv, ctx->entry->method);
 }
 
 const struct cmd_entry cmd_start_entry = {
@@ -19,5 +19,6 @@ const struct cmd_entry cmd_start_entry = {
 	    "status is non-zero if any failed. With --json prints, for each "
 	    "name, {\"vm\", \"ok\", \"result\" or \"error\"}.",
 	.flags = CMD_MODIFIES,
+	.method = "vm.start",
 	.exec = cmd_start_exec,
 };

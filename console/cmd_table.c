@@ -4,6 +4,7 @@
 #include <string.h>
 
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_console_entry,
 	&cmd_ls_entry,
 	&cmd_info_entry,
 	&cmd_create_entry,
@@ -17,6 +18,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_prefs_entry,
 	&cmd_stats_entry,
 	&cmd_template_entry,
+	&cmd_run_entry,
+	&cmd_ask_entry,
+	&cmd_tag_entry,
 	&cmd_events_entry,
 	&cmd_help_entry,
 	NULL

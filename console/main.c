@@ -1,9 +1,11 @@
 /* bulkhead: the scriptable CLI of Bulkhead. Global options, then one command
- * from cmd_table[]; without a command, `ls`. */
+ * from cmd_table[]; without a command, the console on a terminal (`ls` when
+ * standard input or output is not one, e.g. in a script or a pipe). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -37,6 +39,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static char *ls_argv[] = { "ls", NULL };
+	static char *console_argv[] = { "console", NULL };
 	struct cmd_ctx ctx;
 	int c, rc, verbose = 0;
 
@@ -72,7 +75,8 @@ main(int argc, char **argv)
 	}
 
 	if (optind == argc)
-		rc = run_command(&ctx, 1, ls_argv); /* later: the full-screen console */
+		rc = run_command(&ctx, 1, !ctx.json && isatty(STDIN_FILENO) &&
+		    isatty(STDOUT_FILENO) ? console_argv : ls_argv);
 	else
 		rc = run_command(&ctx, argc - optind, argv + optind);
 	cmd_ctx_free(&ctx);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "dispvm.h"
 #include "domd.h"
 #include "log.h"
 #include "xalloc.h"
@@ -148,6 +149,10 @@ client_free(struct client *c)
 		}
 	watch_del(c->fd);
 	close(c->fd);
+	for (int i = 0; i < c->nfds; i++)
+		close(c->fds[i]);
+	if (c->dispvm[0] != '\0')
+		dispvm_release(c->dispvm);
 	linebuf_free(&c->in);
 	free(c->out);
 	free(c);
@@ -242,6 +247,29 @@ process_lines(struct client *c)
 	update_interest(c);
 }
 
+int
+client_take_fd(struct client *c)
+{
+	int fd;
+
+	if (c->nfds == 0)
+		return -1;
+	fd = c->fds[0];
+	memmove(c->fds, c->fds + 1, sizeof(int) * (size_t)(--c->nfds));
+	return fd;
+}
+
+void
+admin_client_own_dispvm(unsigned long serial, const char *name)
+{
+	struct client *c = client_by_serial(serial);
+
+	if (c != NULL)
+		snprintf(c->dispvm, sizeof(c->dispvm), "%s", name);
+	else
+		dispvm_release(name);
+}
+
 void
 client_unblock(struct client *c)
 {
@@ -270,7 +298,8 @@ void
 admin_client_io(struct client *c, uint32_t events)
 {
 	if (events & EPOLLIN) {
-		ssize_t n = linebuf_fill(&c->in, c->fd);
+		ssize_t n = linebuf_fill_fds(&c->in, c->fd, c->fds, &c->nfds,
+		    (int)(sizeof(c->fds) / sizeof(c->fds[0])));
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			/* A deferred operation goes on; its reply has nowhere to go. */
 			client_free(c);

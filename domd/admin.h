@@ -25,6 +25,9 @@ struct client {
 	bool blocked;   /* a deferred reply is outstanding: read no further */
 	bool closing;   /* close once the output is flushed */
 	struct linebuf in;
+	int fds[4];     /* descriptors passed with requests (vm.run) */
+	int nfds;
+	char dispvm[32]; /* a DispVM made for this client: gone with it */
 	char *out;
 	size_t outlen, outcap;
 	struct client *next;
@@ -50,5 +53,8 @@ void client_send(struct client *c, json_object *obj);
 void client_send_events(const char *line);
 /* After a deferred reply: read on. */
 void client_unblock(struct client *c);
+/* The oldest descriptor the client passed, or -1. */
+int client_take_fd(struct client *c);
+void admin_client_own_dispvm(unsigned long serial, const char *name);
 
 #endif

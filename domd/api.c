@@ -14,7 +14,7 @@ static const struct api_method *const methods[] = {
 	&api_daemon_info, &api_vm_list, &api_vm_get, &api_vm_set, &api_vm_create,
 	&api_vm_clone, &api_vm_remove, &api_vm_start, &api_vm_shutdown, &api_vm_kill,
 	&api_vm_pause, &api_vm_unpause, &api_vm_stats, &api_template_import,
-	&api_events_subscribe,
+	&api_events_subscribe, &api_vm_run, &api_ask_list, &api_ask_answer, &api_vm_tag,
 };
 
 static json_object *
@@ -238,7 +238,16 @@ vm_to_json(const struct vm *vm)
 	json_object_object_add(o, "vcpus", json_object_new_int64(q->vcpus));
 	json_object_object_add(o, "autostart", json_object_new_boolean(q->autostart));
 	json_object_object_add(o, "provides_network", json_object_new_boolean(q->provides_network));
+	json_object_object_add(o, "template_for_dispvms",
+	    json_object_new_boolean(q->template_for_dispvms));
+	json_object_object_add(o, "default_dispvm", json_object_new_string(q->default_dispvm));
 	json_object_object_add(o, "uuid", json_object_new_string(q->uuid));
+	{
+		json_object *tags = json_object_new_array();
+		for (int i = 0; i < q->ntags; i++)
+			json_object_array_add(tags, json_object_new_string(q->tags[i]));
+		json_object_object_add(o, "tags", tags);
+	}
 	json_object_object_add(o, "state", json_object_new_string(vm_state_name(vm->state)));
 	json_object_object_add(o, "state_reason", json_object_new_string(vm->reason));
 	json_object_object_add(o, "backend", json_object_new_string(domd.backend->name));

@@ -70,7 +70,7 @@ template_import(struct request *req)
 		return API_DONE;
 	}
 	vm = xcalloc(1, sizeof(*vm));
-	vm->rt.pidfd = vm->rt.ready_fd = -1;
+	vm->rt.pidfd = vm->rt.ready_fd = vm->ctl_fd = -1;
 	qube_init(&vm->q);
 	qube_set(&vm->q, "name", req->vm_name, err, sizeof(err));
 	qube_set(&vm->q, "class", "template", err, sizeof(err));

@@ -162,13 +162,13 @@ new_vm(void)
 {
 	struct vm *vm = xcalloc(1, sizeof(*vm));
 
-	vm->rt.pidfd = vm->rt.ready_fd = -1;
+	vm->rt.pidfd = vm->rt.ready_fd = vm->ctl_fd = -1;
 	qube_init(&vm->q);
 	return vm;
 }
 
 static const char *const create_args[] = { "class", "label", "template", "netvm", "memory",
-	"vcpus", "autostart", "provides_network", NULL };
+	"vcpus", "autostart", "provides_network", "template_for_dispvms", "default_dispvm", NULL };
 
 static enum api_result
 vm_create(struct request *req)

@@ -16,6 +16,8 @@ struct start_spec {
 	const char *root_dir;    /* template's root (overlay lower), or own root */
 	bool root_writable;      /* template/standalone: root used directly */
 	const char *private_dir; /* persistent /rw; NULL: volatile (disp) */
+	const char *private_lower; /* disp: a volatile overlay over this private dir */
+	const char *ctl_dir;     /* bound at /dev/bulkhead: the control socket */
 	const char *log_path;    /* console output */
 };
 

@@ -26,6 +26,7 @@ struct domd {
 	struct vm *vms;
 	bool quit;
 	int start_timeout;    /* seconds for init to signal ready */
+	int ask_timeout;      /* seconds an ask waits for the operator */
 };
 
 extern struct domd domd;

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "domd.h"
+#include "dispvm.h"
 #include "events.h"
+#include "rpc.h"
 #include "log.h"
 #include "launchmsg.h"
 #include "procstat.h"
@@ -86,8 +88,18 @@ do_start(struct vm *vm, char *err, size_t errlen)
 	struct start_spec spec = { 0 };
 	char root[4096], priv[4096];
 
-	if (vm->q.cls == QUBE_APP || vm->q.cls == QUBE_DISP) {
+	char lower[4096], ctl[1200];
+
+	if (vm->q.cls == QUBE_APP) {
 		snprintf(root, sizeof(root), "%s", vm_root_dir(vm->q.template_name));
+		spec.root_writable = false;
+	} else if (vm->q.cls == QUBE_DISP) {
+		/* A DispVM: the root of its base's template, and the base's
+		 * private data under a volatile layer. */
+		struct vm *base = vm_find(vm->q.template_name);
+		snprintf(root, sizeof(root), "%s", vm_root_dir(base->q.template_name));
+		snprintf(lower, sizeof(lower), "%s", vm_private_dir(base->q.name));
+		spec.private_lower = lower;
 		spec.root_writable = false;
 	} else {
 		snprintf(root, sizeof(root), "%s", vm_root_dir(vm->q.name));
@@ -97,10 +109,16 @@ do_start(struct vm *vm, char *err, size_t errlen)
 	spec.root_dir = root;
 	spec.private_dir = vm->q.cls == QUBE_DISP ? NULL : priv;
 	spec.log_path = vm_log_path(vm->q.name);
+	if (rpc_listen(vm, err, errlen) < 0)
+		return -1;
+	snprintf(ctl, sizeof(ctl), "%s", rpc_ctl_dir(vm->q.name));
+	spec.ctl_dir = ctl;
 	vm->stop_cause = NULL;
 	vm->pending_start = false;
-	if (domd.backend->start(vm, &spec, err, errlen) < 0)
+	if (domd.backend->start(vm, &spec, err, errlen) < 0) {
+		rpc_unlisten(vm);
 		return -1;
+	}
 	vm->w_ready.kind = W_READY;
 	vm->w_ready.ptr = vm;
 	vm->w_exit.kind = W_EXIT;
@@ -128,7 +146,15 @@ start_checks(struct vm *vm, char *code, char *err, size_t errlen)
 		return -1;
 	}
 	strcpy(code, "invalid");
-	if (vm->q.template_name[0] != '\0' && (vm->q.cls == QUBE_APP || vm->q.cls == QUBE_DISP)) {
+	if (vm->q.cls == QUBE_DISP) {
+		struct vm *b = vm_find(vm->q.template_name);
+		if (b == NULL || !b->q.template_for_dispvms || b->q.cls != QUBE_APP ||
+		    (t = vm_find(b->q.template_name)) == NULL || t->q.cls != QUBE_TEMPLATE) {
+			snprintf(err, errlen, "base '%s' of DispVM %s is not an AppVM with "
+			    "template_for_dispvms = 1 and a template", vm->q.template_name, vm->q.name);
+			return -1;
+		}
+	} else if (vm->q.template_name[0] != '\0' && vm->q.cls == QUBE_APP) {
 		t = vm_find(vm->q.template_name);
 		if (t == NULL || t->q.cls != QUBE_TEMPLATE) {
 			snprintf(err, errlen, "template '%s' of %s is not a template qube",
@@ -296,6 +322,7 @@ lifecycle_ready_io(struct vm *vm)
 				vm->deadline = 0;
 				vm_set_state(vm, VM_RUNNING, "");
 				start_dependents(vm);
+				rpc_vm_running(vm);
 			}
 			close_ready(vm);
 			return;
@@ -335,6 +362,9 @@ lifecycle_exit(struct vm *vm)
 	vm->stop_cause = NULL;
 	vm_set_state(vm, VM_HALTED, full);
 	start_dependents(vm);
+	rpc_vm_halted(vm);
+	if (vm->q.cls == QUBE_DISP)
+		dispvm_destroy(vm); /* and its private data */
 }
 
 void
@@ -366,12 +396,14 @@ lifecycle_adopt_all(void)
 		char reason[160];
 		bool paused = false;
 
-		vm->rt.pidfd = vm->rt.ready_fd = -1;
+		vm->rt.pidfd = vm->rt.ready_fd = vm->ctl_fd = -1;
 		if (domd.backend->adopt(vm, &paused, reason, sizeof(reason)) == 1) {
 			vm->state = paused ? VM_PAUSED : VM_RUNNING;
 			vm->w_exit.kind = W_EXIT;
 			vm->w_exit.ptr = vm;
 			watch_add(vm->rt.pidfd, EPOLLIN, &vm->w_exit);
+			if (rpc_listen(vm, reason, sizeof(reason)) < 0)
+				log_warnx("%s: %s", vm->q.name, reason);
 			log_info("%s: adopted (%s, init pid %d)", vm->q.name,
 			    vm_state_name(vm->state), (int)vm->rt.init_pid);
 		} else if (reason[0] != '\0') {

@@ -19,6 +19,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "proctitle.h"
+#include "rpc.h"
 #include "store.h"
 
 struct domd domd;
@@ -90,6 +91,8 @@ read_config(const char **backend)
 	}
 	if (xlu_cfg_get_bounded_long(cfg, "start_timeout", 1, 3600, &n, 1) == 0)
 		domd.start_timeout = (int)n;
+	if (xlu_cfg_get_bounded_long(cfg, "ask_timeout", 1, 86400, &n, 1) == 0)
+		domd.ask_timeout = (int)n;
 	xlu_cfg_destroy(cfg);
 }
 
@@ -186,6 +189,7 @@ main(int argc, char **argv)
 	domd.paths.state_dir = "/var/lib/bulkhead";
 	domd.paths.run_dir = "/run/bulkhead";
 	domd.start_timeout = 30;
+	domd.ask_timeout = 60;
 	snprintf(domd.paths.cgroup_parent, sizeof(domd.paths.cgroup_parent), "bulkhead");
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -267,8 +271,10 @@ main(int argc, char **argv)
 	lifecycle_autostart();
 
 	while (!domd.quit) {
-		struct epoll_event evs[32];
-		int n = epoll_wait(domd.epfd, evs, 32, -1);
+		/* One event per wait: any handler may free what a later event in
+		 * a batch would point to (a client, a connection, a DispVM). */
+		struct epoll_event evs[1];
+		int n = epoll_wait(domd.epfd, evs, 1, -1);
 
 		if (n < 0 && errno != EINTR)
 			fatal("epoll_wait");
@@ -281,10 +287,6 @@ main(int argc, char **argv)
 				break;
 			case W_CLIENT:
 				admin_client_io(w->ptr, evs[i].events);
-				/* the client may be gone: later events of this
-				 * batch for it would be stale */
-				if (i + 1 < n)
-					goto next_round;
 				break;
 			case W_SIGNAL:
 				handle_signals(sigfd);
@@ -294,6 +296,7 @@ main(int argc, char **argv)
 					/* spurious */
 				}
 				lifecycle_tick();
+				rpc_tick();
 				break;
 			case W_READY:
 				lifecycle_ready_io(w->ptr);
@@ -301,9 +304,14 @@ main(int argc, char **argv)
 			case W_EXIT:
 				lifecycle_exit(w->ptr);
 				break;
+			case W_RPC_LISTEN:
+				rpc_accept(w->ptr);
+				break;
+			case W_RPC_CONN:
+				rpc_conn_io(w->ptr);
+				break;
 			}
 		}
-next_round:;
 	}
 	admin_close();
 	return 0;

@@ -110,6 +110,18 @@ qube_child(const struct launch *l, int go_fd)
 	if (s->private_dir != NULL) {
 		if (mount(s->private_dir, path, NULL, MS_BIND, NULL) < 0)
 			launch_fail(efd, "bind private %s: %s", s->private_dir, strerror(errno));
+	} else if (s->private_lower != NULL) {
+		/* A DispVM: its base's private data, changes kept on the tmpfs. */
+		char up[4300], wk[4300];
+		snprintf(up, sizeof(up), "%s/private-upper", l->stage_dir);
+		snprintf(wk, sizeof(wk), "%s/private-work", l->stage_dir);
+		ensure_dir(efd, up);
+		ensure_dir(efd, wk);
+		snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", s->private_lower,
+		    up, wk);
+		if (mount("bulkhead-private", path, "overlay", 0, opts) < 0)
+			launch_fail(efd, "overlay private over %s: %s", s->private_lower,
+			    strerror(errno));
 	} else {
 		snprintf(opts, sizeof(opts), "%s/private", l->stage_dir);
 		ensure_dir(efd, opts);
@@ -144,6 +156,13 @@ qube_child(const struct launch *l, int go_fd)
 	snprintf(opts, sizeof(opts), "%s/ptmx", path);
 	if (symlink("pts/ptmx", opts) < 0)
 		launch_fail(efd, "symlink %s: %s", opts, strerror(errno));
+	/* The control socket to domd: the qube's only way out of itself. */
+	if (s->ctl_dir != NULL) {
+		snprintf(opts, sizeof(opts), "%s/bulkhead", path);
+		ensure_dir(efd, opts);
+		if (mount(s->ctl_dir, opts, NULL, MS_BIND, NULL) < 0)
+			launch_fail(efd, "bind %s: %s", s->ctl_dir, strerror(errno));
+	}
 
 	if (chdir(newroot) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
 	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)

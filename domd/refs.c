@@ -22,6 +22,14 @@ refs_check(const struct qube *q, char *code, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (q->default_dispvm[0] != '\0') {
+		const struct vm *d = vm_find(q->default_dispvm);
+		if (d == NULL || !d->q.template_for_dispvms) {
+			snprintf(err, errlen, "invalid default_dispvm '%s': no qube of that name with "
+			    "template_for_dispvms = 1", q->default_dispvm);
+			return -1;
+		}
+	}
 	if (q->netvm[0] != '\0') {
 		const struct vm *n = vm_find(q->netvm);
 		if (n == NULL) {
@@ -58,6 +66,10 @@ refs_user(const struct vm *vm, const char **how)
 		}
 		if (!strcmp(u->q.netvm, vm->q.name)) {
 			*how = "netvm";
+			return u;
+		}
+		if (!strcmp(u->q.default_dispvm, vm->q.name)) {
+			*how = "default_dispvm";
 			return u;
 		}
 	}

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-enum watch_kind { W_LISTEN, W_CLIENT, W_SIGNAL, W_TIMER, W_READY, W_EXIT };
+enum watch_kind { W_LISTEN, W_CLIENT, W_SIGNAL, W_TIMER, W_READY, W_EXIT, W_RPC_LISTEN, W_RPC_CONN };
 
 struct watch {
 	enum watch_kind kind;

@@ -19,6 +19,10 @@ void linebuf_init(struct linebuf *lb, size_t max);
 void linebuf_free(struct linebuf *lb);
 /* One read(2) into the buffer: >0 bytes read, 0 on EOF, -1 on error (errno). */
 ssize_t linebuf_fill(struct linebuf *lb, int fd);
+/* The same from a Unix socket, also taking descriptors passed with the
+ * bytes: up to *nfds are stored in fds (the count is updated), the rest
+ * are closed. */
+ssize_t linebuf_fill_fds(struct linebuf *lb, int sock, int *fds, int *nfds, int maxfds);
 /* Pops the next complete line, NUL-terminated without its '\n'; the pointer is
  * valid until the next call. 1: a line, 0: none yet, -1: a line exceeds max. */
 int linebuf_next(struct linebuf *lb, char **line);

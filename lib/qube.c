@@ -33,7 +33,10 @@ const struct qube_prop qube_props[] = {
 	{ "vcpus", PROP_LONG, true, false },
 	{ "autostart", PROP_BOOL, true, false },
 	{ "provides_network", PROP_BOOL, true, false },
+	{ "template_for_dispvms", PROP_BOOL, true, false },
+	{ "default_dispvm", PROP_QUBEREF, true, false },
 	{ "uuid", PROP_UUID, false, false },
+	{ "tags", PROP_TAGS, false, false },
 };
 const size_t qube_nprops = sizeof(qube_props) / sizeof(qube_props[0]);
 
@@ -69,22 +72,6 @@ qube_label_parse(const char *s, enum qube_label *out)
 			return 0;
 		}
 	return -1;
-}
-
-bool
-qube_name_valid(const char *name)
-{
-	size_t i;
-
-	if (!isalpha((unsigned char)name[0]) || !isascii((unsigned char)name[0]))
-		return false;
-	for (i = 1; name[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (i > QUBE_NAME_MAX - 1 || !isascii(c) ||
-		    !(isalnum(c) || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
 }
 
 const struct qube_prop *
@@ -186,6 +173,8 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 			goto bad_name;
 		if (!strcmp(prop, "template"))
 			snprintf(q->template_name, sizeof(q->template_name), "%s", value);
+		else if (!strcmp(prop, "default_dispvm"))
+			snprintf(q->default_dispvm, sizeof(q->default_dispvm), "%s", value);
 		else
 			snprintf(q->netvm, sizeof(q->netvm), "%s", value);
 		return 0;
@@ -223,6 +212,8 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 		}
 		if (!strcmp(prop, "autostart"))
 			q->autostart = b;
+		else if (!strcmp(prop, "template_for_dispvms"))
+			q->template_for_dispvms = b;
 		else
 			q->provides_network = b;
 		return 0;
@@ -234,6 +225,9 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 		}
 		snprintf(q->uuid, sizeof(q->uuid), "%s", value);
 		return 0;
+	case PROP_TAGS:
+		/* One tag at a time in text form; files hold a list. */
+		return qube_tag_add(q, value, err, errlen);
 	}
 	snprintf(err, errlen, "unknown property '%s'", prop);
 	return -1;
@@ -268,9 +262,58 @@ qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen)
 		snprintf(buf, buflen, "%d", q->autostart);
 	else if (!strcmp(prop, "provides_network"))
 		snprintf(buf, buflen, "%d", q->provides_network);
-	else
+	else if (!strcmp(prop, "template_for_dispvms"))
+		snprintf(buf, buflen, "%d", q->template_for_dispvms);
+	else if (!strcmp(prop, "default_dispvm"))
+		snprintf(buf, buflen, "%s", q->default_dispvm);
+	else if (!strcmp(prop, "tags")) {
+		size_t off = 0;
+		buf[0] = '\0';
+		for (int i = 0; i < q->ntags && off < buflen; i++)
+			off += (size_t)snprintf(buf + off, buflen - off, "%s%s", i ? "," : "", q->tags[i]);
+	} else
 		snprintf(buf, buflen, "%s", q->uuid);
 	return 0;
+}
+
+int
+qube_tag_add(struct qube *q, const char *tag, char *err, size_t errlen)
+{
+	char sv[48];
+
+	if (!qube_name_valid(tag)) {
+		snprintf(err, errlen, "invalid tag '%s' (expected [A-Za-z][A-Za-z0-9_-]{0,30})",
+		    shown(tag, sv, sizeof(sv)));
+		return -1;
+	}
+	if (qube_has_tag(q, tag))
+		return 0;
+	if (q->ntags >= QUBE_TAGS_MAX) {
+		snprintf(err, errlen, "too many tags (at most %d)", QUBE_TAGS_MAX);
+		return -1;
+	}
+	snprintf(q->tags[q->ntags++], sizeof(q->tags[0]), "%s", tag);
+	return 0;
+}
+
+void
+qube_tag_del(struct qube *q, const char *tag)
+{
+	for (int i = 0; i < q->ntags; i++)
+		if (!strcmp(q->tags[i], tag)) {
+			memmove(q->tags[i], q->tags[i + 1], sizeof(q->tags[0]) * (size_t)(q->ntags - i - 1));
+			q->ntags--;
+			return;
+		}
+}
+
+bool
+qube_has_tag(const struct qube *q, const char *tag)
+{
+	for (int i = 0; i < q->ntags; i++)
+		if (!strcmp(q->tags[i], tag))
+			return true;
+	return false;
 }
 
 int
@@ -419,7 +462,30 @@ qube_parse_cfg(struct qube *q, const char *data, size_t len, const char *filenam
 	}
 	for (size_t i = 0; i < qube_nprops; i++) {
 		const char *value;
-		int r = xlu_cfg_get_string(cfg, qube_props[i].name, &value, 1);
+		int r;
+
+		if (qube_props[i].type == PROP_TAGS) {
+			XLU_ConfigList *list;
+			int n;
+			r = xlu_cfg_get_list(cfg, qube_props[i].name, &list, &n, 1);
+			if (r == ESRCH)
+				continue;
+			if (r != 0) {
+				snprintf(err, errlen, "%s: property '%s' must be a list of strings",
+				    filename, qube_props[i].name);
+				goto out;
+			}
+			for (int k = 0; k < n; k++) {
+				const char *tag = xlu_cfg_get_listitem(list, k);
+				if (tag == NULL || qube_tag_add(q, tag, verr, sizeof(verr)) < 0) {
+					snprintf(err, errlen, "%s: %s", filename,
+					    tag == NULL ? "tags must be strings" : verr);
+					goto out;
+				}
+			}
+			continue;
+		}
+		r = xlu_cfg_get_string(cfg, qube_props[i].name, &value, 1);
 		if (r == ESRCH)
 			continue;
 		if (r != 0) {
@@ -462,6 +528,15 @@ qube_format_cfg(const struct qube *q)
 		qube_get(q, p->name, val, sizeof(val));
 		if (p->type == PROP_UUID && val[0] == '\0')
 			continue; /* not assigned yet */
+		if (p->type == PROP_TAGS) {
+			if (q->ntags == 0)
+				continue;
+			fprintf(f, "%s = [", p->name);
+			for (int t = 0; t < q->ntags; t++)
+				fprintf(f, "%s \"%s\"", t ? "," : "", q->tags[t]);
+			fprintf(f, " ]\n");
+			continue;
+		}
 		if (p->type == PROP_LONG || p->type == PROP_BOOL)
 			fprintf(f, "%s = %s\n", p->name, val);
 		else

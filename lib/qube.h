@@ -13,6 +13,7 @@
 #define QUBE_VCPUS_MIN 1L
 #define QUBE_VCPUS_MAX 64L
 #define QUBE_CFG_MAX (64 * 1024) /* a qube file larger than this is refused */
+#define QUBE_TAGS_MAX 32 /* tags per qube; a tag is spelt like a qube name */
 
 enum qube_class { QUBE_TEMPLATE, QUBE_APP, QUBE_STANDALONE, QUBE_DISP, QUBE_CLASS_COUNT };
 
@@ -31,10 +32,15 @@ struct qube {
 	long vcpus;
 	bool autostart;
 	bool provides_network;
+	bool template_for_dispvms; /* DispVMs may be made from this AppVM */
+	char default_dispvm[QUBE_NAME_MAX + 1]; /* base of its @dispvm calls */
 	char uuid[QUBE_UUID_LEN + 1];
+	int ntags;
+	char tags[QUBE_TAGS_MAX][QUBE_NAME_MAX + 1];
 };
 
-enum qube_prop_type { PROP_NAME, PROP_CLASS, PROP_LABEL, PROP_QUBEREF, PROP_LONG, PROP_BOOL, PROP_UUID };
+enum qube_prop_type { PROP_NAME, PROP_CLASS, PROP_LABEL, PROP_QUBEREF, PROP_LONG, PROP_BOOL, PROP_UUID,
+	PROP_TAGS };
 
 struct qube_prop {
 	const char *name;
@@ -60,6 +66,11 @@ void qube_init(struct qube *q);
 int qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t errlen);
 /* Text form of one property into buf; -1 for an unknown property. */
 int qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen);
+/* Tags: 0, or -1 with err (bad name, too many). Adding a present tag or
+ * removing an absent one is not an error. */
+int qube_tag_add(struct qube *q, const char *tag, char *err, size_t errlen);
+void qube_tag_del(struct qube *q, const char *tag);
+bool qube_has_tag(const struct qube *q, const char *tag);
 /* Checks the rules that tie properties together (class vs template). */
 int qube_check(const struct qube *q, char *err, size_t errlen);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -314,6 +315,44 @@ test_read_error(void **state)
 	expect_line(f, "x");
 }
 
+static void
+on_alarm(int sig)
+{
+}
+
+/* A signal that interrupts the read is not an error: the fill goes on reading
+ * (the handler is installed without SA_RESTART, so read(2) fails with EINTR). */
+static void
+test_fill_retries_on_eintr(void **state)
+{
+	struct fixture *f = *state;
+	struct sigaction sa, old;
+	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = 50 * 1000 } };
+	pid_t pid;
+	ssize_t n;
+	int st;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(300 * 1000);
+		_exit(write(f->wr, "late\n", 5) == 5 ? 0 : 1);
+	}
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	errno = 0;
+	n = linebuf_fill(&f->lb, f->rd);
+	sigaction(SIGALRM, &old, NULL);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (n != 5)
+		fail_msg("fill returned %zd (%s) instead of the 5 bytes sent after the signal", n,
+		    strerror(errno));
+	expect_line(f, "late");
+}
+
 /* A peer writes a stream into the pipe p from a child process. */
 static pid_t
 writer(int p[2], size_t len, char fill, const char *tail)
@@ -453,6 +492,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_eof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eof_immediately, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fill_retries_on_eintr, setup, teardown),
 		cmocka_unit_test(test_default_max_exact),
 		cmocka_unit_test(test_default_max_plus_one),
 		cmocka_unit_test(test_free_resets),

@@ -111,25 +111,38 @@ test_name_every_char(void **state)
 static void
 test_prop_table(void **state)
 {
+	/* The properties every qube has, in the order of the file form (more
+	 * may be added between them). */
 	static const char *const names[] = {
 		"name", "class", "label", "template", "netvm", "memory", "vcpus",
 		"autostart", "provides_network", "uuid",
 	};
+	const struct qube_prop *prev = NULL;
 
-	assert_int_equal(qube_nprops, sizeof(names) / sizeof(names[0]));
-	for (size_t i = 0; i < qube_nprops; i++) {
+	assert_true(qube_nprops >= sizeof(names) / sizeof(names[0]));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct qube_prop *p = qube_prop_find(names[i]);
-		assert_non_null(p);
+		if (p == NULL)
+			fail_msg("property '%s' missing", names[i]);
 		assert_string_equal(p->name, names[i]);
-		assert_ptr_equal(p, &qube_props[i]);
+		assert_true(p >= qube_props && p < qube_props + qube_nprops);
+		if (prev != NULL && p <= prev)
+			fail_msg("property '%s' out of order", names[i]);
+		prev = p;
 	}
+	/* Every entry is found under its own name, so names are unique. */
+	for (size_t i = 0; i < qube_nprops; i++)
+		assert_ptr_equal(qube_prop_find(qube_props[i].name), &qube_props[i]);
+	assert_ptr_equal(qube_props[0].name, qube_prop_find("name")->name);
 	assert_null(qube_prop_find("memroy"));
 	assert_null(qube_prop_find(""));
 	assert_null(qube_prop_find("Name"));
 	assert_null(qube_prop_find("name "));
 	assert_false(qube_prop_find("name")->settable);
+	assert_false(qube_prop_find("class")->settable);
 	assert_false(qube_prop_find("uuid")->settable);
 	assert_true(qube_prop_find("memory")->settable);
+	assert_true(qube_prop_find("label")->settable);
 	assert_true(qube_prop_find("template")->halted_only);
 }
 

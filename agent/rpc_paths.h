@@ -1,0 +1,15 @@
+/* Where a qube meets domd: the launcher binds the qube's control directory
+ * here (a path the agent's own mounts do not cover). */
+#ifndef BULKHEAD_AGENT_RPC_PATHS_H
+#define BULKHEAD_AGENT_RPC_PATHS_H
+
+#define RPC_CONTROL_DIR "/dev/bulkhead"
+#define RPC_CONTROL_SOCK RPC_CONTROL_DIR "/control.sock"
+/* Services: per-qube ones in the private volume first, then the template's. */
+#define RPC_SERVICE_DIR_RW "/rw/config/rpc"
+#define RPC_SERVICE_DIR "/etc/bulkhead/rpc"
+#define RPC_DEFAULT_USER "user"
+
+int rpc_connect_control(void);
+
+#endif

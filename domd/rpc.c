@@ -1,0 +1,648 @@
+#include "rpc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "domd.h"
+#include "dispvm.h"
+#include "events.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "policy.h"
+#include "admin.h"
+#include "rpc_wire.h"
+#include "store.h"
+#include "xalloc.h"
+
+/* A connection on a qube's control socket. Everything read from it is
+ * untrusted and goes through rpc_msg_parse(). */
+struct rpc_conn {
+	int fd;
+	struct watch w;
+	char vm[QUBE_NAME_MAX + 1]; /* the qube whose socket it came in on */
+	uint32_t role;              /* 0 until HELLO */
+	bool called;                /* a caller sends one CALL */
+	char dispvm[QUBE_NAME_MAX + 1]; /* made for this call; gone with it */
+	unsigned char untrusted_buf[512];
+	size_t len;
+	struct rpc_conn *next;
+};
+
+enum call_stage { STAGE_ASK, STAGE_AGENT };
+
+/* A call that waits for the operator (ask) or for its target's agent. */
+struct call {
+	unsigned id;
+	enum call_stage stage;
+	struct rpc_conn *caller;   /* NULL for dom0's calls */
+	struct deferred d;         /* dom0's: the admin request */
+	int dom0_fd;               /* dom0's: its end of the data channel */
+	char *cmdline;             /* dom0's: the command */
+	char source[QUBE_NAME_MAX + 1];
+	char service[RPC_SERVICE_MAX + 1];
+	char arg[RPC_ARG_MAX + 1];
+	char target[64];
+	char default_target[64];
+	char user[32];
+	time_t created, deadline;
+	struct call *next;
+};
+
+static struct rpc_conn *conns;
+static struct call *calls;
+static unsigned next_call_id = 1;
+static struct policy *policy_cached;
+
+const char *
+rpc_ctl_dir(const char *name)
+{
+	static char buf[1200];
+	snprintf(buf, sizeof(buf), "%s/%s.ctl", domd.paths.rt_dir, name);
+	return buf;
+}
+
+static const char *
+ctl_sock(const char *name)
+{
+	static char buf[1300];
+	snprintf(buf, sizeof(buf), "%s/control.sock", rpc_ctl_dir(name));
+	return buf;
+}
+
+int
+rpc_listen(struct vm *vm, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = ctl_sock(vm->q.name);
+	int fd;
+
+	if (vm->ctl_fd >= 0)
+		return 0;
+	if (mkdir(rpc_ctl_dir(vm->q.name), 0755) < 0 && errno != EEXIST)
+		goto fail;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	strcpy(sun.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
+		close(fd);
+		goto fail;
+	}
+	chmod(path, 0666); /* the qube's users call services too */
+	vm->ctl_fd = fd;
+	vm->w_ctl.kind = W_RPC_LISTEN;
+	vm->w_ctl.ptr = vm;
+	watch_add(fd, EPOLLIN, &vm->w_ctl);
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot make the control socket %s: %s", path, strerror(errno));
+	return -1;
+}
+
+static void conn_close(struct rpc_conn *c);
+
+void
+rpc_unlisten(struct vm *vm)
+{
+	if (vm->ctl_fd >= 0) {
+		watch_del(vm->ctl_fd);
+		close(vm->ctl_fd);
+		vm->ctl_fd = -1;
+	}
+	unlink(ctl_sock(vm->q.name));
+	rmdir(rpc_ctl_dir(vm->q.name));
+	for (struct rpc_conn *c = conns, *next; c != NULL; c = next) {
+		next = c->next;
+		if (!strcmp(c->vm, vm->q.name))
+			conn_close(c);
+	}
+}
+
+void
+rpc_accept(struct vm *vm)
+{
+	struct rpc_conn *c;
+	int fd = accept4(vm->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	snprintf(c->vm, sizeof(c->vm), "%s", vm->q.name);
+	c->w.kind = W_RPC_CONN;
+	c->w.ptr = c;
+	c->next = conns;
+	conns = c;
+	watch_add(fd, EPOLLIN, &c->w);
+}
+
+static void
+call_free(struct call *k)
+{
+	for (struct call **p = &calls; *p != NULL; p = &(*p)->next)
+		if (*p == k) {
+			*p = k->next;
+			break;
+		}
+	if (k->dom0_fd >= 0)
+		close(k->dom0_fd);
+	free(k->cmdline);
+	free(k);
+}
+
+static void
+conn_close(struct rpc_conn *c)
+{
+	struct vm *vm = vm_find(c->vm);
+
+	for (struct rpc_conn **p = &conns; *p != NULL; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	if (vm != NULL && vm->agent == c)
+		vm->agent = NULL;
+	for (struct call *k = calls; k != NULL; k = k->next)
+		if (k->caller == c)
+			k->caller = NULL; /* answered into the void, then dropped */
+	if (c->dispvm[0] != '\0')
+		dispvm_release(c->dispvm);
+	watch_del(c->fd);
+	close(c->fd);
+	free(c);
+}
+
+/* The end of a call for its caller. */
+static void
+call_finish(struct call *k, uint32_t status, const char *target, int data_fd, const char *msg)
+{
+	if (k->caller == NULL && k->d.client == 0) {
+		/* nobody waits any more */
+	} else if (k->caller != NULL) {
+		struct rpc_call_result r;
+		memset(&r, 0, sizeof(r));
+		r.request_id = 1;
+		r.status = status;
+		snprintf(r.target, sizeof(r.target), "%s", target ? target : "");
+		snprintf(r.message, sizeof(r.message), "%s", msg ? msg : "");
+		/* On allow the caller keeps its socket open while the call runs:
+		 * its close is the end of a DispVM made for it. */
+		if (rpc_send(k->caller->fd, RPC_CALL_RESULT, &r, sizeof(r), NULL, 0, data_fd, true) < 0) {
+			conn_close(k->caller);
+			k->caller = NULL;
+		}
+	} else if (status == RPC_ALLOWED) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "target", json_object_new_string(target));
+		deferred_ok(&k->d, o);
+	} else
+		deferred_error(&k->d, status == RPC_DENIED ? "denied" :
+		    status == RPC_TIMEOUT ? "timeout" : "backend", "%s", msg ? msg : "failed");
+	if (k->caller != NULL && status != RPC_ALLOWED)
+		conn_close(k->caller);
+	call_free(k);
+}
+
+/* Hands the call to the target's agent. */
+static void
+call_exec(struct call *k, struct vm *t)
+{
+	struct rpc_exec e;
+	int sp[2] = { -1, -1 }, agent_end, r;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.service, sizeof(e.service), "%s", k->service);
+	snprintf(e.arg, sizeof(e.arg), "%s", k->arg);
+	snprintf(e.source, sizeof(e.source), "%s", k->source);
+	snprintf(e.user, sizeof(e.user), "%s", k->user);
+	if (k->cmdline != NULL) {
+		e.flags = RPC_EXEC_COMMAND;
+		e.cmdline_len = (uint32_t)strlen(k->cmdline) + 1;
+		agent_end = k->dom0_fd;
+	} else {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+			call_finish(k, RPC_FAILED, t->q.name, -1, "cannot make a channel");
+			return;
+		}
+		agent_end = sp[0];
+	}
+	r = rpc_send(((struct rpc_conn *)t->agent)->fd, RPC_EXEC, &e, sizeof(e), k->cmdline,
+	    e.cmdline_len, agent_end, true);
+	if (r < 0) {
+		log_warn("%s: cannot hand a call to its agent", t->q.name);
+		conn_close(t->agent);
+		if (sp[0] >= 0) {
+			close(sp[0]);
+			close(sp[1]);
+		}
+		call_finish(k, RPC_FAILED, t->q.name, -1, "the target's agent does not answer");
+		return;
+	}
+	log_info("rpc: %s -> %s: %s%s%s", k->source, t->q.name,
+	    k->cmdline ? "command" : k->service, k->arg[0] ? "+" : "", k->arg);
+	call_finish(k, RPC_ALLOWED, t->q.name, sp[1], NULL);
+	if (sp[0] >= 0) {
+		close(sp[0]);
+		close(sp[1]);
+	}
+}
+
+/* Connects an allowed call to its target, starting it (or making a DispVM)
+ * when needed. */
+static void
+call_route(struct call *k, const char *target)
+{
+	char err[256], code[32];
+	struct vm *t;
+
+	if (!strcmp(target, "dom0") || !strcmp(target, "@adminvm")) {
+		call_finish(k, RPC_FAILED, target, -1, "dom0 runs no services");
+		return;
+	}
+	if (!strncmp(target, "@dispvm:", 8)) {
+		t = dispvm_create(target + 8, err, sizeof(err));
+		if (t == NULL) {
+			call_finish(k, RPC_FAILED, target, -1, err);
+			return;
+		}
+		if (k->caller != NULL)
+			snprintf(k->caller->dispvm, sizeof(k->caller->dispvm), "%s", t->q.name);
+		else
+			admin_client_own_dispvm(k->d.client, t->q.name);
+		target = t->q.name;
+	}
+	snprintf(k->target, sizeof(k->target), "%s", target);
+	t = vm_find(target);
+	if (t == NULL) {
+		call_finish(k, RPC_FAILED, target, -1, "no such qube");
+		return;
+	}
+	if (t->agent != NULL && t->state == VM_RUNNING) {
+		call_exec(k, t);
+		return;
+	}
+	if (t->state == VM_HALTED && vm_start(t, NULL, code, err, sizeof(err)) < 0) {
+		call_finish(k, RPC_FAILED, target, -1, err);
+		return;
+	}
+	k->stage = STAGE_AGENT;
+	k->deadline = time(NULL) + domd.start_timeout + 10;
+}
+
+/* Policy environment over domd's qubes, built per decision. */
+struct env_ctx {
+	struct policy_qube *q;
+	const char ***tags;
+	size_t n;
+};
+
+static const char *
+qube_type(const struct vm *vm)
+{
+	switch (vm->q.cls) {
+	case QUBE_TEMPLATE:
+		return "TemplateVM";
+	case QUBE_STANDALONE:
+		return "StandaloneVM";
+	case QUBE_DISP:
+		return "DispVM";
+	default:
+		return "AppVM";
+	}
+}
+
+static const struct policy_qube *
+env_find(void *ctx, const char *name)
+{
+	static const struct policy_qube dom0 = { "dom0", "AdminVM", NULL, false };
+	struct env_ctx *e = ctx;
+
+	if (!strcmp(name, "dom0"))
+		return &dom0;
+	for (size_t i = 0; i < e->n; i++)
+		if (!strcmp(e->q[i].name, name))
+			return &e->q[i];
+	return NULL;
+}
+
+static void
+decide(const char *source, const char *service, const char *arg, const char *target,
+    struct policy_decision *out)
+{
+	char dir[1100];
+	struct env_ctx e = { 0 };
+	struct policy_env env = { env_find, &e, "" };
+	struct vm *src = vm_find(source);
+	size_t i = 0;
+
+	snprintf(dir, sizeof(dir), "%s/policy.d", domd.paths.config_dir);
+	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next)
+		e.n++;
+	e.q = xcalloc(e.n + 1, sizeof(*e.q));
+	e.tags = xcalloc(e.n + 1, sizeof(*e.tags));
+	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next, i++) {
+		e.tags[i] = xcalloc((size_t)vm->q.ntags + 1, sizeof(char *));
+		for (int t = 0; t < vm->q.ntags; t++)
+			e.tags[i][t] = vm->q.tags[t];
+		e.q[i].name = vm->q.name;
+		e.q[i].type = qube_type(vm);
+		e.q[i].tags = e.tags[i];
+		e.q[i].template_for_dispvms = vm->q.template_for_dispvms;
+	}
+	if (src != NULL)
+		env.default_dispvm = src->q.default_dispvm;
+	policy_evaluate(policy_cache_get(&policy_cached, dir), &env, service, arg, source,
+	    target[0] ? target : "@default", out);
+	for (i = 0; i < e.n; i++)
+		free(e.tags[i]);
+	free(e.tags);
+	free(e.q);
+}
+
+static void
+emit_ask(const struct call *k)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string("ask"));
+	json_object_object_add(o, "id", json_object_new_int64(k->id));
+	json_object_object_add(o, "service", json_object_new_string(k->service));
+	json_object_object_add(o, "arg", json_object_new_string(k->arg));
+	json_object_object_add(o, "source", json_object_new_string(k->source));
+	json_object_object_add(o, "target", json_object_new_string(k->target));
+	json_object_object_add(o, "default_target", json_object_new_string(k->default_target));
+	client_send_events(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+static void
+emit_ask_done(unsigned id, const char *result)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string("ask-done"));
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "result", json_object_new_string(result));
+	client_send_events(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+static void
+handle_call(struct rpc_conn *c, const struct rpc_call *untrusted_call)
+{
+	struct policy_decision d;
+	struct call *k;
+
+	/* rpc_msg_parse() checked every field: from here they are trusted. */
+	k = xcalloc(1, sizeof(*k));
+	k->id = next_call_id++;
+	k->caller = c;
+	k->dom0_fd = -1;
+	k->created = time(NULL);
+	snprintf(k->source, sizeof(k->source), "%s", c->vm);
+	snprintf(k->service, sizeof(k->service), "%s", untrusted_call->service);
+	snprintf(k->arg, sizeof(k->arg), "%s", untrusted_call->arg);
+	snprintf(k->target, sizeof(k->target), "%s", untrusted_call->target);
+	k->next = calls;
+	calls = k;
+	decide(k->source, k->service, k->arg, k->target, &d);
+	snprintf(k->user, sizeof(k->user), "%s", d.user);
+	switch (d.action) {
+	case POLICY_ALLOW:
+		log_info("rpc: %s -> %s %s+%s: allowed (%s)", k->source, d.target, k->service,
+		    k->arg, d.origin);
+		call_route(k, d.target);
+		break;
+	case POLICY_ASK:
+		k->stage = STAGE_ASK;
+		snprintf(k->target, sizeof(k->target), "%s", d.target);
+		snprintf(k->default_target, sizeof(k->default_target), "%s", d.default_target);
+		k->deadline = time(NULL) + domd.ask_timeout;
+		log_info("rpc: %s -> %s %s+%s: ask %u (%s)", k->source,
+		    k->target[0] ? k->target : "?", k->service, k->arg, k->id, d.origin);
+		emit_ask(k);
+		break;
+	default:
+		log_info("rpc: %s -> %s %s+%s: denied (%s)", k->source,
+		    k->target[0] ? k->target : "@default", k->service, k->arg, d.origin);
+		call_finish(k, RPC_DENIED, k->target, -1, NULL);
+	}
+}
+
+static void
+protocol_error(struct rpc_conn *c, const char *why)
+{
+	log_warnx("qube %s: %s on its control channel; disconnected", c->vm, why);
+	conn_close(c);
+}
+
+void
+rpc_conn_io(void *ptr)
+{
+	struct rpc_conn *c = ptr;
+	char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = { c->untrusted_buf + c->len, sizeof(c->untrusted_buf) - c->len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf) };
+	struct rpc_msg m;
+	size_t used;
+	ssize_t n;
+	int r;
+
+	n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	/* A qube has no business sending descriptors to domd. */
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+				close(fd);
+			}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	while ((r = rpc_msg_parse(c->untrusted_buf, c->len, &m, &used)) == 1) {
+		memmove(c->untrusted_buf, c->untrusted_buf + used, c->len - used);
+		c->len -= used;
+		if (c->role == 0 && m.type == RPC_HELLO) {
+			c->role = m.u.hello.role;
+			if (c->role == RPC_ROLE_AGENT) {
+				struct vm *vm = vm_find(c->vm);
+				if (vm == NULL) {
+					conn_close(c);
+					return;
+				}
+				if (vm->agent != NULL && vm->agent != c)
+					conn_close(vm->agent);
+				vm->agent = c;
+				log_debug("%s: agent of %s connected", __func__, c->vm);
+				/* Calls that waited for this agent go now. */
+				for (struct call *k = calls, *next; k != NULL; k = next) {
+					next = k->next;
+					if (k->stage == STAGE_AGENT && !strcmp(k->target, c->vm) &&
+					    vm->state == VM_RUNNING)
+						call_exec(k, vm);
+				}
+			}
+		} else if (c->role == RPC_ROLE_CALLER && m.type == RPC_CALL && !c->called) {
+			c->called = true;
+			handle_call(c, &m.u.call);
+			return; /* c may be gone */
+		} else {
+			protocol_error(c, "an unexpected message");
+			return;
+		}
+	}
+	if (r < 0 || c->len == sizeof(c->untrusted_buf))
+		protocol_error(c, "a malformed message");
+}
+
+void
+rpc_vm_halted(struct vm *vm)
+{
+	for (struct call *k = calls, *next; k != NULL; k = next) {
+		next = k->next;
+		if (k->stage == STAGE_AGENT && !strcmp(k->target, vm->q.name))
+			call_finish(k, RPC_FAILED, vm->q.name, -1, "the target stopped");
+	}
+	rpc_unlisten(vm);
+	vm->agent = NULL;
+}
+
+void
+rpc_vm_running(struct vm *vm)
+{
+	struct rpc_conn *a = vm->agent;
+
+	if (a == NULL)
+		return;
+	for (struct call *k = calls, *next; k != NULL; k = next) {
+		next = k->next;
+		if (k->stage == STAGE_AGENT && !strcmp(k->target, vm->q.name) && vm->agent == a)
+			call_exec(k, vm);
+	}
+}
+
+int
+rpc_run_from_dom0(struct vm *vm, const char *cmdline, const char *user, int data_fd,
+    struct request *req, char *err, size_t errlen)
+{
+	struct call *k = xcalloc(1, sizeof(*k));
+
+	k->id = next_call_id++;
+	k->dom0_fd = data_fd;
+	k->cmdline = xstrdup(cmdline);
+	k->created = time(NULL);
+	snprintf(k->source, sizeof(k->source), "dom0");
+	snprintf(k->service, sizeof(k->service), "bulkhead.Exec");
+	snprintf(k->user, sizeof(k->user), "%s", user ? user : "");
+	k->next = calls;
+	calls = k;
+	defer(req, &k->d);
+	call_route(k, vm->q.name);
+	return 0;
+}
+
+json_object *
+rpc_ask_list(void)
+{
+	json_object *a = json_object_new_array();
+	time_t now = time(NULL);
+
+	for (struct call *k = calls; k != NULL; k = k->next) {
+		json_object *o;
+		if (k->stage != STAGE_ASK)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_int64(k->id));
+		json_object_object_add(o, "service", json_object_new_string(k->service));
+		json_object_object_add(o, "arg", json_object_new_string(k->arg));
+		json_object_object_add(o, "source", json_object_new_string(k->source));
+		json_object_object_add(o, "target", json_object_new_string(k->target));
+		json_object_object_add(o, "default_target", json_object_new_string(k->default_target));
+		json_object_object_add(o, "age_s", json_object_new_int64(now - k->created));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+void
+rpc_ask_answer(struct request *req, unsigned id, bool allow, const char *target)
+{
+	struct call *k;
+
+	for (k = calls; k != NULL; k = k->next)
+		if (k->id == id && k->stage == STAGE_ASK)
+			break;
+	if (k == NULL) {
+		reply_error(req, "invalid", "no pending ask with id %u", id);
+		return;
+	}
+	if (!allow) {
+		log_info("rpc: ask %u denied by the operator", id);
+		emit_ask_done(id, "denied");
+		call_finish(k, RPC_DENIED, k->target, -1, "denied by the operator");
+		reply_ok(req, NULL);
+		return;
+	}
+	if (target == NULL || target[0] == '\0')
+		target = k->target[0] ? k->target : k->default_target;
+	if (target[0] == '\0' || !rpc_target_valid(target) || !strcmp(target, "@default")) {
+		reply_error(req, "invalid", "ask %u needs a target (--target VM)", id);
+		return;
+	}
+	if (!strcmp(target, "@dispvm")) {
+		struct vm *src = vm_find(k->source);
+		static char t[64];
+		if (src == NULL || src->q.default_dispvm[0] == '\0') {
+			reply_error(req, "invalid", "%s has no default_dispvm for @dispvm", k->source);
+			return;
+		}
+		snprintf(t, sizeof(t), "@dispvm:%s", src->q.default_dispvm);
+		target = t;
+	} else if (strncmp(target, "@dispvm:", 8) != 0 && vm_find(target) == NULL) {
+		reply_error(req, "invalid", "no qube named '%s'", target);
+		return;
+	}
+	log_info("rpc: ask %u allowed by the operator, target %s", id, target);
+	emit_ask_done(id, "allowed");
+	reply_ok(req, NULL);
+	k->stage = STAGE_AGENT;
+	call_route(k, target);
+}
+
+void
+rpc_tick(void)
+{
+	time_t now = time(NULL);
+
+	for (struct call *k = calls, *next; k != NULL; k = next) {
+		next = k->next;
+		if (k->deadline == 0 || now < k->deadline)
+			continue;
+		if (k->stage == STAGE_ASK) {
+			log_info("rpc: ask %u timed out; denied", k->id);
+			emit_ask_done(k->id, "timeout");
+			call_finish(k, RPC_TIMEOUT, k->target, -1, "timed out");
+		} else
+			call_finish(k, RPC_FAILED, k->target, -1, "the target's agent did not connect");
+	}
+}
