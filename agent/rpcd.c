@@ -147,6 +147,9 @@ spawn_call(const struct rpc_msg *m, int data_fd)
 	setsid();
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
 		_exit(1);
+	/* Big pipes: fewer, larger frames for bulk data (file copy). */
+	fcntl(in[1], F_SETPIPE_SZ, 1 << 20);
+	fcntl(out[1], F_SETPIPE_SZ, 1 << 20);
 	child = fork();
 	if (child < 0)
 		_exit(1);

@@ -234,9 +234,15 @@ call_exec(struct call *k, struct vm *t)
 		e.cmdline_len = (uint32_t)strlen(k->cmdline) + 1;
 		agent_end = k->dom0_fd;
 	} else {
+		int sz = 1 << 20;
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
 			call_finish(k, RPC_FAILED, t->q.name, -1, "cannot make a channel");
 			return;
+		}
+		/* Room for several data frames in flight: bulk copies go faster. */
+		for (int i = 0; i < 2; i++) {
+			setsockopt(sp[i], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+			setsockopt(sp[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 		}
 		agent_end = sp[0];
 	}

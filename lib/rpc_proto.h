@@ -14,7 +14,7 @@
 #define RPC_NAME_MAX 31      /* a qube name, or "@dispvm[:BASE]" up to 63 */
 #define RPC_TARGET_MAX 63
 #define RPC_CMDLINE_MAX 65536 /* dom0's command for bulkhead run */
-#define RPC_DATA_MAX 65536    /* payload of one data frame */
+#define RPC_DATA_MAX (256 * 1024) /* payload of one data frame */
 
 /* Control messages. Every message starts with this header. */
 enum rpc_msg_type {

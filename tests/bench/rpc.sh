@@ -29,7 +29,7 @@ EOF2
 bh_start_domd
 bh template import tpl "$PWD/$BH_TPL" >/dev/null || bh_die "template import"
 for q in a b; do
-	bh create "$q" --class app --label blue --template tpl --memory 1024 >/dev/null || bh_die "create $q"
+	bh create "$q" --class app --label blue --template tpl --memory 4096 >/dev/null || bh_die "create $q"
 	BH_QUBES+=("$q")
 	bh start "$q" >/dev/null || bh_die "start $q"
 done
