@@ -33,9 +33,9 @@ for q in a b; do
 	BH_QUBES+=("$q")
 	bh start "$q" >/dev/null || bh_die "start $q"
 done
-bh run --user root b -- 'mkdir -p /rw/config/rpc && printf "#!/bin/sh\n" > /rw/config/rpc/bench.Noop && printf "#!/bin/sh\nexec cat > /dev/null\n" > /rw/config/rpc/bench.Sink && chmod 755 /rw/config/rpc/*' \
+bh run --user root b -- 'mkdir -p /rw/config/rpc && printf "#!/bin/true\n" > /rw/config/rpc/bench.Noop && printf "#!/bin/sh\nexec cat > /dev/null\n" > /rw/config/rpc/bench.Sink && chmod 755 /rw/config/rpc/*' \
 	|| bh_die "installing the services"
-bh run --user root a -- 'printf "#!/bin/sh\n" > /tmp/noop && chmod 755 /tmp/noop'
+bh run --user root a -- 'printf "#!/bin/true\n" > /tmp/noop && chmod 755 /tmp/noop'
 
 rt=$(bh run a -- "bulkhead-rpc --bench $CALLS b bench.Noop") || bh_die "rpc --bench failed"
 # The local loop timed from the host, less an empty run's overhead.
