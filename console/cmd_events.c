@@ -46,6 +46,13 @@ print_event(const char *line)
 		json_object_object_get_ex(ev, "value", &v);
 		cmd_put_safe(stdout, json_object_is_type(v, json_type_string) ?
 		    json_object_get_string(v) : json_object_to_json_string(v));
+	} else if (strcmp(kind, "firewall") == 0) {
+		/* "work: firewall policy drop, 3 rules" */
+		fputs("firewall policy ", stdout);
+		cmd_put_safe(stdout, cmd_member_text(ev, "policy"));
+		fputs(", ", stdout);
+		cmd_put_safe(stdout, cmd_member_text(ev, "rules"));
+		fputs(" rules", stdout);
 	} else
 		cmd_put_safe(stdout, *kind ? kind : "?");
 	putchar('\n');

@@ -18,9 +18,12 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_prefs_entry,
 	&cmd_stats_entry,
 	&cmd_template_entry,
+	&cmd_apply_entry,
+	&cmd_export_entry,
 	&cmd_run_entry,
 	&cmd_ask_entry,
 	&cmd_tag_entry,
+	&cmd_firewall_entry,
 	&cmd_events_entry,
 	&cmd_help_entry,
 	NULL

@@ -397,6 +397,7 @@ void tui_fetch_stats(struct tui *t, struct tui_qube *q);
 
 int tui_term_init(struct tui *t);       /* 0, or -1 (message printed) */
 void tui_term_restore(void);            /* idempotent; also at exit and on signals */
+void tui_term_tick(void);               /* once a second */
 int tui_term_resize_pending(void);      /* SIGWINCH seen: resize now */
 void tui_term_resize(void);
 int tui_term_quit_signal(void);         /* SIGTERM/SIGINT/SIGHUP seen (the signal) */

@@ -389,10 +389,13 @@ min_deadline(int64_t a, int64_t b)
 static void
 turn(struct tui *t)
 {
-	struct pollfd pfd[64];
-	struct tui_conn *conn[64], *c;
+	static struct pollfd *pfd;
+	static struct tui_conn **conn;
+	static size_t cap;
+	struct tui_conn *c;
 	int64_t now, deadline;
 	int i, n, timeout, ch;
+	size_t want = 2;
 
 	if (tui_term_resize_pending()) {
 		tui_term_resize();
@@ -408,6 +411,7 @@ turn(struct tui *t)
 		t->next_stats_ns = now + STATS_INTERVAL_NS;
 	}
 	if (now >= t->next_tick_ns) {
+		tui_term_tick();
 		if (t->top->ops->tick != NULL)
 			t->top->ops->tick(t, t->top);
 		t->next_tick_ns = now + TICK_NS;
@@ -416,6 +420,13 @@ turn(struct tui *t)
 	if (t->redraw || t->m.gen != t->drawn_gen)
 		tui_draw(t);
 
+	for (c = tui_conn_first(t); c != NULL; c = tui_conn_next(c))
+		want++;
+	if (want > cap) {
+		cap = want * 2;
+		pfd = xrealloc(pfd, cap * sizeof(*pfd));
+		conn = xrealloc(conn, cap * sizeof(*conn));
+	}
 	n = 0;
 	pfd[n].fd = STDIN_FILENO;
 	pfd[n].events = POLLIN;
@@ -423,7 +434,7 @@ turn(struct tui *t)
 	pfd[n].fd = tui_term_wakeup_fd();
 	pfd[n].events = POLLIN;
 	conn[n++] = NULL;
-	for (c = tui_conn_first(t); c != NULL && n < 64; c = tui_conn_next(c)) {
+	for (c = tui_conn_first(t); c != NULL; c = tui_conn_next(c)) {
 		if (tui_conn_fd(c) < 0)
 			continue;
 		pfd[n].fd = tui_conn_fd(c);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <term.h>
 #include <termios.h>
 #include <unistd.h>
@@ -296,6 +297,21 @@ tui_term_restore(void)
 	}
 	release_stderr();
 	fflush(stdout);
+}
+
+void
+tui_term_tick(void)
+{
+	struct stat st;
+
+	/* Keep the capture of stderr bounded (e.g. -v logs every request):
+	 * past 1 MiB it starts again. fd 2 shares the capture's offset. */
+	if (term.cap_fd >= 0 && fstat(term.cap_fd, &st) == 0 && st.st_size > 1024 * 1024) {
+		if (ftruncate(term.cap_fd, 0) == 0) {
+			lseek(term.cap_fd, 0, SEEK_SET);
+			write_all(term.cap_fd, "[earlier messages dropped]\n", 27);
+		}
+	}
 }
 
 int

@@ -15,6 +15,8 @@ static const struct api_method *const methods[] = {
 	&api_vm_clone, &api_vm_remove, &api_vm_start, &api_vm_shutdown, &api_vm_kill,
 	&api_vm_pause, &api_vm_unpause, &api_vm_stats, &api_template_import,
 	&api_events_subscribe, &api_vm_run, &api_ask_list, &api_ask_answer, &api_vm_tag,
+	&api_vm_firewall,
+	&api_policy_list, &api_policy_put, &api_policy_remove,
 };
 
 static json_object *
@@ -248,6 +250,11 @@ vm_to_json(const struct vm *vm)
 			json_object_array_add(tags, json_object_new_string(q->tags[i]));
 		json_object_object_add(o, "tags", tags);
 	}
+	/* The rules themselves come from vm.firewall: 128 of them per qube
+	 * would swell vm.list. */
+	json_object_object_add(o, "firewall_policy", json_object_new_string(
+	    fwrule_action_name(q->fw.policy)));
+	json_object_object_add(o, "firewall_rules", json_object_new_int(q->fw.n));
 	json_object_object_add(o, "state", json_object_new_string(vm_state_name(vm->state)));
 	json_object_object_add(o, "state_reason", json_object_new_string(vm->reason));
 	json_object_object_add(o, "backend", json_object_new_string(domd.backend->name));

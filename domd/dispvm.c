@@ -41,6 +41,7 @@ dispvm_create(const char *base_name, char *err, size_t errlen)
 	snprintf(vm->q.netvm, sizeof(vm->q.netvm), "%s", base->q.netvm);
 	vm->q.memory = base->q.memory;
 	vm->q.vcpus = base->q.vcpus;
+	vm->q.fw = base->q.fw; /* a DispVM has its base's firewall, as in Qubes */
 	qube_new_uuid(vm->q.uuid);
 	if (store_prepare_stage(&vm->q, err, errlen) < 0 ||
 	    store_commit_stage(&vm->q, err, errlen) < 0) {

@@ -54,3 +54,16 @@ event_simple(const char *event, const char *name)
 	json_object_object_add(o, "vm", json_object_new_string(name));
 	emit(o);
 }
+
+void
+event_firewall(const struct vm *vm)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string("firewall"));
+	json_object_object_add(o, "vm", json_object_new_string(vm->q.name));
+	json_object_object_add(o, "policy", json_object_new_string(
+	    fwrule_action_name(vm->q.fw.policy)));
+	json_object_object_add(o, "rules", json_object_new_int(vm->q.fw.n));
+	emit(o);
+}

@@ -7,5 +7,7 @@
 void event_state(const struct vm *vm);
 void event_property(const struct vm *vm, const char *prop);
 void event_simple(const char *event, const char *name);
+/* {"event":"firewall","vm":…,"policy":"accept|drop","rules":N} */
+void event_firewall(const struct vm *vm);
 
 #endif

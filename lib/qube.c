@@ -37,8 +37,15 @@ const struct qube_prop qube_props[] = {
 	{ "default_dispvm", PROP_QUBEREF, true, false },
 	{ "uuid", PROP_UUID, false, false },
 	{ "tags", PROP_TAGS, false, false },
+	/* changed with vm.firewall, which also applies them */
+	{ "firewall_policy", PROP_FWPOLICY, false, false },
+	{ "firewall", PROP_FIREWALL, false, false },
 };
 const size_t qube_nprops = sizeof(qube_props) / sizeof(qube_props[0]);
+
+/* struct qube is copied by value (domd undoes a failed change with a copy). */
+_Static_assert(sizeof(struct qube) <= 24 * 1024, "struct qube grew past 24 KiB");
+_Static_assert(QUBE_FW_RULES_MAX <= FWRULE_SET_MAX, "more rules than a netvm accepts");
 
 const char *
 qube_class_name(enum qube_class c)
@@ -228,6 +235,15 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 	case PROP_TAGS:
 		/* One tag at a time in text form; files hold a list. */
 		return qube_tag_add(q, value, err, errlen);
+	case PROP_FWPOLICY:
+		if (fwrule_action_parse(value, &q->fw.policy) == 0)
+			return 0;
+		snprintf(err, errlen, "invalid firewall_policy '%s' (expected accept or drop)",
+		    shown(value, sv, sizeof(sv)));
+		return -1;
+	case PROP_FIREWALL:
+		/* Like tags: one rule at a time, appended. */
+		return qube_fw_add(q, -1, value, err, errlen);
 	}
 	snprintf(err, errlen, "unknown property '%s'", prop);
 	return -1;
@@ -271,6 +287,15 @@ qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen)
 		buf[0] = '\0';
 		for (int i = 0; i < q->ntags && off < buflen; i++)
 			off += (size_t)snprintf(buf + off, buflen - off, "%s%s", i ? "," : "", q->tags[i]);
+	} else if (!strcmp(prop, "firewall_policy"))
+		snprintf(buf, buflen, "%s", fwrule_action_name(q->fw.policy));
+	else if (!strcmp(prop, "firewall")) {
+		/* One rule a line (a rule holds no control characters). */
+		size_t off = 0;
+		buf[0] = '\0';
+		for (int i = 0; i < q->fw.n && off < buflen; i++)
+			off += (size_t)snprintf(buf + off, buflen - off, "%s%s", i ? "\n" : "",
+			    qube_fw_rule(q, i));
 	} else
 		snprintf(buf, buflen, "%s", q->uuid);
 	return 0;
@@ -314,6 +339,81 @@ qube_has_tag(const struct qube *q, const char *tag)
 		if (!strcmp(q->tags[i], tag))
 			return true;
 	return false;
+}
+
+/* Where rule pos starts in the text (q->fw.used for pos == n). */
+static size_t
+fw_offset(const struct qube *q, int pos)
+{
+	size_t off = 0;
+
+	for (int i = 0; i < pos; i++)
+		off += strlen(q->fw.text + off) + 1;
+	return off;
+}
+
+int
+qube_fw_add(struct qube *q, int pos, const char *rule, char *err, size_t errlen)
+{
+	char canon[FWRULE_TEXT_MAX];
+	size_t off, n;
+
+	if (pos < 0)
+		pos = q->fw.n;
+	if (pos > q->fw.n) {
+		snprintf(err, errlen, "invalid firewall rule position %d (there are %d rules)",
+		    pos + 1, q->fw.n);
+		return -1;
+	}
+	if (fwrule_canonical(rule, canon, sizeof(canon), err, errlen) < 0)
+		return -1;
+	if (q->fw.n >= QUBE_FW_RULES_MAX) {
+		snprintf(err, errlen, "too many firewall rules (at most %d)", QUBE_FW_RULES_MAX);
+		return -1;
+	}
+	n = strlen(canon) + 1;
+	if ((size_t)q->fw.used + n > sizeof(q->fw.text)) {
+		snprintf(err, errlen, "firewall rules too long (at most %d bytes of rule text)",
+		    QUBE_FW_TEXT_MAX);
+		return -1;
+	}
+	off = fw_offset(q, pos);
+	memmove(q->fw.text + off + n, q->fw.text + off, (size_t)q->fw.used - off);
+	memcpy(q->fw.text + off, canon, n);
+	q->fw.used += (int)n;
+	q->fw.n++;
+	return 0;
+}
+
+int
+qube_fw_del(struct qube *q, int pos)
+{
+	size_t off, n;
+
+	if (pos < 0 || pos >= q->fw.n)
+		return -1;
+	off = fw_offset(q, pos);
+	n = strlen(q->fw.text + off) + 1;
+	memmove(q->fw.text + off, q->fw.text + off + n, (size_t)q->fw.used - off - n);
+	q->fw.used -= (int)n;
+	memset(q->fw.text + q->fw.used, 0, n);
+	q->fw.n--;
+	return 0;
+}
+
+const char *
+qube_fw_rule(const struct qube *q, int pos)
+{
+	if (pos < 0 || pos >= q->fw.n)
+		return NULL;
+	return q->fw.text + fw_offset(q, pos);
+}
+
+void
+qube_fw_reset(struct qube *q)
+{
+	memset(&q->fw, 0, sizeof(q->fw));
+	q->fw.policy = FWRULE_ACCEPT;
 }
 
 int
@@ -368,9 +468,12 @@ find_unknown_key(const char *data, size_t len, char *key, size_t keylen)
 				i++;
 		} else if (c == '"' || c == '\'') {
 			char quote = c;
-			for (i++; i < len && data[i] != quote; i++)
+			for (i++; i < len && data[i] != quote; i++) {
+				if (data[i] == '\\' && i + 1 < len)
+					i++; /* an escape: \" does not end the string */
 				if (data[i] == '\n')
 					line++;
+			}
 			i++;
 			stmt_start = false;
 		} else if (c == '[') {
@@ -410,6 +513,41 @@ static void
 first_line(char *s)
 {
 	s[strcspn(s, "\n")] = '\0';
+}
+
+/* firewall = [ "rule", ... ]: every rule checked, numbered from 1 in errors. */
+static int
+parse_firewall(struct qube *q, XLU_Config *cfg, const char *filename, char *err, size_t errlen)
+{
+	XLU_ConfigList *list;
+	char verr[256];
+	int n, r;
+
+	r = xlu_cfg_get_list(cfg, "firewall", &list, &n, 1);
+	if (r == ESRCH)
+		return 0;
+	if (r != 0) {
+		snprintf(err, errlen, "%s: property 'firewall' must be a list of strings", filename);
+		return -1;
+	}
+	if (n > QUBE_FW_RULES_MAX) {
+		snprintf(err, errlen, "%s: too many firewall rules (%d; at most %d)", filename, n,
+		    QUBE_FW_RULES_MAX);
+		return -1;
+	}
+	for (int k = 0; k < n; k++) {
+		const char *rule = xlu_cfg_get_listitem(list, k);
+		if (rule == NULL) {
+			snprintf(err, errlen, "%s: invalid firewall rule %d: not a string", filename,
+			    k + 1);
+			return -1;
+		}
+		if (qube_fw_add(q, -1, rule, verr, sizeof(verr)) < 0) {
+			snprintf(err, errlen, "%s: invalid firewall rule %d: %s", filename, k + 1, verr);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -464,6 +602,11 @@ qube_parse_cfg(struct qube *q, const char *data, size_t len, const char *filenam
 		const char *value;
 		int r;
 
+		if (qube_props[i].type == PROP_FIREWALL) {
+			if (parse_firewall(q, cfg, filename, err, errlen) < 0)
+				goto out;
+			continue;
+		}
 		if (qube_props[i].type == PROP_TAGS) {
 			XLU_ConfigList *list;
 			int n;
@@ -525,6 +668,23 @@ qube_format_cfg(const struct qube *q)
 	fprintf(f, "# Bulkhead qube, written by bulkhead-domd.\n");
 	for (size_t i = 0; i < qube_nprops; i++) {
 		const struct qube_prop *p = &qube_props[i];
+		if (p->type == PROP_FIREWALL) {
+			if (q->fw.n == 0)
+				continue;
+			fprintf(f, "%s = [\n", p->name);
+			for (int k = 0; k < q->fw.n; k++) {
+				/* Rules hold no '"' but may hold '\\', an escape in xl.cfg. */
+				fputs("    \"", f);
+				for (const char *c = qube_fw_rule(q, k); *c != '\0'; c++) {
+					if (*c == '\\' || *c == '"')
+						fputc('\\', f);
+					fputc(*c, f);
+				}
+				fprintf(f, "\"%s\n", k + 1 < q->fw.n ? "," : "");
+			}
+			fprintf(f, "    ]\n");
+			continue;
+		}
 		qube_get(q, p->name, val, sizeof(val));
 		if (p->type == PROP_UUID && val[0] == '\0')
 			continue; /* not assigned yet */

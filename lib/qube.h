@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fwrule.h"
+
 #define QUBE_NAME_MAX 31 /* [A-Za-z][A-Za-z0-9_-]{0,30} */
 #define QUBE_UUID_LEN 36
 #define QUBE_MEMORY_MIN 32L
@@ -14,6 +16,13 @@
 #define QUBE_VCPUS_MAX 64L
 #define QUBE_CFG_MAX (64 * 1024) /* a qube file larger than this is refused */
 #define QUBE_TAGS_MAX 32 /* tags per qube; a tag is spelt like a qube name */
+/* Firewall rules live inside struct qube, which is copied by value (domd
+ * keeps the old copy to undo a change): at most QUBE_FW_RULES_MAX rules
+ * and QUBE_FW_TEXT_MAX bytes of their canonical text (NULs included), that
+ * is 160 bytes a rule on average. Both are below what a netvm accepts
+ * (FWRULE_SET_MAX rules of up to FWRULE_TEXT_MAX bytes). */
+#define QUBE_FW_RULES_MAX 128
+#define QUBE_FW_TEXT_MAX (QUBE_FW_RULES_MAX * 160)
 
 enum qube_class { QUBE_TEMPLATE, QUBE_APP, QUBE_STANDALONE, QUBE_DISP, QUBE_CLASS_COUNT };
 
@@ -37,10 +46,17 @@ struct qube {
 	char uuid[QUBE_UUID_LEN + 1];
 	int ntags;
 	char tags[QUBE_TAGS_MAX][QUBE_NAME_MAX + 1];
+	struct qube_fw {
+		int policy; /* enum fwrule_action: what no rule matches gets; accept by default */
+		int n;      /* rules */
+		int used;   /* bytes of text in use */
+		/* n canonical rules, each NUL-terminated, back to back; zero after used */
+		char text[QUBE_FW_TEXT_MAX];
+	} fw;
 };
 
 enum qube_prop_type { PROP_NAME, PROP_CLASS, PROP_LABEL, PROP_QUBEREF, PROP_LONG, PROP_BOOL, PROP_UUID,
-	PROP_TAGS };
+	PROP_TAGS, PROP_FWPOLICY, PROP_FIREWALL };
 
 struct qube_prop {
 	const char *name;
@@ -64,13 +80,25 @@ const struct qube_prop *qube_prop_find(const char *name);
 void qube_init(struct qube *q);
 /* Sets one property from its text form; 0 or -1 with err filled. */
 int qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t errlen);
-/* Text form of one property into buf; -1 for an unknown property. */
+/* Text form of one property into buf; -1 for an unknown property. Lists:
+ * tags joined by ',', firewall rules one a line ('\n' between). */
 int qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen);
 /* Tags: 0, or -1 with err (bad name, too many). Adding a present tag or
  * removing an absent one is not an error. */
 int qube_tag_add(struct qube *q, const char *tag, char *err, size_t errlen);
 void qube_tag_del(struct qube *q, const char *tag);
 bool qube_has_tag(const struct qube *q, const char *tag);
+/* Firewall rules, numbered from 0 here (from 1 for the operator). Adding
+ * parses the rule (fwrule_parse), stores its canonical form before rule pos
+ * (pos -1 or q->fw.n: at the end) and fails with a one-line error for a bad
+ * rule, a full list or a bad position; q is unchanged on failure. */
+int qube_fw_add(struct qube *q, int pos, const char *rule, char *err, size_t errlen);
+/* 0, or -1 when there is no rule pos. */
+int qube_fw_del(struct qube *q, int pos);
+/* The canonical text of rule pos, NULL when there is none. */
+const char *qube_fw_rule(const struct qube *q, int pos);
+/* No rules, policy accept. */
+void qube_fw_reset(struct qube *q);
 /* Checks the rules that tie properties together (class vs template). */
 int qube_check(const struct qube *q, char *err, size_t errlen);
 

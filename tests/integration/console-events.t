@@ -10,7 +10,8 @@ domd_start || exit 1
 setup_template
 bh create work --class app --label blue --template tpl --memory 64 >/dev/null
 
-console_start
+# -v: the console logs every request it sends on its stderr.
+console_start -- -v console
 wait_row work halted 5
 
 # within_1s DESCRIPTION VM ERE COMMAND...: runs the command (the CLI, as from
@@ -35,13 +36,23 @@ within_1s "bulkhead create extra" extra 'halted' bh create extra --label red --t
 bh remove extra >/dev/null
 ok $(wait_no_screen '^extra ' 1; echo $?) "bulkhead remove extra: gone from the screen within 1 s"
 
+# It lives on events: vm.list once, vm.stats for the running qube.
+bh start work >/dev/null
+sleep 4.5
+n_list=$(grep -c '"method":"vm.list"' "$T/console.err")
+n_sub=$(grep -c '"method":"events.subscribe"' "$T/console.err")
+n_stats=$(grep -c '"method":"vm.stats","vm":"work"' "$T/console.err")
+ok $([ "$n_list" = 1 ] && [ "$n_sub" = 1 ] && [ "$n_stats" -ge 2 ]; echo $?) \
+	"requests sent: vm.list $n_list, events.subscribe $n_sub (once each), vm.stats of work $n_stats (every 2 s)"
+ok $(! grep '"method":"vm.stats"' "$T/console.err" | grep -qv '"vm":"work"'; echo $?) "no vm.stats for halted qubes"
+
 # domd restarts: the console says so, then reconnects and shows the qubes.
 domd_stop
 oks $(wait_screen 'lost the connection to domd|not connected to domd' 3; echo $?) "domd gone: the console says so"
 ok $(console_alive; echo $?) "and keeps running"
 domd_start
 bh create after --label gray --template tpl >/dev/null
-oks $(wait_row after halted 5 && wait_row work halted 1; echo $?) "domd back: the console reconnects and shows the qubes"
+oks $(wait_row after halted 5 && wait_row work running 1; echo $?) "domd back: the console reconnects and shows the qubes (work, adopted, still running)"
 oks $(wait_screen 'backend ns' 2; echo $?) "the status line shows the backend again"
 
 keys q

@@ -15,6 +15,18 @@ TMUX_N=0
 TMUX_SOCK=$T/tmux.0.sock
 tm() { tmux -S "$TMUX_SOCK" "$@"; }
 
+# At exit every tmux server of the test goes (with its console), then
+# lib.sh's cleanup runs with the test's exit status.
+console_cleanup() {
+	local rc=$? s
+	for s in "$T"/tmux.*.sock; do
+		[ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null
+	done
+	(exit $rc)
+	cleanup
+}
+trap console_cleanup EXIT
+
 # console_start [-x COLS] [-y LINES] [-t TERM] [-e VAR=VALUE]... -- [ARGS...]
 # ARGS follow `bulkhead` (default: console). Waits until the console has drawn
 # its function-key bar or status line.

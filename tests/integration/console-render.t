@@ -79,10 +79,10 @@ oks $([ -z "$missing" ]; echo $?) "help lists every key${missing:+ (missing:$mis
 keys Escape
 oks $(wait_screen 'F1Help' 3; echo $?) "Esc leaves the help"
 keys t
-oks $(wait_screen 'Tags of' 3 && screen | grep -q 'not available yet'; echo $?) "t: the tags view says why it is disabled"
+oks $(wait_screen 'Tags of' 3 && screen | tail -1 | grep -q aAdd; echo $?) "t: the tags view opens with its keys"
 keys Escape
 keys f
-oks $(wait_screen 'Firewall rules of' 3 && screen | grep -q 'not available yet'; echo $?) "f: so does the firewall view"
+oks $(wait_screen 'Firewall rules of' 3 && screen | grep -q 'default policy'; echo $?) "f: the firewall view opens with the default policy"
 keys Escape
 keys C-z
 sleep 0.3

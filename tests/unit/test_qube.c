@@ -115,7 +115,7 @@ test_prop_table(void **state)
 	 * may be added between them). */
 	static const char *const names[] = {
 		"name", "class", "label", "template", "netvm", "memory", "vcpus",
-		"autostart", "provides_network", "uuid",
+		"autostart", "provides_network", "uuid", "tags", "firewall_policy", "firewall",
 	};
 	const struct qube_prop *prev = NULL;
 
@@ -144,6 +144,9 @@ test_prop_table(void **state)
 	assert_true(qube_prop_find("memory")->settable);
 	assert_true(qube_prop_find("label")->settable);
 	assert_true(qube_prop_find("template")->halted_only);
+	/* Firewall rules change through vm.firewall, never vm.set. */
+	assert_false(qube_prop_find("firewall")->settable);
+	assert_false(qube_prop_find("firewall_policy")->settable);
 }
 
 static void
@@ -1024,6 +1027,269 @@ test_new_uuid(void **state)
 	free(u);
 }
 
+
+/* ---- firewall rules ---- */
+
+static void
+fw_add_ok(struct qube *q, int pos, const char *rule)
+{
+	char err[ERRLEN];
+
+	if (qube_fw_add(q, pos, rule, err, sizeof(err)) != 0)
+		fail_msg("'%s': %s", rule, err);
+}
+
+static void
+test_fw_defaults(void **state)
+{
+	struct qube q;
+	char buf[64], err[ERRLEN];
+
+	memset(&q, 0xa5, sizeof(q));
+	qube_init(&q);
+	assert_int_equal(q.fw.n, 0);
+	assert_int_equal(q.fw.policy, FWRULE_ACCEPT);
+	assert_null(qube_fw_rule(&q, 0));
+	assert_int_equal(qube_get(&q, "firewall_policy", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "accept");
+	assert_int_equal(qube_get(&q, "firewall", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(qube_set(&q, "firewall_policy", "drop", err, sizeof(err)), 0);
+	assert_int_equal(q.fw.policy, FWRULE_DROP);
+	assert_int_equal(qube_set(&q, "firewall_policy", "deny", err, sizeof(err)), -1);
+	assert_err_names(err, "firewall_policy", "deny");
+	assert_int_equal(q.fw.policy, FWRULE_DROP);
+	/* In text form, "firewall" appends one rule, like tags. */
+	assert_int_equal(qube_set(&q, "firewall", "accept  proto=udp", err, sizeof(err)), 0);
+	assert_int_equal(qube_set(&q, "firewall", "drop", err, sizeof(err)), 0);
+	assert_int_equal(qube_get(&q, "firewall", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "accept proto=udp\ndrop");
+	assert_int_equal(qube_set(&q, "firewall", "drop proto=tcp dstports=70000", err,
+	    sizeof(err)), -1);
+	assert_err_names(err, "dstports", "70000");
+	assert_int_equal(q.fw.n, 2);
+}
+
+static void
+test_fw_edit(void **state)
+{
+	struct qube q, before;
+	char err[ERRLEN];
+
+	good_app(&q);
+	fw_add_ok(&q, -1, "accept dsthost=b.example");
+	fw_add_ok(&q, -1, "drop");
+	fw_add_ok(&q, 0, "accept  proto=udp   dstports=53  specialtarget=dns");
+	fw_add_ok(&q, 2, "accept dst4=10.0.0.0/8");
+	assert_int_equal(q.fw.n, 4);
+	assert_string_equal(qube_fw_rule(&q, 0), "accept proto=udp specialtarget=dns dstports=53");
+	assert_string_equal(qube_fw_rule(&q, 1), "accept dsthost=b.example");
+	assert_string_equal(qube_fw_rule(&q, 2), "accept dst4=10.0.0.0/8");
+	assert_string_equal(qube_fw_rule(&q, 3), "drop");
+	assert_null(qube_fw_rule(&q, 4));
+	assert_null(qube_fw_rule(&q, -1));
+
+	/* Bad positions and rules leave the qube as it was. */
+	before = q;
+	assert_int_equal(qube_fw_add(&q, 5, "drop", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "position 6"));
+	assert_int_equal(qube_fw_add(&q, 0, "drop dsthost=a_b", err, sizeof(err)), -1);
+	assert_err_names(err, "dsthost", "a_b");
+	assert_int_equal(qube_fw_del(&q, 4), -1);
+	assert_int_equal(qube_fw_del(&q, -1), -1);
+	assert_memory_equal(&q, &before, sizeof(q));
+
+	/* Deleting restores the exact bytes (the text is zeroed behind). */
+	assert_int_equal(qube_fw_del(&q, 2), 0);
+	assert_int_equal(qube_fw_del(&q, 0), 0);
+	assert_int_equal(q.fw.n, 2);
+	assert_string_equal(qube_fw_rule(&q, 0), "accept dsthost=b.example");
+	assert_string_equal(qube_fw_rule(&q, 1), "drop");
+	{
+		struct qube fresh;
+		good_app(&fresh);
+		fw_add_ok(&fresh, -1, "accept dsthost=b.example");
+		fw_add_ok(&fresh, -1, "drop");
+		assert_memory_equal(&q, &fresh, sizeof(q));
+	}
+	q.fw.policy = FWRULE_DROP;
+	qube_fw_reset(&q);
+	assert_int_equal(q.fw.n, 0);
+	assert_int_equal(q.fw.policy, FWRULE_ACCEPT);
+	{
+		struct qube fresh;
+		good_app(&fresh);
+		assert_memory_equal(&q, &fresh, sizeof(q));
+	}
+}
+
+static void
+test_fw_limits(void **state)
+{
+	struct qube q, before;
+	char err[ERRLEN], rule[FWRULE_TEXT_MAX], c[FWRULE_COMMENT_MAX + 1];
+	int n = 0;
+
+	/* QUBE_FW_RULES_MAX rules, and not one more. */
+	good_app(&q);
+	for (int i = 0; i < QUBE_FW_RULES_MAX; i++) {
+		snprintf(rule, sizeof(rule), "accept proto=tcp dstports=%d", i + 1);
+		fw_add_ok(&q, -1, rule);
+	}
+	before = q;
+	assert_int_equal(qube_fw_add(&q, -1, "drop", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too many firewall rules (at most 128)"));
+	assert_memory_equal(&q, &before, sizeof(q));
+	assert_string_equal(qube_fw_rule(&q, QUBE_FW_RULES_MAX - 1),
+	    "accept proto=tcp dstports=128");
+
+	/* Long rules run into the text limit first. */
+	good_app(&q);
+	memset(c, 'x', FWRULE_COMMENT_MAX);
+	c[FWRULE_COMMENT_MAX] = '\0';
+	for (;;) {
+		snprintf(rule, sizeof(rule), "accept dsthost=host%d.%.200s proto=tcp dstports=%d "
+		    "comment=%s", n, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.org",
+		    n + 1, c);
+		if (qube_fw_add(&q, -1, rule, err, sizeof(err)) != 0)
+			break;
+		n++;
+	}
+	assert_non_null(strstr(err, "firewall rules too long"));
+	assert_true(n > 50 && n < QUBE_FW_RULES_MAX);
+	assert_true(q.fw.used <= QUBE_FW_TEXT_MAX);
+	assert_int_equal(q.fw.n, n);
+	/* Short ones still fit until the text is full. */
+	fw_add_ok(&q, 0, "drop");
+	assert_string_equal(qube_fw_rule(&q, 0), "drop");
+	assert_true(sizeof(struct qube) <= 24 * 1024);
+
+	/* The fullest file form (every comment all backslashes, each doubled
+	 * in the file) stays under QUBE_CFG_MAX and parses back. */
+	good_app(&q);
+	memset(c, '\\', FWRULE_COMMENT_MAX);
+	snprintf(rule, sizeof(rule), "drop comment=%s", c);
+	for (int i = 0; i < QUBE_FW_RULES_MAX; i++)
+		fw_add_ok(&q, -1, rule);
+	{
+		char *text = qube_format_cfg(&q);
+		size_t len = strlen(text);
+		free(text);
+		assert_true(len < QUBE_CFG_MAX);
+	}
+	assert_roundtrip(&q);
+}
+
+static void
+test_fw_parse(void **state)
+{
+	static const char text[] =
+	    "name = \"work\"\n"
+	    "label = \"blue\"\n"
+	    "template = \"debian\"\n"
+	    "firewall_policy = 'drop'\n"
+	    "firewall = [ \"accept proto=tcp dsthost=Example.org dstports=443\",\n"
+	    "             \"accept specialtarget=dns\", # a comment\n"
+	    "             'accept dst6=2001:db8::/32 comment=it\\'s a \\\\ path',\n"
+	    "             \"drop\" ]\n";
+	struct qube q;
+	char err[ERRLEN], *out;
+
+	if (parse_str(&q, text, err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(q.fw.policy, FWRULE_DROP);
+	assert_int_equal(q.fw.n, 4);
+	assert_string_equal(qube_fw_rule(&q, 0), "accept dsthost=example.org proto=tcp dstports=443");
+	assert_string_equal(qube_fw_rule(&q, 1), "accept specialtarget=dns");
+	assert_string_equal(qube_fw_rule(&q, 2), "accept dst6=2001:db8::/32 comment=it's a \\ path");
+	assert_string_equal(qube_fw_rule(&q, 3), "drop");
+	assert_roundtrip(&q);
+	out = qube_format_cfg(&q);
+	assert_non_null(strstr(out, "\nfirewall_policy = \"drop\"\n"));
+	assert_non_null(strstr(out, "\nfirewall = [\n"
+	    "    \"accept dsthost=example.org proto=tcp dstports=443\",\n"
+	    "    \"accept specialtarget=dns\",\n"
+	    "    \"accept dst6=2001:db8::/32 comment=it's a \\\\ path\",\n"
+	    "    \"drop\"\n"
+	    "    ]\n"));
+	free(out);
+
+	/* No rules: no firewall line; an empty list is no rules. */
+	assert_int_equal(parse_str(&q, "name=\"t\";class=\"template\";label=\"red\";firewall=[]", err),
+	    0);
+	assert_int_equal(q.fw.n, 0);
+	assert_int_equal(q.fw.policy, FWRULE_ACCEPT);
+	out = qube_format_cfg(&q);
+	assert_null(strstr(out, "firewall = "));
+	assert_non_null(strstr(out, "\nfirewall_policy = \"accept\"\n"));
+	free(out);
+	assert_roundtrip(&q);
+}
+
+static void
+test_fw_parse_errors(void **state)
+{
+	static const char head[] = "name = \"work\"\nlabel = \"blue\"\ntemplate = \"debian\"\n";
+	char text[65536], err[ERRLEN];
+	struct qube q;
+	size_t off;
+
+	snprintf(text, sizeof(text), "%sfirewall = [ \"drop specialtarget=dns\", "
+	    "\"accept proto=tcp dstports=70000\" ]\n", head);
+	assert_int_equal(parse_str(&q, text, err), -1);
+	assert_string_equal(err, "site/x.cfg: invalid firewall rule 2: invalid dstports '70000' "
+	    "(expected 1-65535 or N-M)");
+
+	snprintf(text, sizeof(text), "%sfirewall = [ \"allow\" ]\n", head);
+	assert_int_equal(parse_str(&q, text, err), -1);
+	assert_string_equal(err, "site/x.cfg: invalid firewall rule 1: invalid action 'allow' "
+	    "(a rule starts with accept or drop)");
+
+	/* An escaped newline in the file is a newline in the rule: refused. */
+	snprintf(text, sizeof(text), "%sfirewall = [ \"drop\", \"drop comment=a\\nb\" ]\n", head);
+	assert_int_equal(parse_str(&q, text, err), -1);
+	assert_non_null(strstr(err, "site/x.cfg: invalid firewall rule 2: invalid byte 0x0a"));
+
+	snprintf(text, sizeof(text), "%sfirewall = \"drop\"\n", head);
+	assert_int_equal(parse_str(&q, text, err), -1);
+	assert_string_equal(err, "site/x.cfg: property 'firewall' must be a list of strings");
+
+	snprintf(text, sizeof(text), "%sfirewall = [ \"drop\", [ \"drop\" ] ]\n", head);
+	assert_int_equal(parse_str(&q, text, err), -1);
+	assert_string_equal(err, "site/x.cfg: invalid firewall rule 2: not a string");
+
+	snprintf(text, sizeof(text), "%sfirewall_policy = \"deny\"\n", head);
+	assert_int_equal(parse_str(&q, text, err), -1);
+	assert_non_null(strstr(err, "site/x.cfg: invalid firewall_policy 'deny'"));
+
+	snprintf(text, sizeof(text), "%sfirewall_policy = [ \"drop\" ]\n", head);
+	assert_int_equal(parse_str(&q, text, err), -1);
+	assert_non_null(strstr(err, "firewall_policy"));
+
+	snprintf(text, sizeof(text), "%sfirewal = [ \"drop\" ]\n", head);
+	assert_int_equal(parse_str(&q, text, err), -1);
+	assert_string_equal(err, "site/x.cfg:4: unknown property 'firewal'");
+
+	/* 129 rules. */
+	off = (size_t)snprintf(text, sizeof(text), "%sfirewall = [ ", head);
+	for (int i = 0; i <= QUBE_FW_RULES_MAX; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s\"drop\"", i ? ", " : "");
+	snprintf(text + off, sizeof(text) - off, " ]\n");
+	assert_int_equal(parse_str(&q, text, err), -1);
+	assert_string_equal(err, "site/x.cfg: too many firewall rules (129; at most 128)");
+}
+
+/* An escaped quote does not end a string when unknown keys are looked for. */
+static void
+test_parse_escaped_quote(void **state)
+{
+	struct qube q;
+	char err[ERRLEN];
+
+	assert_int_equal(parse_str(&q, "name = \"work\"\nlabel = \"bl\\\"ue\"\nbogus = 1\n", err), -1);
+	assert_string_equal(err, "site/x.cfg:3: unknown property 'bogus'");
+}
+
 int
 main(void)
 {
@@ -1053,6 +1319,12 @@ main(void)
 		cmocka_unit_test(test_parse_size_limit),
 		cmocka_unit_test(test_parse_last_assignment_wins),
 		cmocka_unit_test(test_new_uuid),
+		cmocka_unit_test(test_fw_defaults),
+		cmocka_unit_test(test_fw_edit),
+		cmocka_unit_test(test_fw_limits),
+		cmocka_unit_test(test_fw_parse),
+		cmocka_unit_test(test_fw_parse_errors),
+		cmocka_unit_test(test_parse_escaped_quote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
