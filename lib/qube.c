@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,7 +94,21 @@ qube_prop_find(const char *name)
 void
 qube_init(struct qube *q)
 {
-	memset(q, 0, sizeof(*q));
+	static const char zero[4096];
+	size_t head = offsetof(struct qube, fw.text);
+
+	/* The firewall text is most of a qube's size and usually empty: clear
+	 * only the parts that are not zero already, so that a qube in freshly
+	 * allocated (untouched) memory stays untouched. */
+	memset(q, 0, head);
+	for (size_t off = 0; off < sizeof(q->fw.text); off += sizeof(zero)) {
+		size_t n = sizeof(q->fw.text) - off < sizeof(zero) ? sizeof(q->fw.text) - off :
+		    sizeof(zero);
+		if (memcmp(q->fw.text + off, zero, n) != 0)
+			memset(q->fw.text + off, 0, n);
+	}
+	memset((char *)q + head + sizeof(q->fw.text), 0,
+	    sizeof(*q) - head - sizeof(q->fw.text));
 	q->cls = QUBE_APP;
 	q->label = LABEL_COUNT; /* unset: qube_check demands one */
 	q->memory = 400;
