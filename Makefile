@@ -76,7 +76,7 @@ $(CLI): $(CONSOLE_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) -lncursesw
 
 # The parts of libbulkhead the agent uses (no libxlutil or json-c in a guest).
-AGENT_LIB_SRCS := lib/log.c lib/qubename.c lib/rpc_wire.c lib/rpc_relay.c $(wildcard lib/filecopy*.c)
+AGENT_LIB_SRCS := lib/log.c lib/fdio.c lib/qubename.c lib/rpc_wire.c lib/rpc_relay.c $(wildcard lib/filecopy*.c)
 
 $(AGENT): $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(wildcard agent/*.h lib/*.h)
 	@mkdir -p $(dir $@)

@@ -2,6 +2,8 @@
  * lines (at most CLIENT_MAX_LINE each) until the one with our id. */
 #include "client.h"
 
+#include "fdio.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -72,25 +74,6 @@ client_path(const struct client *c)
 	return c->path;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		/* MSG_NOSIGNAL: a closed socket is an error, not SIGPIPE. */
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The first byte of the line carries the descriptor (SCM_RIGHTS). */
 static int
 send_with_fd(int sock, const char *line, int pass_fd)
@@ -116,7 +99,7 @@ send_with_fd(int sock, const char *line, int pass_fd)
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
 		return -1;
-	return write_all(sock, line + 1, strlen(line + 1));
+	return fd_write_all(sock, line + 1, strlen(line + 1));
 }
 
 int64_t
@@ -144,7 +127,7 @@ client_send_fd(struct client *c, const char *method, const char *vm, json_object
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(req);
 	log_debug("%s: -> %.*s", __func__, (int)strlen(line) - 1, line);
-	r = pass_fd >= 0 ? send_with_fd(c->fd, line, pass_fd) : write_all(c->fd, line, strlen(line));
+	r = pass_fd >= 0 ? send_with_fd(c->fd, line, pass_fd) : fd_write_all(c->fd, line, strlen(line));
 	free(line);
 	return r == -1 ? -1 : id;
 }

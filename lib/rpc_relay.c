@@ -1,5 +1,7 @@
 #include "rpc_relay.h"
 
+#include "fdio.h"
+
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,22 +17,6 @@
 #include <unistd.h>
 
 #include "rpc_wire.h"
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int
 read_full(int fd, void *buf, size_t len)
@@ -148,7 +134,7 @@ rpc_relay_caller(int sock, int in_fd, int out_fd, int err_fd, char *err, size_t 
 					goto out;
 				}
 				if (len > 0)
-					write_all(type == RPC_DATA_STDOUT ? out_fd : err_fd,
+					fd_write_all(type == RPC_DATA_STDOUT ? out_fd : err_fd,
 					    rbuf + sizeof(struct rpc_data_hdr), len);
 				rlen -= sizeof(struct rpc_data_hdr) + len;
 				memmove(rbuf, rbuf + sizeof(struct rpc_data_hdr) + len, rlen);
