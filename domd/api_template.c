@@ -69,9 +69,7 @@ template_import(struct request *req)
 		    path);
 		return API_DONE;
 	}
-	vm = xcalloc(1, sizeof(*vm));
-	vm->rt.pidfd = vm->rt.ready_fd = vm->ctl_fd = -1;
-	qube_init(&vm->q);
+	vm = vm_alloc();
 	qube_set(&vm->q, "name", req->vm_name, err, sizeof(err));
 	qube_set(&vm->q, "class", "template", err, sizeof(err));
 	if (qube_set(&vm->q, "label", label, err, sizeof(err)) < 0) {

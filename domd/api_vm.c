@@ -1,5 +1,6 @@
 /* vm.list, vm.get, vm.set, vm.create, vm.clone, vm.remove. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ vm_list(struct request *req)
 	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next)
 		json_object_array_add(a, vm_to_json(vm));
 	reply_ok(req, a);
+	/* A big listing leaves a lot of freed JSON behind: give it back. */
+	malloc_trim(0);
 	return API_DONE;
 }
 
@@ -160,10 +163,7 @@ create_by_copy(struct request *req, struct vm *vm, const char *from, const char 
 static struct vm *
 new_vm(void)
 {
-	struct vm *vm = xcalloc(1, sizeof(*vm));
-
-	vm->rt.pidfd = vm->rt.ready_fd = vm->ctl_fd = -1;
-	qube_init(&vm->q);
+	struct vm *vm = vm_alloc();
 	return vm;
 }
 

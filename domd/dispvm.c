@@ -31,9 +31,7 @@ dispvm_create(const char *base_name, char *err, size_t errlen)
 			return NULL;
 		}
 	}
-	vm = xcalloc(1, sizeof(*vm));
-	vm->rt.pidfd = vm->rt.ready_fd = vm->ctl_fd = -1;
-	qube_init(&vm->q);
+	vm = vm_alloc();
 	snprintf(vm->q.name, sizeof(vm->q.name), "%s", name);
 	vm->q.cls = QUBE_DISP;
 	vm->q.label = base->q.label;

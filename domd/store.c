@@ -163,8 +163,7 @@ store_load(void)
 			log_warn("%s: ignored", path);
 			continue;
 		}
-		vm = xcalloc(1, sizeof(*vm));
-		vm->rt.pidfd = vm->rt.ready_fd = vm->ctl_fd = -1;
+		vm = vm_alloc();
 		if (qube_parse_cfg(&vm->q, data, len, path, err, sizeof(err)) < 0) {
 			log_warnx("%s; qube ignored", err);
 			free(vm);

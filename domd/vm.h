@@ -39,6 +39,8 @@ struct vm {
 	struct vm *next;
 };
 
+/* A new halted qube with qube_init() defaults. */
+struct vm *vm_alloc(void);
 const char *vm_state_name(enum vm_state s);
 bool vm_is_active(const struct vm *vm); /* anything but halted */
 
