@@ -112,6 +112,9 @@ void model_init(struct tui_model *m, char **only, int nonly);
 void model_free(struct tui_model *m);
 void model_clear(struct tui_model *m);
 struct tui_qube *model_find(struct tui_model *m, const char *name);
+/* Names for a choice field: "" (none) first, then the templates (templates
+ * != 0) or the qubes that provide network; at most max. */
+int model_names(const struct tui_model *m, const char **out, int max, int templates);
 int model_accepts(const struct tui_model *m, const char *name);
 /* Inserts or updates a qube from a qube object (vm.get, vm.list). */
 struct tui_qube *model_put(struct tui_model *m, json_object *obj);

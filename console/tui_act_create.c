@@ -52,29 +52,12 @@ create_submit(struct tui *t, struct tui_form *f)
 }
 
 /* Names of the qubes of a kind, "" first when none is a choice. */
-static int
-names(struct tui *t, const char **out, int max, int with_none, int templates)
-{
-	size_t i;
-	int n = 0;
-
-	if (with_none)
-		out[n++] = "";
-	for (i = 0; i < t->m.n && n < max; i++) {
-		const struct tui_qube *q = t->m.q[i];
-		if (templates ? strcmp(q->cls, "template") == 0 : q->provides_network)
-			out[n++] = q->name;
-	}
-	return n;
-}
-
-
 static void
 create_run(struct tui *t, struct tui_qube *sel)
 {
 	const char *tpl[256], *net[256];
 	struct tui_form *f = tui_form_new("New qube", NULL, create_submit);
-	int ntpl = names(t, tpl, 256, 1, 1), nnet = names(t, net, 256, 1, 0);
+	int ntpl = model_names(&t->m, tpl, 256, 1), nnet = model_names(&t->m, net, 256, 0);
 
 	tui_form_note(f, "domd checks each value; a refusal is shown under its field.");
 	tui_form_text(f, "name", "Name", "", NULL);

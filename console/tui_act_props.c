@@ -71,28 +71,13 @@ props_submit(struct tui *t, struct tui_form *f)
 		tui_form_busy(f, "saving...");
 }
 
-static int
-names(struct tui *t, const char **out, int max, int templates)
-{
-	size_t i;
-	int n = 0;
-
-	out[n++] = "";
-	for (i = 0; i < t->m.n && n < max; i++) {
-		const struct tui_qube *q = t->m.q[i];
-		if (templates ? strcmp(q->cls, "template") == 0 : q->provides_network)
-			out[n++] = q->name;
-	}
-	return n;
-}
-
 static void
 props_run(struct tui *t, struct tui_qube *q)
 {
 	const char *tpl[256], *net[256];
 	char title[64], note[192], num[32];
 	struct tui_form *f;
-	int ntpl = names(t, tpl, 256, 1), nnet = names(t, net, 256, 0);
+	int ntpl = model_names(&t->m, tpl, 256, 1), nnet = model_names(&t->m, net, 256, 0);
 
 	snprintf(title, sizeof(title), "Properties of %s", q->name);
 	f = tui_form_new(title, q->name, props_submit);

@@ -493,3 +493,17 @@ model_info(struct tui_model *m, const char *fmt, ...)
 	m->error[0] = '\0';
 	m->gen++;
 }
+
+int
+model_names(const struct tui_model *m, const char **out, int max, int templates)
+{
+	int n = 0;
+
+	out[n++] = "";
+	for (size_t i = 0; i < m->n && n < max; i++) {
+		const struct tui_qube *q = m->q[i];
+		if (templates ? strcmp(q->cls, "template") == 0 : q->provides_network)
+			out[n++] = q->name;
+	}
+	return n;
+}
