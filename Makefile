@@ -16,25 +16,32 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib -MMD -MP
+# libnl's headers live in a subfolder (Debian's path; pkg-config libnl-route-3.0).
+NL_CFLAGS := -I/usr/include/libnl3
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib $(NL_CFLAGS) -MMD -MP
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 JSON_LIBS := -ljson-c
 XLU_LIBS := -lxlutil -lxenlight -lxenvchan
 CMOCKA_LIBS := -lcmocka
+NL_LIBS := -lnl-route-3 -lnl-3
+IPTC_LIBS := -lip4tc
 
 LIB_SRCS := $(wildcard lib/*.c)
 DOMD_SRCS := $(wildcard domd/*.c)
 CONSOLE_SRCS := $(wildcard console/*.c)
 AGENT_SRCS := $(wildcard agent/*.c)
+NETFW_SRCS := $(wildcard netvm-firewall/*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DOMD_OBJS := $(DOMD_SRCS:%.c=$(BUILD)/%.o)
 CONSOLE_OBJS := $(CONSOLE_SRCS:%.c=$(BUILD)/%.o)
+NETFW_OBJS := $(NETFW_SRCS:%.c=$(BUILD)/%.o)
 
 LIBBULKHEAD := $(BUILD)/libbulkhead.a
 DOMD := $(BUILD)/bulkhead-domd
 CLI := $(BUILD)/bulkhead
+NETFW := $(BUILD)/bulkhead-firewall
 # The agent is PID 1 of template roots that carry no libc: always static and
 # never sanitised (the sanitiser runtimes need a dynamic loader).
 AGENT := build/bulkhead-agent
@@ -48,7 +55,7 @@ TEMPLATE := build/template/root
 
 .PHONY: all deps run check check-unit check-integration check-fuzz fuzz bench template install clean san
 
-all: $(DOMD) $(CLI) $(AGENT)
+all: $(DOMD) $(CLI) $(AGENT) $(NETFW)
 
 deps:
 	@scripts/install-deps
@@ -70,7 +77,11 @@ $(LIBBULKHEAD): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(DOMD): $(DOMD_OBJS) $(LIBBULKHEAD)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS) $(IPTC_LIBS)
+
+# Runs in netvms; the template carries it with the libraries it needs.
+$(NETFW): $(NETFW_OBJS) $(LIBBULKHEAD)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(NL_LIBS) $(IPTC_LIBS)
 
 $(CLI): $(CONSOLE_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) -lncursesw
@@ -84,18 +95,23 @@ $(AGENT): $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(wildcard agent/*.h lib/*.h)
 
 template: $(TEMPLATE)/.stamp
 
-$(TEMPLATE)/.stamp: $(AGENT) appliance-image/build-template /bin/busybox
-	appliance-image/build-template $(TEMPLATE) $(AGENT)
+$(TEMPLATE)/.stamp: $(AGENT) build/bulkhead-firewall appliance-image/build-template /bin/busybox
+	appliance-image/build-template $(TEMPLATE) $(AGENT) build/bulkhead-firewall
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS)
 
+# The packet filter's test needs its code and libiptc.
+$(BUILD)/tests/test_fw_iptc: tests/unit/test_fw_iptc.c $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Inetvm-firewall -o $@ $< $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(IPTC_LIBS)
+
 # libFuzzer harnesses: clang only, always with ASan+UBSan.
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib $(NL_CFLAGS) -fsanitize=fuzzer,address,undefined
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(JSON_LIBS) $(XLU_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS)
 
 run: deps all template
 	scripts/run-appliance
@@ -123,6 +139,7 @@ install: all
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/bulkhead
 	install -m 0755 $(DOMD) $(DESTDIR)$(PREFIX)/sbin/bulkhead-domd
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-agent
+	install -m 0755 $(NETFW) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-firewall
 	install -m 0644 man/bulkhead.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead.1
 	install -m 0644 man/bulkhead-rpc.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead-rpc.1
 	install -m 0644 man/bulkhead-domd.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-domd.8

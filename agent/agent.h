@@ -53,6 +53,11 @@ void rpcd_start(void);
 int rpcd_exited(pid_t pid, int status);
 void rpcd_forget(void);
 
+/* netd.c: bulkhead-firewall, supervised, in qubes that serve as netvms */
+void netd_start(void);
+int netd_exited(pid_t pid, int status);
+void netd_forget(void);
+
 /* rpc_client.c, filecopy_*.c: programs in the same binary, by argv[0] */
 int rpc_client_main(int argc, char **argv);
 int filecopy_send_main(int argc, char **argv, bool move);

@@ -161,12 +161,15 @@ init_main(int argc, char **argv)
 
 	rc_local_start();
 	ready_signal(ready);
-	if (!agent_test_mode)
+	if (!agent_test_mode) {
 		rpcd_start();
+		netd_start();
+	}
 
 	sig = reaper_loop(sfd);
 	log_debug("%s: got signal %d", __func__, sig);
 	rpcd_forget();
+	netd_forget();
 	stop_all(sfd);
 	return 0;
 }

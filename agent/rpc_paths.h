@@ -9,6 +9,9 @@
 #define RPC_SERVICE_DIR_RW "/rw/config/rpc"
 #define RPC_SERVICE_DIR "/etc/bulkhead/rpc"
 #define RPC_DEFAULT_USER "user"
+/* Only in netvms: where their bulkhead-firewall hears from domd. */
+#define NETVM_FIREWALL_SOCK RPC_CONTROL_DIR "/firewall.sock"
+#define NETVM_FIREWALL_PROG "/usr/lib/bulkhead/bulkhead-firewall"
 
 int rpc_connect_control(void);
 

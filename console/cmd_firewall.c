@@ -138,6 +138,15 @@ cmd_firewall_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_print_json(result);
 	else if (!strcmp(op, "list"))
 		print_list(result);
+	else {
+		/* Stored either way; say so when the netvm did not take it. */
+		const char *applied = cmd_member_text(result, "applied");
+		if (!strncmp(applied, "error", 5) || !strncmp(applied, "not confirmed", 13)) {
+			fprintf(stderr, "bulkhead: firewall %s: stored, but its netvm: ", vm);
+			cmd_put_safe(stderr, applied);
+			fputc('\n', stderr);
+		}
+	}
 	json_object_put(result);
 	return BH_EXIT_OK;
 }

@@ -1,6 +1,6 @@
 /* vm.firewall: list and change a qube's firewall rules (API.md). Every
- * change is validated, stored atomically, announced with an event and
- * handed to fw_apply(). */
+ * change is validated, stored atomically, announced with an event and sent
+ * to the qube's netvm (net.c); the reply waits until the netvm applied it. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,7 +9,8 @@
 
 #include "api.h"
 #include "events.h"
-#include "firewall.h"
+#include "net.h"
+#include "netvm_chan.h"
 #include "log.h"
 #include "store.h"
 
@@ -139,6 +140,9 @@ vm_firewall(struct request *req)
 {
 	struct vm *vm = req->vm;
 	struct qube old = vm->q;
+	struct vm *netvm;
+	json_object *result;
+	unsigned long gen;
 	const struct fw_op *o;
 	const char *op = NULL, *s = NULL;
 	long num = 0;
@@ -223,8 +227,17 @@ vm_firewall(struct request *req)
 	log_info("%s: firewall %s: %d rules, policy %s", vm->q.name, op, vm->q.fw.n,
 	    fwrule_action_name(vm->q.fw.policy));
 	event_firewall(vm);
-	fw_apply(vm);
-	reply_ok(req, fw_to_json(&vm->q));
+	/* The reply waits until the netvm has applied the change. */
+	gen = net_rules_changed(vm, &netvm);
+	if (gen != 0) {
+		netvm_wait_applied(netvm, gen, req, fw_to_json(&vm->q));
+		return API_DONE;
+	}
+	result = fw_to_json(&vm->q);
+	json_object_object_add(result, "applied", json_object_new_string(
+	    vm->state == VM_HALTED ? "at its next start" : vm->q.netvm[0] == '\0' ?
+	    "it has no netvm" : "when its netvm runs"));
+	reply_ok(req, result);
 	return API_DONE;
 }
 

@@ -11,6 +11,7 @@
 #include "events.h"
 #include "job.h"
 #include "log.h"
+#include "net.h"
 #include "refs.h"
 #include "store.h"
 #include "xalloc.h"
@@ -92,6 +93,17 @@ vm_set(struct request *req)
 		reply_error(req, code, "%s", err);
 		return API_DONE;
 	}
+	if (!strcmp(prop, "netvm") && vm_is_active(vm) && vm->q.netvm[0] != '\0' &&
+	    strcmp(vm->q.netvm, old.netvm) != 0) {
+		/* Re-linked at once: the new netvm must be there. */
+		const struct vm *n = vm_find(vm->q.netvm);
+		if (n == NULL || (n->state != VM_RUNNING && n->state != VM_PAUSED)) {
+			vm->q = old;
+			reply_error(req, "bad-state", "netvm %s is not running: start it first, "
+			    "then change the netvm of running %s", val, vm->q.name);
+			return API_DONE;
+		}
+	}
 	if (!strcmp(prop, "provides_network") && !vm->q.provides_network &&
 	    (user = refs_user(vm, &how)) != NULL && !strcmp(how, "netvm")) {
 		vm->q = old;
@@ -104,6 +116,8 @@ vm_set(struct request *req)
 		return API_DONE;
 	}
 	event_property(vm, prop);
+	if (!strcmp(prop, "netvm") && strcmp(vm->q.netvm, old.netvm) != 0)
+		net_netvm_changed(vm, old.netvm);
 	reply_ok(req, vm_to_json(vm));
 	return API_DONE;
 }
@@ -280,6 +294,7 @@ vm_clone(struct request *req)
 	vm->q = req->vm->q;
 	qube_set(&vm->q, "name", target, err, sizeof(err));
 	qube_new_uuid(vm->q.uuid);
+	vm->q.ip[0] = '\0'; /* an address of its own, given at its first start */
 	vm->q.autostart = false;
 	/* Copy into a fresh stage: cp creates it as the copy of the source. */
 	store_discard_stage(target);

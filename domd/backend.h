@@ -43,6 +43,15 @@ struct backend_ops {
 	int (*adopt)(struct vm *vm, bool *paused, char *reason, size_t reasonlen);
 	/* The monitor exited: say why, free what the qube held. */
 	void (*reap)(struct vm *vm, char *reason, size_t reasonlen);
+	/* Network links (NULL: this backend has none yet). net_attach links a
+	 * running client to its running netvm and sets the client's address and
+	 * routes (a link already there is kept); net_detach removes it.
+	 * uplink_attach gives a netvm without a netvm its uplink (again after a
+	 * domd restart: what is there already is kept) and says what it is. */
+	int (*net_attach)(struct vm *client, struct vm *netvm, char *err, size_t errlen);
+	int (*net_detach)(struct vm *client, char *err, size_t errlen);
+	int (*uplink_attach)(struct vm *netvm, struct net_uplink *up, char *err, size_t errlen);
+	void (*uplink_detach)(struct vm *netvm);
 };
 
 extern const struct backend_ops backend_ns;

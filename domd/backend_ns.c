@@ -16,6 +16,7 @@
 #include "log.h"
 #include "ns_cgroup.h"
 #include "ns_launch.h"
+#include "ns_net.h"
 #include "procstat.h"
 #include "readfile.h"
 
@@ -235,4 +236,8 @@ const struct backend_ops backend_ns = {
 	.stats = ns_stats,
 	.adopt = ns_adopt,
 	.reap = ns_reap,
+	.net_attach = ns_net_attach,
+	.net_detach = ns_net_detach,
+	.uplink_attach = ns_uplink_attach,
+	.uplink_detach = ns_uplink_detach,
 };

@@ -15,6 +15,8 @@
 #include "rpc.h"
 #include "log.h"
 #include "launchmsg.h"
+#include "net.h"
+#include "netvm_chan.h"
 #include "procstat.h"
 #include "store.h"
 #include "xalloc.h"
@@ -109,13 +111,22 @@ do_start(struct vm *vm, char *err, size_t errlen)
 	spec.root_dir = root;
 	spec.private_dir = vm->q.cls == QUBE_DISP ? NULL : priv;
 	spec.log_path = vm_log_path(vm->q.name);
+	if ((vm->q.netvm[0] != '\0' || vm->q.provides_network) &&
+	    net_assign_ip(vm, err, errlen) < 0)
+		return -1;
 	if (rpc_listen(vm, err, errlen) < 0)
 		return -1;
+	/* Before the start, so that its init sees it is a netvm. */
+	if (vm->q.provides_network && netvm_listen(vm, err, errlen) < 0) {
+		rpc_unlisten(vm);
+		return -1;
+	}
 	snprintf(ctl, sizeof(ctl), "%s", rpc_ctl_dir(vm->q.name));
 	spec.ctl_dir = ctl;
 	vm->stop_cause = NULL;
 	vm->pending_start = false;
 	if (domd.backend->start(vm, &spec, err, errlen) < 0) {
+		netvm_unlisten(vm);
 		rpc_unlisten(vm);
 		return -1;
 	}
@@ -321,6 +332,7 @@ lifecycle_ready_io(struct vm *vm)
 			if (vm->state == VM_STARTING) {
 				vm->deadline = 0;
 				vm_set_state(vm, VM_RUNNING, "");
+				net_vm_running(vm);
 				start_dependents(vm);
 				rpc_vm_running(vm);
 			}
@@ -361,6 +373,7 @@ lifecycle_exit(struct vm *vm)
 	vm->deadline = 0;
 	vm->stop_cause = NULL;
 	vm_set_state(vm, VM_HALTED, full);
+	net_vm_halted(vm);
 	start_dependents(vm);
 	rpc_vm_halted(vm);
 	if (vm->q.cls == QUBE_DISP)
@@ -402,7 +415,8 @@ lifecycle_adopt_all(void)
 			vm->w_exit.kind = W_EXIT;
 			vm->w_exit.ptr = vm;
 			watch_add(vm->rt.pidfd, EPOLLIN, &vm->w_exit);
-			if (rpc_listen(vm, reason, sizeof(reason)) < 0)
+			if (rpc_listen(vm, reason, sizeof(reason)) < 0 ||
+			    (vm->q.provides_network && netvm_listen(vm, reason, sizeof(reason)) < 0))
 				log_warnx("%s: %s", vm->q.name, reason);
 			log_info("%s: adopted (%s, init pid %d)", vm->q.name,
 			    vm_state_name(vm->state), (int)vm->rt.init_pid);
@@ -411,6 +425,14 @@ lifecycle_adopt_all(void)
 			log_info("%s: halted while domd was away: %s", vm->q.name, reason);
 		}
 	}
+	/* Links outlive domd: pick them up, netvms first (they link their
+	 * clients and learn their uplink). */
+	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next)
+		if (vm->netchan != NULL && vm->state != VM_HALTED)
+			net_vm_running(vm);
+	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next)
+		if (vm->netchan == NULL && vm->state != VM_HALTED)
+			net_vm_running(vm);
 }
 
 void

@@ -17,6 +17,7 @@
 #include "domd.h"
 #include "job.h"
 #include "lifecycle.h"
+#include "netvm_chan.h"
 #include "log.h"
 #include "proctitle.h"
 #include "rpc.h"
@@ -297,6 +298,7 @@ main(int argc, char **argv)
 				}
 				lifecycle_tick();
 				rpc_tick();
+				netvm_tick();
 				break;
 			case W_READY:
 				lifecycle_ready_io(w->ptr);
@@ -309,6 +311,12 @@ main(int argc, char **argv)
 				break;
 			case W_RPC_CONN:
 				rpc_conn_io(w->ptr);
+				break;
+			case W_NETVM_LISTEN:
+				netvm_accept(w->ptr);
+				break;
+			case W_NETVM_CONN:
+				netvm_conn_io(w->ptr, evs[i].events);
 				break;
 			}
 		}

@@ -3,6 +3,7 @@
 #define BULKHEAD_DOMD_VM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -10,6 +11,17 @@
 #include "watch.h"
 
 enum vm_state { VM_HALTED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_HALTING };
+
+/* How a running netvm reaches upstream: a link in it ("" for none) with,
+ * optionally, an address and gateway to set, and resolvers (network byte
+ * order). Filled by the backend's uplink_attach. */
+struct net_uplink {
+	char ifname[16];
+	uint32_t addr, gw;
+	int prefix;
+	int nresolvers;
+	uint32_t resolvers[2];
+};
 
 /* What the backend needs to remember about a running qube. */
 struct vm_rt {
@@ -36,6 +48,9 @@ struct vm {
 	int ctl_fd;               /* its control socket (rpc.c), -1 if none */
 	struct watch w_ctl;
 	void *agent;              /* its agent's connection, NULL until it says hello */
+	struct netvm_chan *netchan; /* a running netvm: its firewall channel */
+	bool net_attached;        /* linked to its running netvm */
+	struct net_uplink uplink; /* a running netvm: how it reaches upstream */
 	struct vm *next;
 };
 

@@ -13,6 +13,7 @@
 #include <libxlutil.h>
 
 #include "log.h"
+#include "netcfg.h"
 #include "xalloc.h"
 
 static const char *const class_names[QUBE_CLASS_COUNT] = {
@@ -37,6 +38,11 @@ const struct qube_prop qube_props[] = {
 	{ "template_for_dispvms", PROP_BOOL, true, false },
 	{ "default_dispvm", PROP_QUBEREF, true, false },
 	{ "uuid", PROP_UUID, false, false },
+	{ "ip", PROP_NET, false, false }, /* assigned by domd */
+	{ "uplink", PROP_NET, true, false }, /* used at the next start */
+	{ "uplink_address", PROP_NET, true, false },
+	{ "uplink_gateway", PROP_NET, true, false },
+	{ "uplink_dns", PROP_NET, true, false },
 	{ "tags", PROP_TAGS, false, false },
 	/* changed with vm.firewall, which also applies them */
 	{ "firewall_policy", PROP_FWPOLICY, false, false },
@@ -174,6 +180,82 @@ shown(const char *value, char *buf, size_t len)
 	return buf;
 }
 
+static bool
+ifname_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 15)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return false;
+	return strcmp(s, ".") && strcmp(s, "..");
+}
+
+/* One or two addresses separated by a space. */
+static bool
+dns_ok(const char *s)
+{
+	char buf[40], *sp;
+	uint32_t a;
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	snprintf(buf, sizeof(buf), "%s", s);
+	if ((sp = strchr(buf, ' ')) != NULL) {
+		*sp = '\0';
+		if (netcfg_ip_parse(sp + 1, &a) < 0)
+			return false;
+	}
+	return netcfg_ip_parse(buf, &a) == 0;
+}
+
+static int
+set_net(struct qube *q, const char *prop, const char *value, char *err, size_t errlen)
+{
+	char sv[48];
+	uint32_t a;
+	int prefix;
+
+	if (!strcmp(prop, "ip")) {
+		if (value[0] != '\0' && netcfg_ip_parse(value, &a) < 0)
+			goto bad;
+		snprintf(q->ip, sizeof(q->ip), "%s", value);
+	} else if (!strcmp(prop, "uplink")) {
+		if (value[0] != '\0' && strcmp(value, "none") && strcmp(value, "host-nat") &&
+		    (strncmp(value, "dev:", 4) || !ifname_ok(value + 4))) {
+			snprintf(err, errlen, "invalid uplink '%s' (expected none, host-nat or "
+			    "dev:INTERFACE)", shown(value, sv, sizeof(sv)));
+			return -1;
+		}
+		snprintf(q->uplink, sizeof(q->uplink), "%s", value);
+	} else if (!strcmp(prop, "uplink_address")) {
+		if (value[0] != '\0' && (netcfg_cidr_parse(value, &a, &prefix) < 0 || prefix == 0)) {
+			snprintf(err, errlen, "invalid uplink_address '%s' (expected A.B.C.D/N)",
+			    shown(value, sv, sizeof(sv)));
+			return -1;
+		}
+		snprintf(q->uplink_address, sizeof(q->uplink_address), "%s", value);
+	} else if (!strcmp(prop, "uplink_gateway")) {
+		if (value[0] != '\0' && netcfg_ip_parse(value, &a) < 0)
+			goto bad;
+		snprintf(q->uplink_gateway, sizeof(q->uplink_gateway), "%s", value);
+	} else {
+		if (value[0] != '\0' && !dns_ok(value)) {
+			snprintf(err, errlen, "invalid uplink_dns '%s' (expected one or two IPv4 "
+			    "addresses separated by a space)", shown(value, sv, sizeof(sv)));
+			return -1;
+		}
+		snprintf(q->uplink_dns, sizeof(q->uplink_dns), "%s", value);
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "invalid %s '%s' (expected an IPv4 address A.B.C.D)", prop,
+	    shown(value, sv, sizeof(sv)));
+	return -1;
+}
+
 int
 qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t errlen)
 {
@@ -259,6 +341,8 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 	case PROP_FIREWALL:
 		/* Like tags: one rule at a time, appended. */
 		return qube_fw_add(q, -1, value, err, errlen);
+	case PROP_NET:
+		return set_net(q, prop, value, err, errlen);
 	}
 	snprintf(err, errlen, "unknown property '%s'", prop);
 	return -1;
@@ -311,7 +395,17 @@ qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen)
 		for (int i = 0; i < q->fw.n && off < buflen; i++)
 			off += (size_t)snprintf(buf + off, buflen - off, "%s%s", i ? "\n" : "",
 			    qube_fw_rule(q, i));
-	} else
+	} else if (!strcmp(prop, "ip"))
+		snprintf(buf, buflen, "%s", q->ip);
+	else if (!strcmp(prop, "uplink"))
+		snprintf(buf, buflen, "%s", q->uplink);
+	else if (!strcmp(prop, "uplink_address"))
+		snprintf(buf, buflen, "%s", q->uplink_address);
+	else if (!strcmp(prop, "uplink_gateway"))
+		snprintf(buf, buflen, "%s", q->uplink_gateway);
+	else if (!strcmp(prop, "uplink_dns"))
+		snprintf(buf, buflen, "%s", q->uplink_dns);
+	else
 		snprintf(buf, buflen, "%s", q->uuid);
 	return 0;
 }
@@ -701,8 +795,8 @@ qube_format_cfg(const struct qube *q)
 			continue;
 		}
 		qube_get(q, p->name, val, sizeof(val));
-		if (p->type == PROP_UUID && val[0] == '\0')
-			continue; /* not assigned yet */
+		if ((p->type == PROP_UUID || p->type == PROP_NET) && val[0] == '\0')
+			continue; /* not assigned yet, or not used */
 		if (p->type == PROP_TAGS) {
 			if (q->ntags == 0)
 				continue;

@@ -44,6 +44,16 @@ struct qube {
 	bool template_for_dispvms; /* DispVMs may be made from this AppVM */
 	char default_dispvm[QUBE_NAME_MAX + 1]; /* base of its @dispvm calls */
 	char uuid[QUBE_UUID_LEN + 1];
+	/* Network: its address (assigned by domd when first needed, kept); for a
+	 * netvm without a netvm, how it reaches the outside: "" or "none",
+	 * "host-nat" (ns backend: a link to the host, which masquerades) or
+	 * "dev:IFNAME" (that host interface is moved into the qube), with the
+	 * address, gateway and resolvers to use on it (not for host-nat). */
+	char ip[16];
+	char uplink[24];
+	char uplink_address[20];
+	char uplink_gateway[16];
+	char uplink_dns[32];
 	int ntags;
 	char tags[QUBE_TAGS_MAX][QUBE_NAME_MAX + 1];
 	struct qube_fw {
@@ -56,7 +66,7 @@ struct qube {
 };
 
 enum qube_prop_type { PROP_NAME, PROP_CLASS, PROP_LABEL, PROP_QUBEREF, PROP_LONG, PROP_BOOL, PROP_UUID,
-	PROP_TAGS, PROP_FWPOLICY, PROP_FIREWALL };
+	PROP_TAGS, PROP_FWPOLICY, PROP_FIREWALL, PROP_NET };
 
 struct qube_prop {
 	const char *name;

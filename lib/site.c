@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "policy.h"
+#include "readfile.h"
 #include "xalloc.h"
 
 /* ---------------------------------------------------------------------------
@@ -453,52 +454,6 @@ free_names(char **names, size_t n)
 	free(names);
 }
 
-/* Reads a whole regular file of at most max bytes (+1 to tell it is larger)
- * into a NUL-terminated buffer. NULL with why filled. */
-static char *
-read_file(const char *path, size_t max, size_t *lenp, char *why, size_t whylen)
-{
-	struct stat st;
-	char *data = NULL;
-	size_t len = 0;
-	int fd;
-
-	/* O_NONBLOCK: a FIFO must not hang us; it is refused below. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(why, whylen, "cannot read: %s", strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "not a regular file");
-		goto fail;
-	}
-	data = xmalloc(max + 2);
-	for (;;) {
-		ssize_t r = read(fd, data + len, max + 1 - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(why, whylen, "cannot read: %s", strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > max)
-			break;
-	}
-	close(fd);
-	data[len] = '\0';
-	*lenp = len;
-	return data;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(data);
-	return NULL;
-}
 
 /* ---------------------------------------------------------------------------
  * Loading
@@ -552,7 +507,7 @@ load_qubes(struct loading *ld)
 			break;
 		}
 		memset(&sq, 0, sizeof(sq));
-		data = read_file(file, QUBE_CFG_MAX, &len, why, sizeof(why));
+		data = read_file_alloc(file, QUBE_CFG_MAX, &len, why, sizeof(why));
 		if (data == NULL)
 			site_msg_add(&s->errors, "%s: %s", file, why);
 		/* A file with errors whose rest parsed still takes part in the
@@ -570,6 +525,9 @@ load_qubes(struct loading *ld)
 		if (sq.q.uuid[0] != '\0')
 			site_msg_add(&s->warnings, "%s:%d: uuid is ignored (uuids belong to one "
 			    "appliance)", file, sq.lines[prop_index("uuid")]);
+		if (sq.q.ip[0] != '\0')
+			site_msg_add(&s->warnings, "%s:%d: ip is ignored (domd gives addresses)",
+			    file, sq.lines[prop_index("ip")]);
 		sq.file = file;
 		if (ld->cap == s->nqubes) {
 			ld->cap = ld->cap ? 2 * ld->cap : 16;
@@ -824,7 +782,7 @@ load_policies(struct site *s)
 			free(file);
 			break;
 		}
-		if ((data = read_file(file, POLICY_FILE_MAX, &len, why, sizeof(why))) == NULL) {
+		if ((data = read_file_alloc(file, POLICY_FILE_MAX, &len, why, sizeof(why))) == NULL) {
 			site_msg_add(&s->errors, "%s: %s", file, why);
 			goto next;
 		}
@@ -1132,7 +1090,9 @@ site_qube_diff(const struct qube *want, const struct qube *have, const char **pr
 	for (size_t i = 0; i < qube_nprops && n < SITE_PROPS_MAX; i++) {
 		const struct qube_prop *p = &qube_props[i];
 
-		if (p->type == PROP_NAME || p->type == PROP_CLASS || p->type == PROP_UUID)
+		/* uuid and ip belong to one appliance, not to a site. */
+		if (p->type == PROP_NAME || p->type == PROP_CLASS || p->type == PROP_UUID ||
+		    !strcmp(p->name, "ip"))
 			continue;
 		if (p->type == PROP_TAGS) {
 			if (!same_tags(want, have))

@@ -1,0 +1,31 @@
+/* domd's side of the channel to each netvm's bulkhead-firewall. */
+#ifndef BULKHEAD_DOMD_NETVM_CHAN_H
+#define BULKHEAD_DOMD_NETVM_CHAN_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "vm.h"
+
+struct netvm_chan;
+struct request;
+
+/* The socket in the netvm's control directory (before its start, and when
+ * it is adopted); removed when it halts. */
+int netvm_listen(struct vm *vm, char *err, size_t errlen);
+void netvm_unlisten(struct vm *vm);
+/* Sends the netvm's current configuration if its daemon is connected: the
+ * message's number to wait for, or 0 when nothing was sent. */
+unsigned long netvm_send(struct vm *netvm);
+/* What the netvm last said (NULL if it is no netvm or not running). */
+const char *netvm_status(const struct vm *vm);
+/* Replies result to req once the netvm has answered message gen (or after
+ * a timeout), with "applied" set to what it said. */
+void netvm_wait_applied(struct vm *netvm, unsigned long gen, struct request *req,
+    json_object *result);
+
+void netvm_accept(struct netvm_chan *c);
+void netvm_conn_io(struct netvm_chan *c, uint32_t events);
+void netvm_tick(void);
+
+#endif

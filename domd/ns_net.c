@@ -1,0 +1,193 @@
+/* Network links of the ns backend: the virtual hardware Xen's vifs give a
+ * domain. A client and its netvm share a veth pair, "eth0" in the client
+ * and "vifN" in the netvm; the client's side gets its address and routes
+ * here (as a Xen guest reads them from xenstore), the netvm's side is set
+ * up by the netvm's own bulkhead-firewall. The uplink of a netvm without a
+ * netvm is a host interface moved into it, or (host-nat) a veth to the
+ * host, which masquerades (ns_hostnat.c). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "domd.h"
+#include "log.h"
+#include "net.h"
+#include "netcfg.h"
+#include "nlnet.h"
+#include "ns_net.h"
+#include "readfile.h"
+
+#define CLIENT_IF "eth0"
+#define HOSTNAT_IF "uplink0"
+
+static int
+client_setup(struct vm *client, uint32_t ip, uint32_t gw, char *err, size_t errlen)
+{
+	struct nl_sock *sk = nlnet_open(client->rt.init_pid, err, errlen);
+	int r = -1;
+
+	if (sk == NULL)
+		return -1;
+	if (nlnet_link_up(sk, "lo", err, errlen) == 0 &&
+	    nlnet_link_up(sk, CLIENT_IF, err, errlen) == 0 &&
+	    nlnet_addr_add(sk, CLIENT_IF, ip, 32, err, errlen) == 0 &&
+	    nlnet_route_set(sk, gw, 32, 0, CLIENT_IF, err, errlen) == 0 &&
+	    nlnet_route_set(sk, 0, 0, gw, CLIENT_IF, err, errlen) == 0)
+		r = 0;
+	nlnet_close(sk);
+	return r;
+}
+
+int
+ns_net_attach(struct vm *client, struct vm *netvm, char *err, size_t errlen)
+{
+	struct nl_sock *host = NULL, *in = NULL;
+	uint32_t ip, gw;
+	int fc = -1, fn = -1, r = -1;
+
+	if (netcfg_ip_parse(client->q.ip, &ip) < 0 || netcfg_ip_parse(netvm->q.ip, &gw) < 0) {
+		snprintf(err, errlen, "%s or %s has no address", client->q.name, netvm->q.name);
+		return -1;
+	}
+	if ((in = nlnet_open(client->rt.init_pid, err, errlen)) == NULL)
+		return -1;
+	if (!nlnet_link_exists(in, CLIENT_IF)) {
+		host = nlnet_open(0, err, errlen);
+		fc = nlnet_ns_fd(client->rt.init_pid);
+		fn = nlnet_ns_fd(netvm->rt.init_pid);
+		if (host == NULL)
+			goto out;
+		if (fc < 0 || fn < 0) {
+			snprintf(err, errlen, "cannot open the network namespaces: %s", strerror(errno));
+			goto out;
+		}
+		if (nlnet_veth_create(host, CLIENT_IF, fc, net_vif_name(client), fn, err, errlen) < 0)
+			goto out;
+	}
+	r = client_setup(client, ip, gw, err, errlen);
+out:
+	nlnet_close(in);
+	nlnet_close(host);
+	if (fc >= 0)
+		close(fc);
+	if (fn >= 0)
+		close(fn);
+	return r;
+}
+
+int
+ns_net_detach(struct vm *client, char *err, size_t errlen)
+{
+	struct nl_sock *sk = nlnet_open(client->rt.init_pid, err, errlen);
+	int r;
+
+	if (sk == NULL)
+		return -1;
+	/* Deleting one end of a veth pair deletes both. */
+	r = nlnet_link_del(sk, CLIENT_IF, err, errlen);
+	nlnet_close(sk);
+	return r;
+}
+
+/* The host's resolvers, for a netvm behind host-nat: the first two of
+ * /etc/resolv.conf that the netvm can reach (not loopback). */
+static void
+host_resolvers(struct net_uplink *up)
+{
+	char text[4096], *save = NULL;
+
+	if (read_text_file("/etc/resolv.conf", text, sizeof(text)) < 0)
+		return;
+	for (char *line = strtok_r(text, "\n", &save); line != NULL && up->nresolvers < 2;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char addr[64];
+		uint32_t a;
+		if (sscanf(line, "nameserver %63s", addr) == 1 && netcfg_ip_parse(addr, &a) == 0 &&
+		    (ntohl(a) >> 24) != 127)
+			up->resolvers[up->nresolvers++] = a;
+	}
+}
+
+static void
+parse_dns(const char *s, struct net_uplink *up)
+{
+	char buf[32], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *t = strtok_r(buf, " ", &save); t != NULL && up->nresolvers < 2;
+	    t = strtok_r(NULL, " ", &save))
+		if (netcfg_ip_parse(t, &up->resolvers[up->nresolvers]) == 0)
+			up->nresolvers++;
+}
+
+/* Moves ifname from the host into the netvm unless it is there already. */
+static int
+move_in(struct vm *netvm, const char *ifname, char *err, size_t errlen)
+{
+	struct nl_sock *in = nlnet_open(netvm->rt.init_pid, err, errlen), *host = NULL;
+	int fd = -1, r = -1;
+
+	if (in == NULL)
+		return -1;
+	if (nlnet_link_exists(in, ifname)) {
+		r = 0;
+		goto out;
+	}
+	if ((host = nlnet_open(0, err, errlen)) == NULL)
+		goto out;
+	if ((fd = nlnet_ns_fd(netvm->rt.init_pid)) < 0) {
+		snprintf(err, errlen, "cannot open the network namespace of %s", netvm->q.name);
+		goto out;
+	}
+	r = nlnet_link_move(host, ifname, fd, NULL, err, errlen);
+out:
+	if (fd >= 0)
+		close(fd);
+	nlnet_close(in);
+	nlnet_close(host);
+	return r;
+}
+
+int
+ns_uplink_attach(struct vm *netvm, struct net_uplink *up, char *err, size_t errlen)
+{
+	const struct qube *q = &netvm->q;
+
+	memset(up, 0, sizeof(*up));
+	if (q->uplink[0] == '\0' || !strcmp(q->uplink, "none"))
+		return 0;
+	if (!strncmp(q->uplink, "dev:", 4)) {
+		const char *dev = q->uplink + 4;
+		if (move_in(netvm, dev, err, errlen) < 0)
+			return -1;
+		snprintf(up->ifname, sizeof(up->ifname), "%s", dev);
+		if (q->uplink_address[0] != '\0')
+			netcfg_cidr_parse(q->uplink_address, &up->addr, &up->prefix);
+		if (q->uplink_gateway[0] != '\0')
+			netcfg_ip_parse(q->uplink_gateway, &up->gw);
+		parse_dns(q->uplink_dns, up);
+		return 0;
+	}
+	if (hostnat_up(netvm, HOSTNAT_IF, up, err, errlen) < 0)
+		return -1;
+	snprintf(up->ifname, sizeof(up->ifname), HOSTNAT_IF);
+	if (q->uplink_dns[0] != '\0')
+		parse_dns(q->uplink_dns, up);
+	else
+		host_resolvers(up);
+	if (up->nresolvers == 0)
+		log_warnx("%s: no resolver for its clients (the host's are loopback only; set "
+		    "uplink_dns)", q->name);
+	return 0;
+}
+
+void
+ns_uplink_detach(struct vm *netvm)
+{
+	if (!strcmp(netvm->q.uplink, "host-nat"))
+		hostnat_down(netvm);
+	/* A moved host interface goes back to the host with the namespace. */
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Packets for the network tests: echo servers and probes.
+
+  netprobe.py serve PORT...              TCP and UDP echo on every address
+  netprobe.py tcp HOST PORT [SRC]        prints the echo of a line, or fails
+  netprobe.py udp HOST PORT              the same over UDP
+  netprobe.py dns SERVER NAME            prints NAME's first A record, or fails
+
+A probe exits 0 when the echo (or answer) came back within 2 s, 1 when it
+did not, 2 on a local error (e.g. no route)."""
+import os
+import random
+import select
+import socket
+import struct
+import sys
+import threading
+
+TIMEOUT = 2.0
+
+
+def serve(ports):
+    def tcp_conn(c):
+        with c:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    return
+                c.sendall(d)
+
+    def tcp_loop(s):
+        while True:
+            c, peer = s.accept()
+            print("tcp %d from %s" % (s.getsockname()[1], peer[0]), flush=True)
+            threading.Thread(target=tcp_conn, args=(c,), daemon=True).start()
+
+    def udp_loop(s):
+        while True:
+            d, a = s.recvfrom(65536)
+            s.sendto(d, a)
+
+    for p in ports:
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        t.bind(("0.0.0.0", p))
+        t.listen(64)
+        threading.Thread(target=tcp_loop, args=(t,), daemon=True).start()
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("0.0.0.0", p))
+        threading.Thread(target=udp_loop, args=(u,), daemon=True).start()
+    print("ready", flush=True)
+    threading.Event().wait()
+
+
+def tcp(host, port, src=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(TIMEOUT)
+    if src:
+        s.bind((src, 0))
+    msg = b"hello %d\n" % random.randrange(1 << 30)
+    try:
+        s.connect((host, port))
+        s.sendall(msg)
+        got = b""
+        while len(got) < len(msg):
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+    except socket.timeout:
+        return 1
+    except OSError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 1 if e.errno in (111, 104) else 2
+    print(got.decode().strip())
+    return 0 if got == msg else 1
+
+
+def udp(host, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    msg = b"hello %d" % random.randrange(1 << 30)
+    try:
+        s.sendto(msg, (host, port))
+    except OSError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 2
+    r, _, _ = select.select([s], [], [], TIMEOUT)
+    if not r:
+        return 1
+    d = s.recv(65536)
+    print(d.decode())
+    return 0 if d == msg else 1
+
+
+def dns(server, name):
+    qid = random.randrange(1 << 16)
+    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\0" + struct.pack(">HH", 1, 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.sendto(q, (server, 53))
+    except OSError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 2
+    r, _, _ = select.select([s], [], [], TIMEOUT)
+    if not r:
+        return 1
+    d = s.recv(4096)
+    rid, flags, qd, an = struct.unpack(">HHHH", d[:8])
+    if rid != qid or an == 0:
+        return 1
+    off = len(q)  # the question comes back as sent
+    for _ in range(an):
+        if d[off] & 0xC0 == 0xC0:
+            off += 2
+        else:
+            while d[off]:
+                off += d[off] + 1
+            off += 1
+        typ, _, _, rdlen = struct.unpack(">HHIH", d[off:off + 10])
+        off += 10
+        if typ == 1 and rdlen == 4:
+            print(socket.inet_ntoa(d[off:off + 4]))
+            return 0
+        off += rdlen
+    return 1
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cmd = argv[1]
+    if cmd == "serve":
+        serve([int(p) for p in argv[2:]])
+    elif cmd == "tcp":
+        return tcp(argv[2], int(argv[3]), argv[4] if len(argv) > 4 else None)
+    elif cmd == "udp":
+        return udp(argv[2], int(argv[3]))
+    elif cmd == "dns":
+        return dns(argv[2], argv[3])
+    print("unknown command %s" % cmd, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
