@@ -182,7 +182,8 @@ new_vm(void)
 }
 
 static const char *const create_args[] = { "class", "label", "template", "netvm", "memory",
-	"vcpus", "autostart", "provides_network", "template_for_dispvms", "default_dispvm", NULL };
+	"vcpus", "autostart", "provides_network", "template_for_dispvms", "default_dispvm", "uplink",
+	"uplink_address", "uplink_gateway", "uplink_dns", NULL };
 
 static enum api_result
 vm_create(struct request *req)

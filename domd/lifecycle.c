@@ -372,8 +372,8 @@ lifecycle_exit(struct vm *vm)
 	vm->rt.init_pid = 0;
 	vm->deadline = 0;
 	vm->stop_cause = NULL;
+	net_vm_halted(vm); /* before anyone waiting hears it halted */
 	vm_set_state(vm, VM_HALTED, full);
-	net_vm_halted(vm);
 	start_dependents(vm);
 	rpc_vm_halted(vm);
 	if (vm->q.cls == QUBE_DISP)

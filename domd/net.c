@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "domd.h"
+#include "events.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "netcfg.h"
@@ -48,6 +49,7 @@ net_assign_ip(struct vm *vm, char *err, size_t errlen)
 			return -1;
 		}
 		log_info("%s: address %s", vm->q.name, buf);
+		event_property(vm, "ip");
 		return 0;
 	}
 	snprintf(err, errlen, "no free address left in %s/%d", NET_RANGE, NET_RANGE_PREFIX);

@@ -11,17 +11,29 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libiptc/libiptc.h>
-#include <linux/netfilter/nf_nat.h>
-#include <linux/netfilter/xt_state.h>
-#include <linux/netfilter/nf_conntrack_common.h>
-
+#include "domd.h"
+#include "iptc_entry.h"
 #include "log.h"
 #include "netcfg.h"
 #include "nlnet.h"
 #include "ns_net.h"
+#include "readfile.h"
 
 #define HOSTNAT_BASE 0x0a8a0000u /* 10.138.0.0 */
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+
+/* The host's forwarding is turned on for the first host-nat uplink and
+ * back to what it was when the last one goes; what it was is kept in the
+ * run directory, so that a restarted domd still knows. */
+static int users;
+
+static const char *
+was_path(void)
+{
+	static char buf[1100];
+	snprintf(buf, sizeof(buf), "%s/hostnat.ip_forward", domd.paths.run_dir);
+	return buf;
+}
 
 static void
 names(const struct vm *netvm, char *ifname, uint32_t *subnet)
@@ -32,49 +44,6 @@ names(const struct vm *netvm, char *ifname, uint32_t *subnet)
 	n = ntohl(ip) & 0x3fff; /* 16384 /30s in 10.138.0.0/16 */
 	snprintf(ifname, 16, "bhnat%u", n);
 	*subnet = htonl(HOSTNAT_BASE + n * 4);
-}
-
-/* One entry: an ipt_entry, optional match, target; freed by the caller. */
-static struct ipt_entry *
-entry(const char *in, const char *out, uint32_t src, int src_prefix, bool established,
-    const char *target, const void *tdata, size_t tlen)
-{
-	size_t msize = established ? XT_ALIGN(sizeof(struct xt_entry_match)) +
-	    XT_ALIGN(sizeof(struct xt_state_info)) : 0;
-	size_t tsize = XT_ALIGN(sizeof(struct xt_entry_target)) + XT_ALIGN(tlen);
-	size_t esize = XT_ALIGN(sizeof(struct ipt_entry));
-	struct ipt_entry *e = calloc(1, esize + msize + tsize);
-	struct xt_entry_target *t;
-
-	if (e == NULL)
-		return NULL;
-	if (in != NULL) {
-		snprintf(e->ip.iniface, sizeof(e->ip.iniface), "%s", in);
-		memset(e->ip.iniface_mask, 0xff, strlen(in) + 1);
-	}
-	if (out != NULL) {
-		snprintf(e->ip.outiface, sizeof(e->ip.outiface), "%s", out);
-		memset(e->ip.outiface_mask, 0xff, strlen(out) + 1);
-	}
-	if (src_prefix > 0) {
-		e->ip.src.s_addr = src;
-		e->ip.smsk.s_addr = htonl(~0u << (32 - src_prefix));
-	}
-	if (established) {
-		struct xt_entry_match *m = (struct xt_entry_match *)e->elems;
-		struct xt_state_info *si = (struct xt_state_info *)m->data;
-		m->u.match_size = (uint16_t)msize;
-		snprintf(m->u.user.name, sizeof(m->u.user.name), "state");
-		si->statemask = XT_STATE_BIT(IP_CT_ESTABLISHED) | XT_STATE_BIT(IP_CT_RELATED);
-	}
-	e->target_offset = (uint16_t)(esize + msize);
-	e->next_offset = (uint16_t)(esize + msize + tsize);
-	t = (struct xt_entry_target *)((char *)e + e->target_offset);
-	t->u.target_size = (uint16_t)tsize;
-	snprintf(t->u.user.name, sizeof(t->u.user.name), "%s", target);
-	if (tlen > 0)
-		memcpy(t->data, tdata, tlen);
-	return e;
 }
 
 /* Deletes the entries of chain that use ifname or come from subnet/30. */
@@ -100,8 +69,11 @@ static int
 rules(const char *ifname, uint32_t subnet, bool add, char *err, size_t errlen)
 {
 	struct xtc_handle *f = iptc_init("filter"), *n = iptc_init("nat");
-	struct nf_nat_ipv4_multi_range_compat masq = { .rangesize = 1 };
-	struct ipt_entry *e1 = NULL, *e2 = NULL, *e3 = NULL;
+	const struct ipt_spec from = { .in = ifname, .target = "ACCEPT", .icmptype = -1 },
+	    to = { .out = ifname, .state = true, .target = "ACCEPT", .icmptype = -1 },
+	    masq = { .src = subnet, .smask = htonl(0xfffffffcu), .target = "MASQUERADE",
+		.icmptype = -1 };
+	struct ipt_ebuf e1, e2, e3;
 	/* libiptc reads whole chain labels. */
 	static const xt_chainlabel forward = "FORWARD", postrouting = "POSTROUTING";
 	int r = -1;
@@ -113,13 +85,12 @@ rules(const char *ifname, uint32_t subnet, bool add, char *err, size_t errlen)
 	purge(f, "FORWARD", ifname, subnet);
 	purge(n, "POSTROUTING", ifname, subnet);
 	if (add) {
-		e1 = entry(ifname, NULL, 0, 0, false, "ACCEPT", NULL, 0);
-		e2 = entry(NULL, ifname, 0, 0, true, "ACCEPT", NULL, 0);
-		e3 = entry(NULL, NULL, subnet, 30, false, "MASQUERADE", &masq, sizeof(masq));
-		if (e1 == NULL || e2 == NULL || e3 == NULL ||
-		    !iptc_insert_entry(forward, e2, 0, f) ||
-		    !iptc_insert_entry(forward, e1, 0, f) ||
-		    !iptc_append_entry(postrouting, e3, n)) {
+		ipt_encode(&e1, &from);
+		ipt_encode(&e2, &to);
+		ipt_encode(&e3, &masq);
+		if (!iptc_insert_entry(forward, IPT_EBUF_ENTRY(&e2), 0, f) ||
+		    !iptc_insert_entry(forward, IPT_EBUF_ENTRY(&e1), 0, f) ||
+		    !iptc_append_entry(postrouting, IPT_EBUF_ENTRY(&e3), n)) {
 			snprintf(err, errlen, "host iptables: %s", iptc_strerror(errno));
 			goto out;
 		}
@@ -130,9 +101,6 @@ rules(const char *ifname, uint32_t subnet, bool add, char *err, size_t errlen)
 	}
 	r = 0;
 out:
-	free(e1);
-	free(e2);
-	free(e3);
 	if (f != NULL)
 		iptc_free(f);
 	if (n != NULL)
@@ -141,9 +109,9 @@ out:
 }
 
 static int
-write_sysctl(const char *path, const char *value)
+write_small_file(const char *path, const char *value)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	ssize_t w = -1;
 
 	if (fd >= 0) {
@@ -179,7 +147,12 @@ hostnat_up(struct vm *netvm, const char *inside, struct net_uplink *up, char *er
 	if (nlnet_addr_add(host, ifname, htonl(ntohl(subnet) + 1), 30, err, errlen) < 0 ||
 	    nlnet_link_up(host, ifname, err, errlen) < 0)
 		goto out;
-	if (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1") < 0) {
+	if (users == 0 && access(was_path(), F_OK) < 0) {
+		char was[8];
+		if (read_text_file(IP_FORWARD, was, sizeof(was)) == 0)
+			write_small_file(was_path(), was);
+	}
+	if (write_small_file(IP_FORWARD, "1") < 0) {
 		snprintf(err, errlen, "cannot enable forwarding on the host: %s", strerror(errno));
 		goto out;
 	}
@@ -188,6 +161,7 @@ hostnat_up(struct vm *netvm, const char *inside, struct net_uplink *up, char *er
 	up->addr = htonl(ntohl(subnet) + 2);
 	up->prefix = 30;
 	up->gw = htonl(ntohl(subnet) + 1);
+	users++;
 	r = 0;
 out:
 	if (fd >= 0)
@@ -203,7 +177,21 @@ hostnat_down(struct vm *netvm)
 	char ifname[16], err[256];
 	uint32_t subnet;
 
+	struct nl_sock *host;
+
 	names(netvm, ifname, &subnet);
 	if (rules(ifname, subnet, false, err, sizeof(err)) < 0)
 		log_warnx("%s: %s", netvm->q.name, err);
+	/* The kernel removes it with the netvm's namespace, but later. */
+	if ((host = nlnet_open(0, err, sizeof(err))) == NULL ||
+	    nlnet_link_del(host, ifname, err, sizeof(err)) < 0)
+		log_warnx("%s: %s", netvm->q.name, err);
+	nlnet_close(host);
+	if (users > 0 && --users == 0) {
+		char was[8];
+		if (read_text_file(was_path(), was, sizeof(was)) == 0 &&
+		    write_small_file(IP_FORWARD, was) < 0)
+			log_warn("%s: cannot restore %s", netvm->q.name, IP_FORWARD);
+		unlink(was_path());
+	}
 }

@@ -18,7 +18,7 @@ void ns_uplink_detach(struct vm *netvm);
  * What exists already (after a domd restart) is kept. */
 int hostnat_up(struct vm *netvm, const char *inside, struct net_uplink *up, char *err,
     size_t errlen);
-/* Removes the host's rules (the veth goes with the netvm). */
+/* Removes the host's rules and its end of the link. */
 void hostnat_down(struct vm *netvm);
 
 #endif

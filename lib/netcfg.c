@@ -296,7 +296,7 @@ netcfg_parse_answer(const char *untrusted_line, size_t len, int *nrules, char *m
 	char buf[NETCFG_ANSWER_MAX + 1];
 	size_t i;
 
-	if (len > NETCFG_ANSWER_MAX)
+	if (len > NETCFG_ANSWER_MAX || memchr(untrusted_line, '\0', len) != NULL)
 		return -1;
 	memcpy(buf, untrusted_line, len);
 	buf[len] = '\0';

@@ -63,33 +63,13 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #include "fwrule.h"
+#include "iptc_entry.h"
 #include "log.h"
 
 #define CHAIN_PREFIX "bh-"
 #define CLIENT_LINKS "vif+"
 #define DNS_PORT 53
-#define ENTRY_MAX 512           /* an encoded entry; ours are < 400 bytes */
 #define DST_MAX (FW_RESOLVE_MAX + 4)
-
-/* One entry before encoding. Addresses in network byte order. */
-struct spec {
-	const char *in, *out;   /* interfaces; NULL: any */
-	bool out_inv;           /* ! -o out */
-	uint32_t src, smask, dst, dmask;
-	uint8_t proto;          /* IPPROTO_*; 0: any */
-	bool state;             /* RELATED,ESTABLISHED */
-	uint16_t dport_min, dport_max; /* tcp/udp; 0: no port match */
-	int icmptype;           /* -1: no icmp match */
-	const char *target;     /* ACCEPT, DROP, a chain, DNAT or MASQUERADE */
-	uint32_t to;            /* DNAT */
-};
-
-struct ebuf {
-	_Alignas(struct ipt_entry) unsigned char b[ENTRY_MAX];
-	size_t len;
-};
-
-#define EBUF_ENTRY(buf) ((struct ipt_entry *)(buf)->b)
 
 /* libiptc takes chain names as xt_chainlabel arrays: copy into one. */
 #define LABEL(lab, s) snprintf((lab), sizeof(xt_chainlabel), "%s", (s))
@@ -112,124 +92,15 @@ valid_ifname(const char *name, size_t size)
 	return n > 0 && n < size && n < IFNAMSIZ && name[n - 1] != '+';
 }
 
-static void
-set_iface(char *name, unsigned char *mask, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(name, s, n);
-	/* As iptables: "vif+" compares the prefix, "vif5" the name and its NUL. */
-	if (s[n - 1] == '+')
-		memset(mask, 0xff, n - 1);
-	else
-		memset(mask, 0xff, n + 1);
-}
-
-static void *
-add_match(struct ebuf *b, const char *name, uint8_t revision, size_t size)
-{
-	struct xt_entry_match *m = (struct xt_entry_match *)(b->b + b->len);
-
-	m->u.match_size = XT_ALIGN(sizeof(*m) + size);
-	snprintf(m->u.user.name, sizeof(m->u.user.name), "%s", name);
-	m->u.user.revision = revision;
-	b->len += m->u.match_size;
-	return m->data;
-}
-
-static void *
-set_target(struct ebuf *b, const char *name, uint8_t revision, size_t size)
-{
-	struct xt_entry_target *t = (struct xt_entry_target *)(b->b + b->len);
-
-	EBUF_ENTRY(b)->target_offset = b->len;
-	/* Verdicts and jumps: libiptc wants exactly a standard target's size. */
-	t->u.target_size = XT_ALIGN(sizeof(*t) + size);
-	snprintf(t->u.user.name, sizeof(t->u.user.name), "%s", name);
-	t->u.user.revision = revision;
-	b->len += t->u.target_size;
-	EBUF_ENTRY(b)->next_offset = b->len;
-	return t->data;
-}
-
-static void
-encode(struct ebuf *b, const struct spec *s)
-{
-	struct ipt_entry *e = EBUF_ENTRY(b);
-
-	_Static_assert(XT_ALIGN(sizeof(struct ipt_entry)) + XT_ALIGN(sizeof(struct xt_entry_match)
-	    + sizeof(struct xt_conntrack_mtinfo3)) + XT_ALIGN(sizeof(struct xt_entry_match)
-	    + sizeof(struct xt_tcp)) + XT_ALIGN(sizeof(struct xt_entry_target)
-	    + sizeof(struct nf_nat_range2)) <= ENTRY_MAX, "ENTRY_MAX too small");
-	memset(b, 0, sizeof(*b));
-	b->len = XT_ALIGN(sizeof(*e));
-	if (s->in)
-		set_iface(e->ip.iniface, e->ip.iniface_mask, s->in);
-	if (s->out)
-		set_iface(e->ip.outiface, e->ip.outiface_mask, s->out);
-	if (s->out && s->out_inv)
-		e->ip.invflags |= IPT_INV_VIA_OUT;
-	e->ip.src.s_addr = s->src & s->smask;
-	e->ip.smsk.s_addr = s->smask;
-	e->ip.dst.s_addr = s->dst & s->dmask;
-	e->ip.dmsk.s_addr = s->dmask;
-	e->ip.proto = s->proto;
-	if (s->state) {
-		/* What "iptables -m state" writes nowadays: conntrack revision 3
-		 * flagged as the state alias. The kernel takes xt_state_info
-		 * (state revision 0) as well, but iptables-save then prints
-		 * "[unsupported revision]", which iptables-restore cannot read. */
-		struct xt_conntrack_mtinfo3 *ct = add_match(b, "conntrack", 3, sizeof(*ct));
-
-		ct->match_flags = XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS;
-		ct->state_mask = XT_CONNTRACK_STATE_BIT(IP_CT_ESTABLISHED) |
-		    XT_CONNTRACK_STATE_BIT(IP_CT_RELATED);
-	}
-	if (s->dport_min != 0 && s->proto == IPPROTO_TCP) {
-		struct xt_tcp *t = add_match(b, "tcp", 0, sizeof(*t));
-
-		t->spts[1] = 0xffff;
-		t->dpts[0] = s->dport_min;
-		t->dpts[1] = s->dport_max;
-	} else if (s->dport_min != 0 && s->proto == IPPROTO_UDP) {
-		struct xt_udp *u = add_match(b, "udp", 0, sizeof(*u));
-
-		u->spts[1] = 0xffff;
-		u->dpts[0] = s->dport_min;
-		u->dpts[1] = s->dport_max;
-	}
-	if (s->icmptype >= 0 && s->proto == IPPROTO_ICMP) {
-		struct ipt_icmp *ic = add_match(b, "icmp", 0, sizeof(*ic));
-
-		ic->type = (uint8_t)s->icmptype;
-		ic->code[1] = 0xff; /* any code */
-	}
-	if (strcmp(s->target, "DNAT") == 0) {
-		/* Revision 2, as iptables writes it (same reason as above). */
-		struct nf_nat_range2 *r = set_target(b, "DNAT", 2, sizeof(*r));
-
-		r->flags = NF_NAT_RANGE_MAP_IPS;
-		r->min_addr.ip = s->to;
-		r->max_addr.ip = s->to;
-	} else if (strcmp(s->target, "MASQUERADE") == 0) {
-		struct nf_nat_ipv4_multi_range_compat *m =
-		    set_target(b, "MASQUERADE", 0, sizeof(*m));
-
-		m->rangesize = 1; /* no address or port range: any */
-	} else {
-		set_target(b, s->target, 0, sizeof(int)); /* verdict: libiptc fills it */
-	}
-}
-
 static int
-put(struct table *t, const char *chain, const struct spec *s)
+put(struct table *t, const char *chain, const struct ipt_spec *s)
 {
-	struct ebuf b;
+	struct ipt_ebuf b;
 	xt_chainlabel lab;
 
-	encode(&b, s);
+	ipt_encode(&b, s);
 	LABEL(lab, chain);
-	if (!iptc_append_entry(lab, EBUF_ENTRY(&b), t->h)) {
+	if (!iptc_append_entry(lab, IPT_EBUF_ENTRY(&b), t->h)) {
 		snprintf(t->err, t->errlen, "%s: cannot append to %s: %s", t->name, chain,
 		    iptc_strerror(errno));
 		return -1;
@@ -350,7 +221,7 @@ put_rule(struct table *t, const char *chain, const struct netcfg *cfg, const str
 	uint8_t protos[2];
 	char rerr[256];
 	int ndst = 0, nproto = 0, i, j, got;
-	struct spec s = { .icmptype = -1 };
+	struct ipt_spec s = { .icmptype = -1 };
 
 	if (r->action != FWRULE_ACCEPT && r->action != FWRULE_DROP)
 		return snprintf(why, whylen, "invalid action %d", r->action), 1;
@@ -448,7 +319,7 @@ static int
 put_client(struct table *t, const struct netcfg *cfg, const struct netcfg_client *c,
     const xt_chainlabel chain, time_t now, fw_resolve_fn resolve, struct fw_result *res)
 {
-	struct spec s = { .icmptype = -1 };
+	struct ipt_spec s = { .icmptype = -1 };
 	char why[700], ip[INET_ADDRSTRLEN];
 	int before, i, rc;
 
@@ -553,7 +424,7 @@ build_filter(struct table *t, const struct netcfg *cfg, time_t now, fw_resolve_f
     struct fw_result *res)
 {
 	static const char *const builtins[] = { "INPUT", "FORWARD", NULL };
-	struct spec s = { .icmptype = -1 };
+	struct ipt_spec s = { .icmptype = -1 };
 	xt_chainlabel chain;
 	char ip[INET_ADDRSTRLEN];
 	int i;
@@ -635,7 +506,7 @@ build_nat(struct table *t, const struct netcfg *cfg)
 	static const char *const builtins[] = { "PREROUTING", "POSTROUTING", NULL };
 	static const char *const virt[2] = { NETCFG_DNS1, NETCFG_DNS2 };
 	static const uint8_t protos[2] = { IPPROTO_UDP, IPPROTO_TCP };
-	struct spec s = { .icmptype = -1 };
+	struct ipt_spec s = { .icmptype = -1 };
 	struct in_addr v;
 	int i, j;
 

@@ -33,7 +33,7 @@ done
 
 bh_setup
 gcc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -Ilib -Inetvm-firewall -o "$BH_T/bin/bench_iptc" \
-	tests/bench/bench_iptc.c netvm-firewall/fw_iptc.c lib/fwrule.c lib/log.c -lip4tc \
+	tests/bench/bench_iptc.c netvm-firewall/fw_iptc.c lib/iptc_entry.c lib/fwrule.c lib/log.c -lip4tc \
 	> "$BH_T/cc.log" 2>&1 || { cat "$BH_T/cc.log" >&2; bh_die "cannot build tests/bench/bench_iptc.c"; }
 
 bh_run unshare -n "$BH_T/bin/bench_iptc" "$BH_T" "$N" "$NCMD" || bh_die "bench_iptc failed (see above)"

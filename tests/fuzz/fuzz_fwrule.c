@@ -13,17 +13,9 @@
 #include <string.h>
 
 #include "fwrule.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond, ...) do {                                                      \
-	if (!(cond)) {                                                            \
-		fprintf(stderr, "fuzz_fwrule: invariant violated: %s: ", #cond);  \
-		fprintf(stderr, __VA_ARGS__);                                     \
-		fputc('\n', stderr);                                              \
-		__builtin_trap();                                                 \
-	}                                                                         \
-} while (0)
 
 static void
 check_rule(const struct fwrule *r)

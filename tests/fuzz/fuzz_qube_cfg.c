@@ -10,21 +10,13 @@
 #include <string.h>
 
 #include "qube.h"
+#include "fuzz_check.h"
 
 #define FILENAME "fuzz.cfg"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Says which invariant broke, then crashes so that libFuzzer keeps the input. */
-#define CHECK(cond, ...) do {                                                      \
-	if (!(cond)) {                                                            \
-		fprintf(stderr, "fuzz_qube_cfg: invariant violated: %s: ", #cond); \
-		fprintf(stderr, __VA_ARGS__);                                     \
-		fputc('\n', stderr);                                              \
-		__builtin_trap();                                                 \
-	}                                                                         \
-} while (0)
-
 static void
 check_error(const char *err, size_t errlen)
 {

@@ -17,19 +17,11 @@
 #include <string.h>
 
 #include "site.h"
+#include "fuzz_check.h"
 
 #define FILENAME "site/qubes.d/fuzz.cfg"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond, ...) do {                                                   \
-	if (!(cond)) {                                                         \
-		fprintf(stderr, "fuzz_site: invariant violated: %s: ", #cond);  \
-		fprintf(stderr, __VA_ARGS__);                                  \
-		fputc('\n', stderr);                                           \
-		__builtin_trap();                                              \
-	}                                                                      \
-} while (0)
 
 /* The part of an error after "FILE: " or "FILE:N: ". */
 static const char *

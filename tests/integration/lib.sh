@@ -89,7 +89,7 @@ cleanup() {
 		[ -d "$d" ] || continue
 		rmdir "$d"/* "$d" 2>/dev/null
 	done
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 	exit $rc
 }
 trap cleanup EXIT

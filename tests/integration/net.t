@@ -166,7 +166,7 @@ eventually "work reaches the outside again" probe work tcp "$OUT_IP" 7000
 diag "restarting sys-firewall re-applies every rule"
 bh firewall work reset >/dev/null && bh firewall work policy drop >/dev/null
 bh firewall work add "accept dst4=$OUT_IP proto=tcp dstports=7000" >/dev/null
-check "sys-firewall shuts down" bh shutdown sys-firewall
+check "sys-firewall shuts down" bh shutdown --wait sys-firewall
 refused "work has no way out meanwhile" probe work tcp "$OUT_IP" 7000
 check "sys-firewall starts again" bh start sys-firewall
 check "it applied the configuration" applied sys-firewall
@@ -192,5 +192,17 @@ check "domd's next word restores the rules" bh firewall work policy accept
 check "work gets through" probe work tcp "$OUT_IP" 7000
 check "other gets through" probe other tcp "$OUT_IP" 7000
 kill "$other_echo" 2>/dev/null; wait "$other_echo" 2>/dev/null
+
+diag "domd restarts: links and rules stay, the firewalls reconnect"
+wpid=$(vm_pid work)
+domd_kill9
+check "work still reaches the outside while domd is away" \
+	nsenter -t "$wpid" -n python3 "$PROBE" tcp "$OUT_IP" 7000
+check "domd restarts after a SIGKILL" domd_start -v
+check "sys-firewall's bulkhead-firewall is back in touch" applied sys-firewall
+check "sys-net's too" applied sys-net
+check "a rule change after the restart" bh firewall work add "drop dst4=$OUT_IP proto=tcp dstports=7000"
+refused "is applied at once" probe work tcp "$OUT_IP" 7000
+check "other is untouched" probe other tcp "$OUT_IP" 7000
 
 tap_end

@@ -5,6 +5,7 @@
   netprobe.py tcp HOST PORT [SRC]        prints the echo of a line, or fails
   netprobe.py udp HOST PORT              the same over UDP
   netprobe.py dns SERVER NAME            prints NAME's first A record, or fails
+  netprobe.py sink PORT                  accepts TCP streams, discards them
 
 A probe exits 0 when the echo (or answer) came back within 2 s, 1 when it
 did not, 2 on a local error (e.g. no route)."""
@@ -128,6 +129,20 @@ def dns(server, name):
     return 1
 
 
+def sink(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(8)
+    print("ready", flush=True)
+    buf = bytearray(1 << 20)
+    while True:
+        c, _ = s.accept()
+        with c:
+            while c.recv_into(buf):
+                pass
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -141,6 +156,8 @@ def main(argv):
         return udp(argv[2], int(argv[3]))
     elif cmd == "dns":
         return dns(argv[2], argv[3])
+    elif cmd == "sink":
+        sink(int(argv[2]))
     print("unknown command %s" % cmd, file=sys.stderr)
     return 2
 
