@@ -246,12 +246,12 @@ vm_to_json(const struct vm *vm)
 	json_object_object_add(o, "default_dispvm", json_object_new_string(q->default_dispvm));
 	json_object_object_add(o, "uuid", json_object_new_string(q->uuid));
 	json_object_object_add(o, "ip", json_object_new_string(q->ip));
+	json_object_object_add(o, "uplink", json_object_new_string(q->uplink));
+	json_object_object_add(o, "uplink_address", json_object_new_string(q->uplink_address));
+	json_object_object_add(o, "uplink_gateway", json_object_new_string(q->uplink_gateway));
+	json_object_object_add(o, "uplink_dns", json_object_new_string(q->uplink_dns));
 	if (q->provides_network) {
 		const char *st = netvm_status(vm);
-		json_object_object_add(o, "uplink", json_object_new_string(q->uplink));
-		json_object_object_add(o, "uplink_address", json_object_new_string(q->uplink_address));
-		json_object_object_add(o, "uplink_gateway", json_object_new_string(q->uplink_gateway));
-		json_object_object_add(o, "uplink_dns", json_object_new_string(q->uplink_dns));
 		json_object_object_add(o, "network_status", json_object_new_string(
 		    st != NULL ? st : "not running"));
 	}
