@@ -1,0 +1,89 @@
+#!/bin/bash
+# The USB proxy without USB hardware: bulkhead-usbproxy list/export/import
+# against a programmable fake device (tests/usb/fakedev.c, umockdev) and a
+# USB/IP peer standing where the kernel's vhci-hcd would
+# (tests/usb/usbip_peer.c). Needs `make usb-test-bins` (SAN=1 under check);
+# BUILD names the build directory (default build). No domd is involved.
+export LC_ALL=C
+BUILD=${BUILD:-build}
+B=$PWD/$BUILD
+PROXY=$B/bulkhead-usbproxy
+FAKE=$B/tests/usb-fakedev
+PEER=$B/tests/usbip-peer
+T=$(mktemp -d /tmp/bulkhead-usb.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+tap_n=0
+tap_failed=0
+
+ok() { # ok STATUS DESCRIPTION
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $tap_n - $2"; else echo "not ok $tap_n - $2"; tap_failed=$((tap_failed + 1)); fi
+}
+diag() { sed 's/^/#   /' "$@"; }
+
+for f in "$PROXY" "$FAKE" "$PEER"; do
+	[ -x "$f" ] || { echo "1..1"; echo "not ok 1 - $f missing (make usb-test-bins)"; exit 1; }
+done
+
+# A vhci-hcd sysfs directory as the importer sees it: port 0 taken, 1 free
+# (high speed), 2 free (super speed); attach is a FIFO the peer reads.
+fake_vhci() {
+	rm -rf "$1"; mkdir -p "$1"
+	printf '%s\n' 'hub port sta spd dev      sockfd local_busid' \
+		'hs  0000 006 003 00010002 000003 1-1' \
+		'hs  0001 004 000 00000000 000000 0-0' \
+		'ss  0002 004 000 00000000 000000 0-0' >"$1/status"
+	mkfifo "$1/attach"
+	: >"$1/detach"
+}
+
+# list: the device, not its root hub; hostile strings sanitised and cut.
+timeout 60 "$FAKE" -- "$PROXY" list >"$T/list.out" 2>"$T/list.err"; rc=$?
+want=$(printf '1-1\t1209:b0b0\t480\tBulkhead Test\tLoop_back_[31m device xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')
+ok $([ $rc -eq 0 ] && [ "$(cat "$T/list.out")" = "$want" ]; echo $?) "list: one line, busid vid:pid speed and sanitised strings"
+diag "$T/list.out" "$T/list.err"
+
+timeout 60 "$FAKE" -- "$PROXY" export 9-9 </dev/null >"$T/nodev.out" 2>"$T/nodev.err"; rc=$?
+ok $([ $rc -eq 1 ] && grep -q "no device 9-9" "$T/nodev.err" && [ ! -s "$T/nodev.out" ]; echo $?) "export of a missing busid fails with one line"
+
+# The whole exchange against the exporter: descriptors, stalls, interrupt
+# reads, unlinks, a 16 MiB bulk loopback, unplug mid-transfer.
+timeout 300 "$PEER" functional "${USB_LOOP_MB:-16}" -- "$FAKE" -- "$PROXY" export 1-1 >"$T/func.out" 2>"$T/func.err"; rc=$?
+ok $([ $rc -eq 0 ]; echo $?) "exporter: functional scenario (USB/IP peer on a socketpair)"
+diag "$T/func.out"; grep -v "^bulkhead-usbproxy: \(device unplugged\|1-1: device gone\)" "$T/func.err" | diag
+
+# The same through the importer, the peer playing vhci-hcd.
+fake_vhci "$T/vhci"
+timeout 300 "$PEER" --import "$PROXY" --vhci "$T/vhci" functional "${USB_LOOP_MB:-16}" -- "$FAKE" -- "$PROXY" export 1-1 \
+	>"$T/imp.out" 2>"$T/imp.err"; rc=$?
+ok $([ $rc -eq 0 ] && [ "$(cat "$T/vhci/detach")" = 1 ]; echo $?) "importer: attach line, relay of the functional scenario, detach after unplug"
+diag "$T/imp.out"; grep -v "^bulkhead-usbproxy: \(device unplugged\|1-1: device gone\)" "$T/imp.err" | diag
+
+# Malformed and out-of-order input: one log line, status 1, no crash.
+for b in ep dir len devid wlength iso ret dupseq unlinkseq truncated garbage; do
+	timeout 60 "$PEER" bad-$b -- "$FAKE" -- "$PROXY" export 1-1 >"$T/bad.out" 2>"$T/bad.err"; rc=$?
+	lines=$(grep -c "^bulkhead-usbproxy: " "$T/bad.err")
+	ok $([ $rc -eq 0 ] && [ "$lines" -eq 1 ]; echo $?) "exporter, bad-$b: $(grep "^bulkhead-usbproxy: " "$T/bad.err" | head -1 | cut -d' ' -f2-)"
+	[ $rc -eq 0 ] && [ "$lines" -eq 1 ] || diag "$T/bad.out" "$T/bad.err"
+	cat "$T/bad.err" >>"$T/all-bad.err"
+done
+
+# Importer refusals: a malformed first line, no free port. Nothing attached.
+fake_vhci "$T/vhci2"
+rm "$T/vhci2/attach"; : >"$T/vhci2/attach"
+printf 'x480 fast\n' | BULKHEAD_VHCI_SYSFS=$T/vhci2 timeout 20 "$PROXY" import >/dev/null 2>"$T/imp2.err"; rc=$?
+ok $([ $rc -eq 1 ] && [ ! -s "$T/vhci2/attach" ] && grep -q "malformed device line" "$T/imp2.err"; echo $?) "importer refuses a malformed device line"
+printf '65538 5000\n' | BULKHEAD_VHCI_SYSFS=$T/vhci2 timeout 20 "$PROXY" import >/dev/null 2>"$T/imp3.err"; rc=$?
+ok $([ $rc -eq 1 ] && grep -Eqx '2 [0-9]+ 65538 5' "$T/vhci2/attach" && grep -q "did not become used" "$T/imp3.err"; echo $?) "importer: super speed goes to the ss port; a port the kernel did not take fails"
+sed -i 's/^hs  0001 004/hs  0001 006/' "$T/vhci2/status"
+: >"$T/vhci2/attach"
+printf '65538 480\n' | BULKHEAD_VHCI_SYSFS=$T/vhci2 timeout 20 "$PROXY" import >/dev/null 2>"$T/imp4.err"; rc=$?
+ok $([ $rc -eq 1 ] && [ ! -s "$T/vhci2/attach" ] && grep -q "no free vhci port" "$T/imp4.err"; echo $?) "importer: no free port, nothing attached"
+
+cat "$T"/*.err >"$T/all.log" 2>/dev/null
+ok $(! grep -q "Sanitizer\|runtime error:" "$T/all.log"; echo $?) "no sanitiser report from exporter, importer or peer"
+grep -A20 "Sanitizer\|runtime error:" "$T/all.log" | head -40 | diag
+echo "1..$tap_n"
+[ "$tap_failed" -eq 0 ]
