@@ -95,11 +95,11 @@ $(BUILD)/tests/usb-fakedev: tests/usb/fakedev.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -Wno-strict-prototypes $(CFLAGS) -D_GNU_SOURCE $(UMOCKDEV_CFLAGS) -o $@ $< $(UMOCKDEV_LIBS)
 
-$(BUILD)/tests/usbip-peer: tests/usb/usbip_peer.c $(LIBBULKHEAD)
+$(BUILD)/tests/usbip-peer: tests/usb/usbip_peer.c tests/usb/usbtest.h $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL)
 
-$(BUILD)/tests/usb-direct: tests/usb/usb_direct.c
+$(BUILD)/tests/usb-direct: tests/usb/usb_direct.c tests/usb/usbtest.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(USB_CFLAGS) -o $@ $< $(LDFLAGS_ALL) $(USB_LIBS)
 

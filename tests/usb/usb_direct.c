@@ -15,29 +15,14 @@
 
 #include <libusb.h>
 
-#define CHUNK (64 * 1024)
-#define WINDOW 8
+#include "usbtest.h"
+
+#define CHUNK LOOP_CHUNK
+#define WINDOW LOOP_WINDOW
 
 static size_t total, sent, asked, got;
 static int nouts, nins, failed;
-static uint64_t hs = 0xcbf29ce484222325ULL, hr = 0xcbf29ce484222325ULL, x = 88172645463325252ULL;
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static uint64_t
-fnv(uint64_t h, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h;
-}
+static uint64_t hs = FNV_INIT, hr = FNV_INIT, x = PATTERN_INIT;
 
 static void
 done_cb(struct libusb_transfer *t)
@@ -62,10 +47,7 @@ start(libusb_device_handle *h, unsigned char ep, size_t n)
 	uint8_t *buf = malloc(n);
 
 	if (!(ep & 0x80)) {
-		for (size_t i = 0; i < n; i += 8) {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			memcpy(buf + i, &x, n - i < 8 ? n - i : 8);
-		}
+		pattern(buf, n, &x);
 		hs = fnv(hs, buf, n);
 	}
 	libusb_fill_bulk_transfer(t, h, ep, buf, (int)n, done_cb, NULL, 0);

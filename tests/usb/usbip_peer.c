@@ -36,9 +36,10 @@
 #include <unistd.h>
 
 #include "usbip_wire.h"
+#include "usbtest.h"
 
-#define CHUNK (64 * 1024)
-#define WINDOW 8
+#define CHUNK LOOP_CHUNK
+#define WINDOW LOOP_WINDOW
 #define TIMEOUT_MS 10000
 
 struct reply {
@@ -92,15 +93,6 @@ die(const char *fmt, ...)
 	if (import_pid > 0)
 		kill(import_pid, SIGKILL);
 	exit(1);
-}
-
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void
@@ -251,14 +243,6 @@ control(struct peer *p, uint8_t type, uint8_t req, uint16_t value, uint16_t inde
 	    data));
 }
 
-static uint64_t
-fnv(uint64_t h, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h;
-}
-
 /* Bulk OUT 1 -> IN 1 through the device's loopback; returns MiB/s. */
 static double
 loopback(struct peer *p, size_t total)
@@ -266,7 +250,7 @@ loopback(struct peer *p, size_t total)
 	static uint8_t chunk[CHUNK];
 	uint32_t outs[WINDOW * 4], ins[WINDOW * 4];
 	size_t nouts = 0, nins = 0, sent = 0, asked = 0, got = 0;
-	uint64_t hs = 0xcbf29ce484222325ULL, hr = hs, x = 88172645463325252ULL;
+	uint64_t hs = FNV_INIT, hr = hs, x = PATTERN_INIT;
 	int64_t t0 = now_us(), last = t0;
 
 	while (got < total) {
@@ -275,10 +259,7 @@ loopback(struct peer *p, size_t total)
 		while (nouts < WINDOW && sent < total) {
 			size_t n = total - sent < CHUNK ? total - sent : CHUNK;
 
-			for (size_t i = 0; i < n; i += 8) {
-				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-				memcpy(chunk + i, &x, n - i < 8 ? n - i : 8);
-			}
+			pattern(chunk, n, &x);
 			hs = fnv(hs, chunk, n);
 			outs[nouts++] = submit(p, USBIP_DIR_OUT, 1, (uint32_t)n, NULL, chunk);
 			sent += n;
