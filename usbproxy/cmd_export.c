@@ -81,15 +81,48 @@ close_with(struct export *ex, int status)
 	export_cancel_all(ex);
 }
 
-/* Reads what the channel has and acts on every complete message. */
+/* Room for one more URB: past these a hostile importer would only make us
+ * allocate; its messages wait in the input buffer (and the channel). */
+static bool
+has_room(const struct export *ex)
+{
+	return ex->nurbs < USBIP_INFLIGHT_MAX && ex->inflight_bytes < EXPORT_INFLIGHT_BYTES &&
+	    ex->outlen - ex->outoff < EXPORT_OUTQ_MAX;
+}
+
+/* Acts on the complete messages in the input buffer while there is room. */
+static void
+process_input(struct export *ex)
+{
+	size_t off = 0, used;
+	struct usbip_cmd c;
+	const char *why;
+	int r = 0;
+
+	/* After an unplug, what is already here is still answered (-ENODEV). */
+	while (!ex->closing && has_room(ex) &&
+	    (r = usbip_cmd_parse(ex->inbuf + off, ex->inlen - off, ex->devid, &ex->eps, &c, &used,
+	    &why)) == 1) {
+		off += used;
+		if (export_command(ex, &c) != 0) {
+			close_with(ex, 1);
+			return;
+		}
+	}
+	if (r < 0) {
+		log_warnx("malformed message from the importer: %s", why);
+		close_with(ex, 1);
+		return;
+	}
+	memmove(ex->inbuf, ex->inbuf + off, ex->inlen - off);
+	ex->inlen -= off;
+}
+
+/* Reads what the channel has, then acts on it. */
 static void
 read_input(struct export *ex)
 {
 	ssize_t n = read(ex->in_fd, ex->inbuf + ex->inlen, USBIP_MSG_MAX - ex->inlen);
-	size_t off = 0, used;
-	struct usbip_cmd c;
-	const char *why;
-	int r;
 
 	if (n < 0) {
 		if (errno == EINTR || errno == EAGAIN)
@@ -107,21 +140,7 @@ read_input(struct export *ex)
 		return;
 	}
 	ex->inlen += (size_t)n;
-	while ((r = usbip_cmd_parse(ex->inbuf + off, ex->inlen - off, ex->devid, &ex->eps, &c,
-	    &used, &why)) == 1) {
-		off += used;
-		if (export_command(ex, &c) != 0) {
-			close_with(ex, 1);
-			return;
-		}
-	}
-	if (r < 0) {
-		log_warnx("malformed message from the importer: %s", why);
-		close_with(ex, 1);
-		return;
-	}
-	memmove(ex->inbuf, ex->inbuf + off, ex->inlen - off);
-	ex->inlen -= off;
+	process_input(ex);
 }
 
 static bool
@@ -142,14 +161,17 @@ serve(struct export *ex)
 		struct pollfd pfd[POLL_MAX];
 		const struct libusb_pollfd **ufds = libusb_get_pollfds(ex->ctx);
 		struct timeval zero = { 0, 0 };
-		int n = 0, in_i = -1, out_i = -1;
-		bool want_in = !ex->closing && !ex->gone && ex->nurbs < USBIP_INFLIGHT_MAX &&
-		    ex->inflight_bytes < EXPORT_INFLIGHT_BYTES &&
-		    ex->outlen - ex->outoff < EXPORT_OUTQ_MAX;
+		int n = 0, in_i = -1, out_i = -1, hup_i = -1;
+		/* With room, what the buffer holds is at most part of a message. */
+		bool want_in = !ex->closing && !ex->gone && has_room(ex) && ex->inlen < USBIP_MSG_MAX;
 
 		if (want_in) {
 			in_i = n;
 			pfd[n++] = (struct pollfd){ ex->in_fd, POLLIN, 0 };
+		} else if (!ex->closing && !ex->gone) {
+			/* Held back: still notice an importer that went away. */
+			hup_i = n;
+			pfd[n++] = (struct pollfd){ ex->in_fd, POLLRDHUP, 0 };
 		}
 		if (ex->outoff < ex->outlen && !ex->closing) {
 			out_i = n;
@@ -165,8 +187,12 @@ serve(struct export *ex)
 			log_warn("writing the channel");
 			close_with(ex, 1);
 		}
+		if (hup_i >= 0 && (pfd[hup_i].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+			close_with(ex, 0);
 		if (in_i >= 0 && pfd[in_i].revents != 0)
 			read_input(ex);
+		else if (ex->inlen > 0)
+			process_input(ex); /* what waited for room */
 	}
 	if (!ex->closing && export_flush(ex) != 0)
 		ex->status = 1;

@@ -113,6 +113,8 @@ xfer_done(struct libusb_transfer *t)
 		log_info("device unplugged");
 		ex->gone = true;
 	}
+	log_debug("%s: seqnum %u status %d actual %d", __func__, u->seqnum, t->status,
+	    t->actual_length);
 	if (ex->closing) {
 		/* Nobody is listening any more. */
 	} else if (u->unlinking && t->status == LIBUSB_TRANSFER_CANCELLED) {
@@ -214,6 +216,7 @@ submit(struct export *ex, const struct usbip_cmd *c)
 		if (c->direction == USBIP_DIR_OUT)
 			memcpy(buf + LIBUSB_CONTROL_SETUP_SIZE, c->out_data, c->length);
 		libusb_fill_control_transfer(t, ex->h, buf, xfer_done, u, 0);
+		t->endpoint = (unsigned char)c->ep; /* rarely other than 0 */
 		break;
 	case USBIP_EP_BULK:
 	case USBIP_EP_INTR:
@@ -279,6 +282,9 @@ unlink_urb(struct export *ex, const struct usbip_cmd *c)
 int
 export_command(struct export *ex, const struct usbip_cmd *c)
 {
+	log_debug("%s: %s seqnum %u ep %u%s length %u", __func__,
+	    c->command == USBIP_CMD_SUBMIT ? "submit" : "unlink", c->seqnum, c->ep,
+	    c->direction == USBIP_DIR_IN ? " in" : "", c->length);
 	if (seqnum_in_use(ex, c->seqnum)) {
 		log_warnx("importer reused seqnum %u while it is in flight", c->seqnum);
 		return -1;

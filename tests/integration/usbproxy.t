@@ -61,6 +61,13 @@ timeout 300 "$PEER" --import "$PROXY" --vhci "$T/vhci" functional "${USB_LOOP_MB
 ok $([ $rc -eq 0 ] && [ "$(cat "$T/vhci/detach")" = 1 ]; echo $?) "importer: attach line, relay of the functional scenario, detach after unplug"
 diag "$T/imp.out"; grep -v "^bulkhead-usbproxy: \(device unplugged\|1-1: device gone\)" "$T/imp.err" | diag
 
+timeout 120 "$PEER" flood 512 -- "$FAKE" -- "$PROXY" export 1-1 >"$T/flood.out" 2>"$T/flood.err"; rc=$?
+ok $([ $rc -eq 0 ]; echo $?) "exporter: 512 MiB of IN URBs that never complete are held back, then cancelled at end of input"
+diag "$T/flood.out"
+timeout 60 "$PEER" idle-unplug -- "$FAKE" -- "$PROXY" export 1-1 >"$T/idle.out" 2>"$T/idle.err"; rc=$?
+ok $([ $rc -eq 0 ]; echo $?) "exporter: an unplug with nothing in flight ends the export (hotplug)"
+diag "$T/idle.out"
+
 # Malformed and out-of-order input: one log line, status 1, no crash.
 for b in ep dir len devid wlength iso ret dupseq unlinkseq truncated garbage; do
 	timeout 60 "$PEER" bad-$b -- "$FAKE" -- "$PROXY" export 1-1 >"$T/bad.out" 2>"$T/bad.err"; rc=$?

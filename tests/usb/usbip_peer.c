@@ -11,6 +11,11 @@
  *              1000 control requests; prints key=value lines
  * bad-NAME     one malformed or out-of-order message: the exporter must
  *              end by itself with status 1
+ * flood        ARG (default 512) bulk IN URBs of 1 MiB that never complete,
+ *              then end of input: the exporter must hold back past its
+ *              in-flight limit, then cancel everything and exit 0
+ * idle-unplug  an unplug with nothing in flight: the exporter notices
+ *              (hotplug) and exits 0
  *
  * With --import, the exporter's channel goes to `BIN import` instead, and
  * the peer plays the kernel's part: it reads the attach line from the
@@ -165,6 +170,16 @@ pump(struct peer *p, int timeout_ms)
 		die("exporter sent a bad reply: %s", why);
 	memmove(p->in, p->in + off, p->inlen - off);
 	p->inlen -= off;
+}
+
+/* Pumps for ms milliseconds whatever happens. */
+static void
+settle(struct peer *p, int ms)
+{
+	int64_t end = now_us() + ms * 1000LL;
+
+	while (now_us() < end && !p->eof)
+		pump(p, 10);
 }
 
 static uint32_t
@@ -409,12 +424,12 @@ functional(struct peer *p, size_t mib)
 
 	/* Nothing to loop back: this IN waits until unlinked. */
 	a = submit(p, USBIP_DIR_IN, 1, 512, NULL, NULL);
-	pump(p, 200);
+	settle(p, 200);
 	u = unlink_seq(p, a);
 	r = wait_for(p, u);
 	check(r->r.status == -ECONNRESET, "unlink of a pending bulk IN: RET_UNLINK %d", r->r.status);
 	free_reply(r);
-	pump(p, 200);
+	settle(p, 200);
 	check(take(p, a) == NULL && usbip_pend_find(&p->pend, a) == NULL,
 	    "no RET_SUBMIT for the unlinked URB");
 	r = wait_for(p, unlink_seq(p, 999999));
@@ -426,7 +441,7 @@ functional(struct peer *p, size_t mib)
 	/* Unplug with two transfers waiting. */
 	a = submit(p, USBIP_DIR_IN, 1, 4096, NULL, NULL);
 	b = submit(p, USBIP_DIR_IN, 1, 4096, NULL, NULL);
-	pump(p, 200);
+	settle(p, 200);
 	kill(export_pid, SIGUSR1);
 	r = wait_for(p, a);
 	check(r->r.status == -ENODEV || r->r.status == -ESHUTDOWN,
@@ -605,6 +620,27 @@ main(int argc, char **argv)
 		close(p->fd);
 		st = wait_child(export_pid, "exporter");
 		check(st == 0, "exporter exits 0 at end of input (status %d)", st);
+	} else if (!strcmp(scenario, "flood")) {
+		unsigned long count = arg ? strtoul(arg, NULL, 10) : 512;
+
+		for (unsigned long k = 0; k < count; k++) {
+			submit(p, USBIP_DIR_IN, 1, USBIP_XFER_MAX, NULL, NULL);
+			if (p->pend.n == USBIP_INFLIGHT_MAX)
+				break;
+		}
+		settle(p, 1000);
+		check(p->replies == NULL && !p->eof, "flood of %u MiB of IN URBs: no reply, channel open",
+		    p->pend.n);
+		shutdown(p->fd, SHUT_WR);
+		expect_eof(p, "flood, then end of input");
+		st = wait_child(export_pid, "exporter");
+		check(st == 0, "exporter cancels the flood and exits 0 (status %d)", st);
+	} else if (!strcmp(scenario, "idle-unplug")) {
+		settle(p, 200);
+		kill(export_pid, SIGUSR1);
+		expect_eof(p, "idle unplug");
+		st = wait_child(export_pid, "exporter");
+		check(st == 0, "exporter exits 0 after an idle unplug (status %d)", st);
 	} else if (!strncmp(scenario, "bad-", 4)) {
 		bad(p, scenario + 4);
 		st = wait_child(export_pid, "exporter");
