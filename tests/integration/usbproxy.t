@@ -52,6 +52,7 @@ ok $([ $rc -eq 1 ] && grep -q "no device 9-9" "$T/nodev.err" && [ ! -s "$T/nodev
 # reads, unlinks, a 16 MiB bulk loopback, unplug mid-transfer.
 timeout 300 "$PEER" functional "${USB_LOOP_MB:-16}" -- "$FAKE" -- "$PROXY" export 1-1 >"$T/func.out" 2>"$T/func.err"; rc=$?
 ok $([ $rc -eq 0 ]; echo $?) "exporter: functional scenario (USB/IP peer on a socketpair)"
+ok $(grep -q "kernel driver detached" "$T/func.err" && ! grep -q "re-attached" "$T/func.err"; echo $?) "exporter detached the kernel driver to claim, and left it after the unplug"
 diag "$T/func.out"; grep -v "^bulkhead-usbproxy: \(device unplugged\|1-1: device gone\)" "$T/func.err" | diag
 
 # The same through the importer, the peer playing vhci-hcd.
@@ -63,6 +64,7 @@ diag "$T/imp.out"; grep -v "^bulkhead-usbproxy: \(device unplugged\|1-1: device 
 
 timeout 120 "$PEER" flood 512 -- "$FAKE" -- "$PROXY" export 1-1 >"$T/flood.out" 2>"$T/flood.err"; rc=$?
 ok $([ $rc -eq 0 ]; echo $?) "exporter: 512 MiB of IN URBs that never complete are held back, then cancelled at end of input"
+ok $(grep -q "re-attached" "$T/flood.err"; echo $?) "exporter gave the interface back to its kernel driver at end of input"
 diag "$T/flood.out"
 timeout 60 "$PEER" idle-unplug -- "$FAKE" -- "$PROXY" export 1-1 >"$T/idle.out" 2>"$T/idle.err"; rc=$?
 ok $([ $rc -eq 0 ]; echo $?) "exporter: an unplug with nothing in flight ends the export (hotplug)"

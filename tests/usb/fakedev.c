@@ -10,6 +10,9 @@
  *   data is there, then takes what fits;
  * - interrupt IN 0x82: every transfer completes at once with an 8-byte
  *   report, a little-endian counter then "INTR";
+ * - interface 0 starts bound to a kernel driver ("fake-hid"): claiming it
+ *   fails with EBUSY until the driver is detached (USBDEVFS_DISCONNECT);
+ *   detach and re-attach are logged on standard error;
  * - SIGUSR1 unplugs it: waiting transfers end with -ESHUTDOWN, then every
  *   call fails with ENODEV, and a "remove" uevent is sent.
  * The product string is deliberately hostile (control characters, longer
@@ -61,6 +64,7 @@ static struct {
 	GByteArray *fifo;  /* bulk OUT data not yet read back */
 	guint32 intr_count;
 	gboolean unplugged;
+	gboolean driver_bound;
 	UMockdevTestbed *tb;
 	int verbose;
 } fd_state;
@@ -229,6 +233,43 @@ discard(UMockdevIoctlClient *client, UMockdevIoctlData *arg)
 	umockdev_ioctl_client_complete(client, 0, 0);
 }
 
+static void
+getdriver(UMockdevIoctlClient *client, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *d;
+
+	if (!fd_state.driver_bound) {
+		umockdev_ioctl_client_complete(client, -1, ENODATA);
+		return;
+	}
+	d = umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_getdriver), NULL);
+	snprintf(((struct usbdevfs_getdriver *)d->data)->driver, USBDEVFS_MAXDRIVERNAME + 1,
+	    "fake-hid");
+	umockdev_ioctl_client_complete(client, 0, 0);
+	g_object_unref(d);
+}
+
+/* USBDEVFS_IOCTL: the driver of interface 0 is detached or re-attached. */
+static void
+driver_ioctl(UMockdevIoctlClient *client, UMockdevIoctlData *arg)
+{
+	UMockdevIoctlData *d = umockdev_ioctl_data_resolve(arg, 0, sizeof(struct usbdevfs_ioctl), NULL);
+	struct usbdevfs_ioctl *io = (struct usbdevfs_ioctl *)d->data;
+
+	if (io->ifno != 0 || (io->ioctl_code != USBDEVFS_DISCONNECT &&
+	    io->ioctl_code != USBDEVFS_CONNECT)) {
+		umockdev_ioctl_client_complete(client, -1, EINVAL);
+	} else if ((io->ioctl_code == USBDEVFS_DISCONNECT) != fd_state.driver_bound) {
+		umockdev_ioctl_client_complete(client, -1, ENODATA);
+	} else {
+		fd_state.driver_bound = io->ioctl_code == USBDEVFS_CONNECT;
+		g_printerr("usb-fakedev: kernel driver %s interface 0\n",
+		    fd_state.driver_bound ? "re-attached to" : "detached from");
+		umockdev_ioctl_client_complete(client, 0, 0);
+	}
+	g_object_unref(d);
+}
+
 static gboolean
 handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer unused)
 {
@@ -251,9 +292,17 @@ handle_ioctl(UMockdevIoctlBase *handler, UMockdevIoctlClient *client, gpointer u
 		break;
 	}
 	case USBDEVFS_GETDRIVER:
-		umockdev_ioctl_client_complete(client, -1, ENODATA); /* no kernel driver bound */
+		getdriver(client, arg);
+		break;
+	case USBDEVFS_IOCTL:
+		driver_ioctl(client, arg);
 		break;
 	case USBDEVFS_CLAIMINTERFACE:
+		if (fd_state.driver_bound)
+			umockdev_ioctl_client_complete(client, -1, EBUSY);
+		else
+			umockdev_ioctl_client_complete(client, 0, 0);
+		break;
 	case USBDEVFS_RELEASEINTERFACE:
 	case USBDEVFS_SETINTERFACE:
 	case USBDEVFS_SETCONFIGURATION:
@@ -367,6 +416,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	g_mutex_init(&fd_state.lock);
+	fd_state.driver_bound = TRUE;
 	fd_state.fifo = g_byte_array_new();
 	fd_state.tb = umockdev_testbed_new();
 	handler = umockdev_ioctl_base_new();

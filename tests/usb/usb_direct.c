@@ -91,6 +91,7 @@ main(int argc, char **argv)
 	total = (argc > 1 ? strtoul(argv[1], NULL, 10) : 64) << 20;
 	if (libusb_init(&ctx) != 0 ||
 	    (h = libusb_open_device_with_vid_pid(ctx, 0x1209, 0xb0b0)) == NULL ||
+	    (libusb_kernel_driver_active(h, 0) == 1 && libusb_detach_kernel_driver(h, 0) != 0) ||
 	    libusb_claim_interface(h, 0) != 0) {
 		fprintf(stderr, "usb-direct: cannot open the test device\n");
 		return 1;
