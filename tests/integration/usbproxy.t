@@ -45,6 +45,19 @@ want=$(printf '1-1\t1209:b0b0\t480\tBulkhead Test\tLoop_back_[31m device xxxxxxx
 ok $([ $rc -eq 0 ] && [ "$(cat "$T/list.out")" = "$want" ]; echo $?) "list: one line, busid vid:pid speed and sanitised strings"
 diag "$T/list.out" "$T/list.err"
 
+# list --watch: the same line as "add", then the unplug as "remove"; it
+# ends when its reader goes (head -2).
+"$FAKE" -- "$PROXY" list --watch > >(head -2 >"$T/watch.out") 2>"$T/watch.err" &
+wpid=$!
+sleep 1
+kill -USR1 $wpid
+for _ in $(seq 100); do kill -0 $wpid 2>/dev/null || break; sleep 0.1; done
+kill -0 $wpid 2>/dev/null && kill $wpid
+wait $wpid; rc=$?
+sleep 0.2 # head's output
+ok $([ $rc -eq 0 ] && [ "$(cat "$T/watch.out")" = "$(printf 'add\t%s\nremove\t1-1' "$want")" ]; echo $?) "list --watch: add, then remove on unplug, and ends with its reader"
+diag "$T/watch.out" "$T/watch.err"
+
 timeout 60 "$FAKE" -- "$PROXY" export 9-9 </dev/null >"$T/nodev.out" 2>"$T/nodev.err"; rc=$?
 ok $([ $rc -eq 1 ] && grep -q "no device 9-9" "$T/nodev.err" && [ ! -s "$T/nodev.out" ]; echo $?) "export of a missing busid fails with one line"
 
