@@ -92,6 +92,32 @@ for b in ep dir len devid wlength iso ret dupseq unlinkseq truncated garbage; do
 	cat "$T/bad.err" >>"$T/all-bad.err"
 done
 
+# A hostile exporter: replies the importer must not pass to the kernel.
+evil() { # WHAT: answers the first CMD_SUBMIT wrongly
+	python3 -c '
+import struct, sys
+w = sys.stdout.buffer
+w.write(b"65538 480\n"); w.flush()
+cmd = sys.stdin.buffer.read(48)
+seq = struct.unpack(">I", cmd[4:8])[0]
+if sys.argv[1] == "overlong":   # 100 bytes for an 8-byte IN
+    w.write(struct.pack(">12I", 3, seq, 0, 0, 0, 0, 100, 0, 0, 0, 0, 0) + b"x" * 100)
+elif sys.argv[1] == "unknown":  # a seqnum never sent
+    w.write(struct.pack(">12I", 3, seq + 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+else:                           # a positive status
+    w.write(struct.pack(">12I", 3, seq, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0))
+w.flush()
+sys.stdin.buffer.read()
+' "$1"
+}
+export -f evil
+for w in overlong unknown status; do
+	fake_vhci "$T/vhci-evil"
+	timeout 60 "$PEER" --import "$PROXY" --vhci "$T/vhci-evil" evil-exporter -- bash -c "evil $w" >"$T/evil.out" 2>"$T/evil-$w.err"; rc=$?
+	ok $([ $rc -eq 0 ] && grep -q "malformed message from the exporter" "$T/evil-$w.err"; echo $?) "importer, hostile exporter ($w): $(grep "^bulkhead-usbproxy: " "$T/evil-$w.err" | head -1 | cut -d' ' -f2-)"
+	[ $rc -eq 0 ] || diag "$T/evil.out" "$T/evil-$w.err"
+done
+
 # Importer refusals: a malformed first line, no free port. Nothing attached.
 fake_vhci "$T/vhci2"
 rm "$T/vhci2/attach"; : >"$T/vhci2/attach"

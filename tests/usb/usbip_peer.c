@@ -16,6 +16,9 @@
  *              in-flight limit, then cancel everything and exit 0
  * idle-unplug  an unplug with nothing in flight: the exporter notices
  *              (hotplug) and exits 0
+ * evil-exporter (with --import) one bulk IN of 8 bytes, to which COMMAND,
+ *              a hostile stand-in for the exporter, answers wrongly: the
+ *              importer must detach the port and exit 1
  *
  * With --import, the exporter's channel goes to `BIN import` instead, and
  * the peer plays the kernel's part: it reads the attach line from the
@@ -641,6 +644,11 @@ main(int argc, char **argv)
 		expect_eof(p, "idle unplug");
 		st = wait_child(export_pid, "exporter");
 		check(st == 0, "exporter exits 0 after an idle unplug (status %d)", st);
+	} else if (!strcmp(scenario, "evil-exporter") && import_pid > 0) {
+		submit(p, USBIP_DIR_IN, 1, 8, NULL, NULL);
+		expect_eof(p, "hostile reply");
+		check(p->replies == NULL, "the hostile reply did not reach the kernel's side");
+		wait_child(export_pid, "hostile exporter");
 	} else if (!strncmp(scenario, "bad-", 4)) {
 		bad(p, scenario + 4);
 		st = wait_child(export_pid, "exporter");
@@ -661,7 +669,10 @@ main(int argc, char **argv)
 				buf[0] = '\0';
 			fclose(f);
 		}
-		if (!strcmp(scenario, "functional"))
+		if (!strcmp(scenario, "evil-exporter"))
+			check(st == 1 && atoi(buf) == port && buf[0] != '\0',
+			    "importer detached port %d and exited 1 (status %d)", port, st);
+		else if (!strcmp(scenario, "functional"))
 			check(st == 0 && atoi(buf) == port && buf[0] != '\0',
 			    "importer detached port %d after the unplug and exited 0 (status %d, detach \"%s\")",
 			    port, st, strtok(buf, "\n") ? buf : "");
