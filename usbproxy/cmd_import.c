@@ -1,5 +1,6 @@
-/* `import`: the AppVM side. Reads "<devid> <speed>\n" from the channel
- * (standard input), hands one end of a socketpair to vhci-hcd on a free
+/* `import [-- COMMAND [ARG...]]`: the AppVM side. Reads "<devid> <speed>\n"
+ * from the channel (standard input/output, or COMMAND's, which is started on
+ * a socketpair: e.g. the RPC call to sys-usb), hands one end of a socketpair to vhci-hcd on a free
  * port and relays URB messages between the channel and that socket. Each
  * direction is parsed: the kernel's commands to learn what is in flight,
  * sys-usb's replies (hostile) against them. When the channel ends the port
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,14 +51,14 @@ on_signal(int sig)
 
 /* Reads the first line byte by byte, so no URB bytes are taken with it. */
 static int
-read_hello(uint32_t *devid, int *speed)
+read_hello(int fd, uint32_t *devid, int *speed)
 {
 	char untrusted_line[32], word[16];
 	unsigned long long untrusted_devid;
 	size_t n = 0;
 
 	for (;;) {
-		ssize_t r = read(STDIN_FILENO, &untrusted_line[n], 1);
+		ssize_t r = read(fd, &untrusted_line[n], 1);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -200,15 +202,64 @@ wait_attached(const char *dir, int port)
 	return -1;
 }
 
+/* COMMAND on a socketpair, as its standard input and output; our end. */
+static int
+spawn_channel(char **argv, pid_t *pid)
+{
+	int ch[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0) {
+		log_warn("socketpair");
+		return -1;
+	}
+	if ((*pid = fork()) < 0) {
+		log_warn("fork");
+		close(ch[0]);
+		close(ch[1]);
+		return -1;
+	}
+	if (*pid == 0) {
+		if (dup2(ch[1], STDIN_FILENO) < 0 || dup2(ch[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "bulkhead-usbproxy: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(ch[1]);
+	return ch[0];
+}
+
+/* The channel's command ends when its end closes; a grace, then TERM. */
+static int
+reap_channel(pid_t pid)
+{
+	int st = 0;
+
+	for (int i = 0; i < 50; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return st;
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	return st;
+}
+
 static int
 import_run(int argc, char **argv)
 {
 	struct import im;
 	const char *dir = vhci_dir();
-	int sv[2] = { -1, -1 }, port, speed, r, rc = 1;
+	int sv[2] = { -1, -1 }, chan_in = STDIN_FILENO, chan_out = STDOUT_FILENO, port, speed, r;
+	int rc = 1;
+	pid_t child = -1;
 	struct sigaction sa;
 
-	if (argc != 1) {
+	if (argc > 2 && strcmp(argv[1], "--") == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		if ((chan_in = chan_out = spawn_channel(argv + 2, &child)) < 0)
+			return 1;
+	} else if (argc != 1) {
 		log_warnx("usage: %s", usbproxy_import_cmd.usage);
 		return 2;
 	}
@@ -218,32 +269,32 @@ import_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (read_hello(&im.devid, &speed) != 0)
-		return 1;
+	if (read_hello(chan_in, &im.devid, &speed) != 0)
+		goto out;
 	if ((port = vhci_free_port(dir, speed)) < 0) {
 		log_warnx("no free vhci port for speed %d", speed);
-		return 1;
+		goto out;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_warn("socketpair");
-		return 1;
+		goto out;
 	}
 	if (vhci_attach(dir, port, sv[1], im.devid, speed) != 0 || wait_attached(dir, port) != 0) {
 		close(sv[0]);
 		close(sv[1]);
-		return 1;
+		goto out;
 	}
 	close(sv[1]);
 	log_debug("%s: devid %u on vhci port %d", __func__, im.devid, port);
 	memset(im.any.type, USBIP_EP_BULK, sizeof(im.any.type));
 	im.any.type[0][0] = im.any.type[1][0] = USBIP_EP_CONTROL;
 	im.pend = xcalloc(1, sizeof(*im.pend));
-	im.up = (struct flow){ "from the kernel", sv[0], STDOUT_FILENO, xmalloc(USBIP_MSG_MAX), 0, 0,
+	im.up = (struct flow){ "from the kernel", sv[0], chan_out, xmalloc(USBIP_MSG_MAX), 0, 0, 0,
+		false };
+	im.down = (struct flow){ "from the exporter", chan_in, sv[0], xmalloc(USBIP_MSG_MAX), 0, 0,
 		0, false };
-	im.down = (struct flow){ "from the exporter", STDIN_FILENO, sv[0], xmalloc(USBIP_MSG_MAX), 0,
-		0, 0, false };
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	fcntl(STDOUT_FILENO, F_SETFL, fcntl(STDOUT_FILENO, F_GETFL) | O_NONBLOCK);
+	fcntl(chan_out, F_SETFL, fcntl(chan_out, F_GETFL) | O_NONBLOCK);
 	r = relay(&im);
 	/* 1: the exporter ended (unplug, or sys-usb went away); 0: the kernel
 	 * let go of the port; -1: a bad message or a signal. */
@@ -254,7 +305,13 @@ import_run(int argc, char **argv)
 	free(im.up.buf);
 	free(im.down.buf);
 	free(im.pend);
+out:
+	if (child > 0) {
+		close(chan_in);
+		reap_channel(child);
+	}
 	return rc;
 }
 
-const struct usbproxy_cmd usbproxy_import_cmd = { "import", "import", import_run };
+const struct usbproxy_cmd usbproxy_import_cmd = { "import", "import [-- COMMAND [ARG...]]",
+	import_run };

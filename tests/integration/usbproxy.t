@@ -75,6 +75,14 @@ timeout 300 "$PEER" --import "$PROXY" --vhci "$T/vhci" functional "${USB_LOOP_MB
 ok $([ $rc -eq 0 ] && [ "$(cat "$T/vhci/detach")" = 1 ]; echo $?) "importer: attach line, relay of the functional scenario, detach after unplug"
 diag "$T/imp.out"; grep -v "^bulkhead-usbproxy: \(device unplugged\|1-1: device gone\)" "$T/imp.err" | diag
 
+# import -- COMMAND: the importer starts the channel itself (in an AppVM,
+# the RPC call to sys-usb); when the kernel lets go, everything ends cleanly.
+fake_vhci "$T/vhci-spawn"
+timeout 120 "$PEER" --import "$PROXY" --vhci "$T/vhci-spawn" --spawn 1 bench 4 -- "$FAKE" -- "$PROXY" export 1-1 \
+	>"$T/spawn.out" 2>"$T/spawn.err"; rc=$?
+ok $([ $rc -eq 0 ] && grep -q "re-attached" "$T/spawn.err"; echo $?) "import -- COMMAND: relay, then the kernel's hang-up ends importer and exporter"
+diag "$T/spawn.out"
+
 timeout 120 "$PEER" flood 512 -- "$FAKE" -- "$PROXY" export 1-1 >"$T/flood.out" 2>"$T/flood.err"; rc=$?
 ok $([ $rc -eq 0 ]; echo $?) "exporter: 512 MiB of IN URBs that never complete are held back, then cancelled at end of input"
 ok $(grep -q "re-attached" "$T/flood.err"; echo $?) "exporter gave the interface back to its kernel driver at end of input"
