@@ -156,6 +156,7 @@ install: all
 	install -m 0644 man/bulkhead.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead.1
 	install -m 0644 man/bulkhead-rpc.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead-rpc.1
 	install -m 0644 man/bulkhead-domd.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-domd.8
+	install -m 0644 man/bulkhead-usbproxy.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-usbproxy.8
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/bulkhead-domd.service.in > $(DESTDIR)/lib/systemd/system/bulkhead-domd.service
 	chmod 0644 $(DESTDIR)/lib/systemd/system/bulkhead-domd.service
 
