@@ -26,22 +26,29 @@ XLU_LIBS := -lxlutil -lxenlight -lxenvchan
 CMOCKA_LIBS := -lcmocka
 NL_LIBS := -lnl-route-3 -lnl-3
 IPTC_LIBS := -lip4tc
+USB_CFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null)
+USB_LIBS := $(shell pkg-config --libs libusb-1.0 2>/dev/null)
+UMOCKDEV_CFLAGS = $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
+UMOCKDEV_LIBS = $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
 
 LIB_SRCS := $(wildcard lib/*.c)
 DOMD_SRCS := $(wildcard domd/*.c)
 CONSOLE_SRCS := $(wildcard console/*.c)
 AGENT_SRCS := $(wildcard agent/*.c)
 NETFW_SRCS := $(wildcard netvm-firewall/*.c)
+USBPROXY_SRCS := $(wildcard usbproxy/*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DOMD_OBJS := $(DOMD_SRCS:%.c=$(BUILD)/%.o)
 CONSOLE_OBJS := $(CONSOLE_SRCS:%.c=$(BUILD)/%.o)
 NETFW_OBJS := $(NETFW_SRCS:%.c=$(BUILD)/%.o)
+USBPROXY_OBJS := $(USBPROXY_SRCS:%.c=$(BUILD)/%.o)
 
 LIBBULKHEAD := $(BUILD)/libbulkhead.a
 DOMD := $(BUILD)/bulkhead-domd
 CLI := $(BUILD)/bulkhead
 NETFW := $(BUILD)/bulkhead-firewall
+USBPROXY := $(BUILD)/bulkhead-usbproxy
 # The agent is PID 1 of template roots that carry no libc: always static and
 # never sanitised (the sanitiser runtimes need a dynamic loader).
 AGENT := build/bulkhead-agent
@@ -50,12 +57,16 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+# The USB test rig: a fake device (umockdev), a USB/IP peer, a direct-libusb
+# baseline for the bench. The fake device is test hardware, never sanitised
+# (GLib's lifetime allocations would drown LeakSanitizer).
+USB_TEST_BINS := $(BUILD)/tests/usb-fakedev $(BUILD)/tests/usbip-peer $(BUILD)/tests/usb-direct
 
 TEMPLATE := build/template/root
 
-.PHONY: all deps run check check-unit check-integration check-fuzz fuzz bench template install clean san
+.PHONY: all deps run check check-unit check-integration check-fuzz fuzz bench template install clean san unit-bins fuzz-bins usb-test-bins
 
-all: $(DOMD) $(CLI) $(AGENT) $(NETFW)
+all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY)
 
 deps:
 	@scripts/install-deps
@@ -85,6 +96,23 @@ $(NETFW): $(NETFW_OBJS) $(LIBBULKHEAD)
 
 $(CLI): $(CONSOLE_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) -lncursesw
+
+$(USBPROXY_OBJS): ALL_CFLAGS += $(USB_CFLAGS)
+
+$(USBPROXY): $(USBPROXY_OBJS) $(LIBBULKHEAD)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(USB_LIBS)
+
+$(BUILD)/tests/usb-fakedev: tests/usb/fakedev.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -Wno-strict-prototypes $(CFLAGS) -D_GNU_SOURCE $(UMOCKDEV_CFLAGS) -o $@ $< $(UMOCKDEV_LIBS)
+
+$(BUILD)/tests/usbip-peer: tests/usb/usbip_peer.c tests/usb/usbtest.h $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL)
+
+$(BUILD)/tests/usb-direct: tests/usb/usb_direct.c tests/usb/usbtest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(USB_CFLAGS) -o $@ $< $(LDFLAGS_ALL) $(USB_LIBS)
 
 # The parts of libbulkhead the agent uses (no libxlutil or json-c in a guest).
 AGENT_LIB_SRCS := lib/log.c lib/fdio.c lib/qubename.c lib/rpc_wire.c lib/rpc_relay.c $(wildcard lib/filecopy*.c)
@@ -119,18 +147,19 @@ run: deps all template
 # `make check`: deps, a normal and a sanitised build, then every test with prove.
 check: deps
 	$(MAKE) all template
-	$(MAKE) SAN=1 all unit-bins
+	$(MAKE) SAN=1 all unit-bins usb-test-bins
 	$(MAKE) fuzz-bins
 	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t
 
 unit-bins: $(UNIT_BINS)
+usb-test-bins: $(USB_TEST_BINS)
 fuzz-bins: $(FUZZ_BINS)
 
 # Longer fuzzing runs (FUZZ_SECONDS each).
 fuzz: fuzz-bins
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run-fuzz.t
 
-bench: all template
+bench: all template usb-test-bins
 	@for b in tests/bench/*.sh; do echo "== $$b"; $$b || exit 1; done
 
 install: all
@@ -138,11 +167,13 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/bulkhead $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/bulkhead
 	install -m 0755 $(DOMD) $(DESTDIR)$(PREFIX)/sbin/bulkhead-domd
+	install -m 0755 $(USBPROXY) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-usbproxy
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-agent
 	install -m 0755 $(NETFW) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-firewall
 	install -m 0644 man/bulkhead.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead.1
 	install -m 0644 man/bulkhead-rpc.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead-rpc.1
 	install -m 0644 man/bulkhead-domd.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-domd.8
+	install -m 0644 man/bulkhead-usbproxy.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-usbproxy.8
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/bulkhead-domd.service.in > $(DESTDIR)/lib/systemd/system/bulkhead-domd.service
 	chmod 0644 $(DESTDIR)/lib/systemd/system/bulkhead-domd.service
 
