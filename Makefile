@@ -123,8 +123,9 @@ $(AGENT): $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(wildcard agent/*.h lib/*.h)
 
 template: $(TEMPLATE)/.stamp
 
-$(TEMPLATE)/.stamp: $(AGENT) build/bulkhead-firewall appliance-image/build-template /bin/busybox
-	appliance-image/build-template $(TEMPLATE) $(AGENT) build/bulkhead-firewall
+TEMPLATE_PROGRAMS := build/bulkhead-firewall build/bulkhead-usbproxy
+$(TEMPLATE)/.stamp: $(AGENT) $(TEMPLATE_PROGRAMS) appliance-image/build-template /bin/busybox
+	appliance-image/build-template $(TEMPLATE) $(AGENT) $(TEMPLATE_PROGRAMS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)

@@ -62,6 +62,7 @@ extern const struct cmd_entry cmd_template_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_usb_entry;
 extern const struct cmd_entry cmd_ask_entry;
 extern const struct cmd_entry cmd_tag_entry;
 extern const struct cmd_entry cmd_firewall_entry;
@@ -73,6 +74,12 @@ extern const struct cmd_entry *const cmd_table[];
 
 /* cmd_table.c */
 const struct cmd_entry *cmd_find(const char *name);
+
+/* cmd_run.c: runs command in vm (vm.run; args: more of its arguments, taken
+ * over), its stdin from in_fd (-1: empty), its stdout to out_fd, its
+ * stderr to ours; the command's exit status, or a BH_EXIT_* on failure. */
+int cmd_run_in(struct cmd_ctx *ctx, const char *vm, const char *command, json_object *args,
+    int in_fd, int out_fd);
 
 /* cmd.c: running a command */
 int cmd_run(struct cmd_ctx *ctx, const struct cmd_entry *entry, int argc, char **argv);

@@ -393,6 +393,16 @@ plan_diff(struct apply *ap, const struct site_qube *sq, const struct qube *have,
 			to = xstrdup(line[0] != '\0' ? line + 1 : "");
 			free(from);
 			from = NULL;
+		} else if (!strcmp(props[i], "usb")) {
+			/* The assignments, all at once (vm.usb set). */
+			json_object *a = json_object_new_object(), *devs = json_object_new_array();
+			for (int k = 0; k < want->nusb; k++)
+				json_object_array_add(devs, json_object_new_string(want->usb[k]));
+			json_object_object_add(a, "op", json_object_new_string("set"));
+			json_object_object_add(a, "devices", devs);
+			what = xasprintf("%s: usb: %s -> %s", want->name, from, to);
+			step_add_req(phase_step(p, PH_A, title), "vm.usb", want->name, a, what);
+			free(what);
 		} else if (!strcmp(props[i], "firewall") || !strcmp(props[i], "firewall_policy")) {
 			if (!fw_done) {
 				what = xasprintf("%s: firewall", want->name);

@@ -44,6 +44,63 @@ join_command(int argc, char **argv)
 	return cmd;
 }
 
+int
+cmd_run_in(struct cmd_ctx *ctx, const char *vm, const char *command, json_object *args,
+    int in_fd, int out_fd)
+{
+	struct client_error cerr = { 0 };
+	json_object *result = NULL;
+	struct client *cl;
+	char err[256];
+	int sp[2], code, null_fd = -1;
+	int64_t id;
+
+	if ((cl = cmd_client(ctx)) == NULL) {
+		json_object_put(args);
+		return BH_EXIT_UNREACHABLE;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		cmd_error(ctx, vm, "socketpair: %s", strerror(errno));
+		json_object_put(args);
+		return BH_EXIT_FAIL;
+	}
+	json_object_object_add(args, "command", json_object_new_string(command));
+	id = client_send_fd(cl, "vm.run", vm, args, sp[1]);
+	close(sp[1]);
+	if (id < 0) {
+		cmd_error(ctx, vm, "cannot send to domd: %s", strerror(errno));
+		close(sp[0]);
+		return BH_EXIT_UNREACHABLE;
+	}
+	switch (client_recv(cl, id, &result, &cerr)) {
+	case CLIENT_OK:
+		break;
+	case CLIENT_REFUSED:
+		cmd_error(ctx, vm, "%s", cerr.message ? cerr.message : "failed");
+		client_error_free(&cerr);
+		close(sp[0]);
+		return BH_EXIT_FAIL;
+	default:
+		cmd_error(ctx, vm, "lost the connection to domd");
+		close(sp[0]);
+		return BH_EXIT_UNREACHABLE;
+	}
+	json_object_put(result);
+	signal(SIGPIPE, SIG_IGN);
+	if (in_fd < 0)
+		in_fd = null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	code = rpc_relay_caller(sp[0], in_fd, out_fd, 2, err, sizeof(err));
+	close(sp[0]);
+	if (null_fd >= 0)
+		close(null_fd);
+	if (code < 0) {
+		cmd_error(ctx, vm, "%s", err);
+		return BH_EXIT_FAIL;
+	}
+	/* The admin connection stays open until here: a DispVM lives as long. */
+	return code;
+}
+
 static int
 cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -55,12 +112,9 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		CMD_COMMON_OPTIONS
 	};
 	const char *user = NULL, *vm = NULL;
-	int pass_io = 0, autostart = 0, dispvm = 0, c, sp[2], in_fd, code;
-	json_object *args, *result = NULL;
-	struct client_error cerr = { 0 };
-	struct client *cl;
-	char err[256], *command;
-	int64_t id;
+	int pass_io = 0, autostart = 0, dispvm = 0, c, code;
+	json_object *args;
+	char *command;
 
 	while ((c = cmd_getopt(ctx, argc, argv, "+", longopts)) != -1) {
 		switch (c) {
@@ -94,55 +148,16 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(ctx, "missing command (after --)");
 	command = join_command(argc - optind, argv + optind);
 
-	if ((cl = cmd_client(ctx)) == NULL) {
-		free(command);
-		return BH_EXIT_UNREACHABLE;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-		cmd_error(ctx, vm, "socketpair: %s", strerror(errno));
-		free(command);
-		return BH_EXIT_FAIL;
-	}
 	args = json_object_new_object();
-	json_object_object_add(args, "command", json_object_new_string(command));
-	free(command);
 	if (user != NULL)
 		json_object_object_add(args, "user", json_object_new_string(user));
 	if (autostart)
 		json_object_object_add(args, "autostart", json_object_new_boolean(1));
 	if (dispvm)
 		json_object_object_add(args, "dispvm", json_object_new_boolean(1));
-	id = client_send_fd(cl, "vm.run", vm, args, sp[1]);
-	close(sp[1]);
-	if (id < 0) {
-		cmd_error(ctx, vm, "cannot send to domd: %s", strerror(errno));
-		close(sp[0]);
-		return BH_EXIT_UNREACHABLE;
-	}
-	switch (client_recv(cl, id, &result, &cerr)) {
-	case CLIENT_OK:
-		break;
-	case CLIENT_REFUSED:
-		cmd_error(ctx, vm, "%s", cerr.message ? cerr.message : "failed");
-		client_error_free(&cerr);
-		close(sp[0]);
-		return BH_EXIT_FAIL;
-	default:
-		cmd_error(ctx, vm, "lost the connection to domd");
-		close(sp[0]);
-		return BH_EXIT_UNREACHABLE;
-	}
-	json_object_put(result);
-	signal(SIGPIPE, SIG_IGN);
 	/* Without --pass-io the command gets an empty stdin. */
-	in_fd = pass_io ? 0 : open("/dev/null", O_RDONLY | O_CLOEXEC);
-	code = rpc_relay_caller(sp[0], in_fd, 1, 2, err, sizeof(err));
-	close(sp[0]);
-	if (code < 0) {
-		cmd_error(ctx, vm, "%s", err);
-		return BH_EXIT_FAIL;
-	}
-	/* The admin connection stays open until here: a DispVM lives as long. */
+	code = cmd_run_in(ctx, vm, command, args, pass_io ? 0 : -1, 1);
+	free(command);
 	return code;
 }
 

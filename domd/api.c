@@ -16,7 +16,7 @@ static const struct api_method *const methods[] = {
 	&api_vm_clone, &api_vm_remove, &api_vm_start, &api_vm_shutdown, &api_vm_kill,
 	&api_vm_pause, &api_vm_unpause, &api_vm_stats, &api_template_import,
 	&api_events_subscribe, &api_vm_run, &api_ask_list, &api_ask_answer, &api_vm_tag,
-	&api_vm_firewall,
+	&api_vm_firewall, &api_usb_list, &api_vm_usb,
 	&api_policy_list, &api_policy_put, &api_policy_remove,
 };
 
@@ -244,6 +244,7 @@ vm_to_json(const struct vm *vm)
 	json_object_object_add(o, "template_for_dispvms",
 	    json_object_new_boolean(q->template_for_dispvms));
 	json_object_object_add(o, "default_dispvm", json_object_new_string(q->default_dispvm));
+	json_object_object_add(o, "provides_usb", json_object_new_boolean(q->provides_usb));
 	json_object_object_add(o, "uuid", json_object_new_string(q->uuid));
 	json_object_object_add(o, "ip", json_object_new_string(q->ip));
 	json_object_object_add(o, "uplink", json_object_new_string(q->uplink));
@@ -260,6 +261,12 @@ vm_to_json(const struct vm *vm)
 		for (int i = 0; i < q->ntags; i++)
 			json_object_array_add(tags, json_object_new_string(q->tags[i]));
 		json_object_object_add(o, "tags", tags);
+	}
+	{
+		json_object *usb = json_object_new_array();
+		for (int i = 0; i < q->nusb; i++)
+			json_object_array_add(usb, json_object_new_string(q->usb[i]));
+		json_object_object_add(o, "usb", usb);
 	}
 	/* The rules themselves come from vm.firewall: 128 of them per qube
 	 * would swell vm.list. */

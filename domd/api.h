@@ -26,7 +26,7 @@ extern const struct api_method api_daemon_info, api_vm_list, api_vm_get, api_vm_
     api_vm_create, api_vm_clone, api_vm_remove, api_vm_start, api_vm_shutdown,
     api_vm_kill, api_vm_pause, api_vm_unpause, api_vm_stats, api_template_import,
     api_events_subscribe, api_vm_run, api_ask_list, api_ask_answer, api_vm_tag;
-extern const struct api_method api_vm_firewall;
+extern const struct api_method api_vm_firewall, api_usb_list, api_vm_usb;
 extern const struct api_method api_policy_list, api_policy_put, api_policy_remove;
 
 void api_handle_line(struct client *c, const char *line);

@@ -182,7 +182,7 @@ new_vm(void)
 }
 
 static const char *const create_args[] = { "class", "label", "template", "netvm", "memory",
-	"vcpus", "autostart", "provides_network", "template_for_dispvms", "default_dispvm", "uplink",
+	"vcpus", "autostart", "provides_network", "template_for_dispvms", "default_dispvm", "provides_usb", "uplink",
 	"uplink_address", "uplink_gateway", "uplink_dns", NULL };
 
 static enum api_result

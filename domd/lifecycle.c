@@ -16,6 +16,7 @@
 #include "log.h"
 #include "launchmsg.h"
 #include "net.h"
+#include "usb.h"
 #include "netvm_chan.h"
 #include "procstat.h"
 #include "store.h"
@@ -333,6 +334,7 @@ lifecycle_ready_io(struct vm *vm)
 				vm->deadline = 0;
 				vm_set_state(vm, VM_RUNNING, "");
 				net_vm_running(vm);
+				usb_vm_running(vm);
 				start_dependents(vm);
 				rpc_vm_running(vm);
 			}
@@ -373,6 +375,7 @@ lifecycle_exit(struct vm *vm)
 	vm->deadline = 0;
 	vm->stop_cause = NULL;
 	net_vm_halted(vm); /* before anyone waiting hears it halted */
+	usb_vm_halted(vm);
 	vm_set_state(vm, VM_HALTED, full);
 	start_dependents(vm);
 	rpc_vm_halted(vm);

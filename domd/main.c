@@ -18,6 +18,7 @@
 #include "job.h"
 #include "lifecycle.h"
 #include "netvm_chan.h"
+#include "usb.h"
 #include "log.h"
 #include "proctitle.h"
 #include "rpc.h"
@@ -299,6 +300,7 @@ main(int argc, char **argv)
 				lifecycle_tick();
 				rpc_tick();
 				netvm_tick();
+				usb_tick();
 				break;
 			case W_READY:
 				lifecycle_ready_io(w->ptr);
@@ -317,6 +319,9 @@ main(int argc, char **argv)
 				break;
 			case W_NETVM_CONN:
 				netvm_conn_io(w->ptr, evs[i].events);
+				break;
+			case W_USB:
+				usb_att_io(w->ptr);
 				break;
 			}
 		}

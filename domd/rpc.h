@@ -34,4 +34,8 @@ void rpc_ask_answer(struct request *req, unsigned id, bool allow, const char *ta
 json_object *rpc_ask_list(void);
 void rpc_tick(void);
 
+/* Runs cmdline in vm as user with data_fd as its stdio channel, for domd
+ * itself: nobody waits for the result; the other end of data_fd tells. */
+void rpc_exec_dom0(struct vm *vm, const char *cmdline, const char *user, int data_fd);
+
 #endif

@@ -35,6 +35,7 @@ const struct qube_prop qube_props[] = {
 	{ "vcpus", PROP_LONG, true, false },
 	{ "autostart", PROP_BOOL, true, false },
 	{ "provides_network", PROP_BOOL, true, false },
+	{ "provides_usb", PROP_BOOL, true, false },
 	{ "template_for_dispvms", PROP_BOOL, true, false },
 	{ "default_dispvm", PROP_QUBEREF, true, false },
 	{ "uuid", PROP_UUID, false, false },
@@ -44,6 +45,7 @@ const struct qube_prop qube_props[] = {
 	{ "uplink_gateway", PROP_NET, true, false },
 	{ "uplink_dns", PROP_NET, true, false },
 	{ "tags", PROP_TAGS, false, false },
+	{ "usb", PROP_USB, false, false }, /* changed with vm.usb */
 	/* changed with vm.firewall, which also applies them */
 	{ "firewall_policy", PROP_FWPOLICY, false, false },
 	{ "firewall", PROP_FIREWALL, false, false },
@@ -318,6 +320,8 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 			q->autostart = b;
 		else if (!strcmp(prop, "template_for_dispvms"))
 			q->template_for_dispvms = b;
+		else if (!strcmp(prop, "provides_usb"))
+			q->provides_usb = b;
 		else
 			q->provides_network = b;
 		return 0;
@@ -343,6 +347,9 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 		return qube_fw_add(q, -1, value, err, errlen);
 	case PROP_NET:
 		return set_net(q, prop, value, err, errlen);
+	case PROP_USB:
+		/* Like tags: one device at a time in text form. */
+		return qube_usb_add(q, value, err, errlen);
 	}
 	snprintf(err, errlen, "unknown property '%s'", prop);
 	return -1;
@@ -379,6 +386,14 @@ qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen)
 		snprintf(buf, buflen, "%d", q->provides_network);
 	else if (!strcmp(prop, "template_for_dispvms"))
 		snprintf(buf, buflen, "%d", q->template_for_dispvms);
+	else if (!strcmp(prop, "provides_usb"))
+		snprintf(buf, buflen, "%d", q->provides_usb);
+	else if (!strcmp(prop, "usb")) {
+		size_t off = 0;
+		buf[0] = '\0';
+		for (int i = 0; i < q->nusb && off < buflen; i++)
+			off += (size_t)snprintf(buf + off, buflen - off, "%s%s", i ? "," : "", q->usb[i]);
+	}
 	else if (!strcmp(prop, "default_dispvm"))
 		snprintf(buf, buflen, "%s", q->default_dispvm);
 	else if (!strcmp(prop, "tags")) {
@@ -437,6 +452,86 @@ qube_tag_del(struct qube *q, const char *tag)
 		if (!strcmp(q->tags[i], tag)) {
 			memmove(q->tags[i], q->tags[i + 1], sizeof(q->tags[0]) * (size_t)(q->ntags - i - 1));
 			q->ntags--;
+			return;
+		}
+}
+
+static bool
+hex4(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+bool
+qube_usb_id_valid(const char *id, char vm[QUBE_NAME_MAX + 1], char dev[16])
+{
+	const char *colon = strchr(id, ':'), *d;
+	char name[QUBE_NAME_MAX + 1];
+	size_t n, i;
+	bool dash = false;
+
+	if (colon == NULL || (size_t)(colon - id) > QUBE_NAME_MAX)
+		return false;
+	memcpy(name, id, (size_t)(colon - id));
+	name[colon - id] = '\0';
+	d = colon + 1;
+	n = strlen(d);
+	if (!qube_name_valid(name) || n == 0 || n > 15)
+		return false;
+	if (n == 9 && hex4(d) && d[4] == ':' && hex4(d + 5))
+		goto ok;
+	/* A bus id: bus-port[.port...], digits only. */
+	if (!isdigit((unsigned char)d[0]) || !isdigit((unsigned char)d[n - 1]))
+		return false;
+	for (i = 0; i < n; i++) {
+		if (d[i] == '-' && !dash)
+			dash = true;
+		else if (!isdigit((unsigned char)d[i]) && !(d[i] == '.' && dash))
+			return false;
+		if ((d[i] == '-' || d[i] == '.') && !isdigit((unsigned char)d[i + 1]))
+			return false;
+	}
+	if (!dash)
+		return false;
+ok:
+	if (vm != NULL)
+		snprintf(vm, QUBE_NAME_MAX + 1, "%s", name);
+	if (dev != NULL)
+		snprintf(dev, 16, "%s", d);
+	return true;
+}
+
+int
+qube_usb_add(struct qube *q, const char *id, char *err, size_t errlen)
+{
+	char sv[48];
+
+	if (!qube_usb_id_valid(id, NULL, NULL)) {
+		snprintf(err, errlen, "invalid usb device '%s' (expected USBVM:BUSID like "
+		    "sys-usb:1-1, or USBVM:VID:PID like sys-usb:1209:b0b0)", shown(id, sv, sizeof(sv)));
+		return -1;
+	}
+	for (int i = 0; i < q->nusb; i++)
+		if (!strcmp(q->usb[i], id))
+			return 0;
+	if (q->nusb >= QUBE_USB_MAX) {
+		snprintf(err, errlen, "too many usb devices (at most %d)", QUBE_USB_MAX);
+		return -1;
+	}
+	snprintf(q->usb[q->nusb++], sizeof(q->usb[0]), "%s", id);
+	return 0;
+}
+
+void
+qube_usb_del(struct qube *q, const char *id)
+{
+	for (int i = 0; i < q->nusb; i++)
+		if (!strcmp(q->usb[i], id)) {
+			memmove(q->usb[i], q->usb[i + 1], sizeof(q->usb[0]) * (size_t)(q->nusb - i - 1));
+			q->nusb--;
 			return;
 		}
 }
@@ -716,7 +811,7 @@ qube_parse_cfg(struct qube *q, const char *data, size_t len, const char *filenam
 				goto out;
 			continue;
 		}
-		if (qube_props[i].type == PROP_TAGS) {
+		if (qube_props[i].type == PROP_TAGS || qube_props[i].type == PROP_USB) {
 			XLU_ConfigList *list;
 			int n;
 			r = xlu_cfg_get_list(cfg, qube_props[i].name, &list, &n, 1);
@@ -728,10 +823,11 @@ qube_parse_cfg(struct qube *q, const char *data, size_t len, const char *filenam
 				goto out;
 			}
 			for (int k = 0; k < n; k++) {
-				const char *tag = xlu_cfg_get_listitem(list, k);
-				if (tag == NULL || qube_tag_add(q, tag, verr, sizeof(verr)) < 0) {
-					snprintf(err, errlen, "%s: %s", filename,
-					    tag == NULL ? "tags must be strings" : verr);
+				const char *item = xlu_cfg_get_listitem(list, k);
+				if (item == NULL || qube_set(q, qube_props[i].name, item, verr,
+				    sizeof(verr)) < 0) {
+					snprintf(err, errlen, "%s: %s", filename, item == NULL ?
+					    "list items must be strings" : verr);
 					goto out;
 				}
 			}
@@ -797,12 +893,14 @@ qube_format_cfg(const struct qube *q)
 		qube_get(q, p->name, val, sizeof(val));
 		if ((p->type == PROP_UUID || p->type == PROP_NET) && val[0] == '\0')
 			continue; /* not assigned yet, or not used */
-		if (p->type == PROP_TAGS) {
-			if (q->ntags == 0)
+		if (p->type == PROP_TAGS || p->type == PROP_USB) {
+			int n = p->type == PROP_TAGS ? q->ntags : q->nusb;
+			if (n == 0)
 				continue;
 			fprintf(f, "%s = [", p->name);
-			for (int t = 0; t < q->ntags; t++)
-				fprintf(f, "%s \"%s\"", t ? "," : "", q->tags[t]);
+			for (int t = 0; t < n; t++)
+				fprintf(f, "%s \"%s\"", t ? "," : "",
+				    p->type == PROP_TAGS ? q->tags[t] : q->usb[t]);
 			fprintf(f, " ]\n");
 			continue;
 		}

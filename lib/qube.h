@@ -16,6 +16,8 @@
 #define QUBE_VCPUS_MAX 64L
 #define QUBE_CFG_MAX (64 * 1024) /* a qube file larger than this is refused */
 #define QUBE_TAGS_MAX 32 /* tags per qube; a tag is spelt like a qube name */
+#define QUBE_USB_MAX 16  /* devices assigned to a qube */
+#define QUBE_USB_LEN 48  /* "USBVM:BUSID" or "USBVM:VID:PID", NUL included */
 /* Firewall rules live inside struct qube, which is copied by value (domd
  * keeps the old copy to undo a change): at most QUBE_FW_RULES_MAX rules
  * and QUBE_FW_TEXT_MAX bytes of their canonical text (NULs included), that
@@ -41,6 +43,7 @@ struct qube {
 	long vcpus;
 	bool autostart;
 	bool provides_network;
+	bool provides_usb;       /* exports its USB devices (sys-usb) */
 	bool template_for_dispvms; /* DispVMs may be made from this AppVM */
 	char default_dispvm[QUBE_NAME_MAX + 1]; /* base of its @dispvm calls */
 	char uuid[QUBE_UUID_LEN + 1];
@@ -56,6 +59,9 @@ struct qube {
 	char uplink_dns[32];
 	int ntags;
 	char tags[QUBE_TAGS_MAX][QUBE_NAME_MAX + 1];
+	/* USB devices attached whenever it and their USB qube run. */
+	int nusb;
+	char usb[QUBE_USB_MAX][QUBE_USB_LEN];
 	struct qube_fw {
 		int policy; /* enum fwrule_action: what no rule matches gets; accept by default */
 		int n;      /* rules */
@@ -66,7 +72,7 @@ struct qube {
 };
 
 enum qube_prop_type { PROP_NAME, PROP_CLASS, PROP_LABEL, PROP_QUBEREF, PROP_LONG, PROP_BOOL, PROP_UUID,
-	PROP_TAGS, PROP_FWPOLICY, PROP_FIREWALL, PROP_NET };
+	PROP_TAGS, PROP_FWPOLICY, PROP_FIREWALL, PROP_NET, PROP_USB };
 
 struct qube_prop {
 	const char *name;
@@ -98,6 +104,13 @@ int qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen);
 int qube_tag_add(struct qube *q, const char *tag, char *err, size_t errlen);
 void qube_tag_del(struct qube *q, const char *tag);
 bool qube_has_tag(const struct qube *q, const char *tag);
+/* A device id: "USBVM:BUSID" (BUSID like 1-1.2) or "USBVM:VID:PID" (four
+ * hex digits each). On success the USB qube's name and the device part
+ * (BUSID, or VID:PID) are copied out when the buffers are not NULL. */
+bool qube_usb_id_valid(const char *id, char vm[QUBE_NAME_MAX + 1], char dev[16]);
+/* Assigned devices: as tags (adding a present one is no error). */
+int qube_usb_add(struct qube *q, const char *id, char *err, size_t errlen);
+void qube_usb_del(struct qube *q, const char *id);
 /* Firewall rules, numbered from 0 here (from 1 for the operator). Adding
  * parses the rule (fwrule_parse), stores its canonical form before rule pos
  * (pos -1 or q->fw.n: at the end) and fails with a one-line error for a bad

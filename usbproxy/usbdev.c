@@ -1,5 +1,6 @@
 #include "usbproxy.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,18 +19,42 @@ usbdev_busid(libusb_device *dev, char *buf, size_t size)
 	return len < size ? 0 : -1;
 }
 
+/* "VVVV.PPPP" or "VVVV:PPPP" (the RPC argument cannot hold ':'): 1 with
+ * the ids, 0 for anything else (a bus id). */
+static int
+parse_vidpid(const char *s, unsigned *vid, unsigned *pid)
+{
+	char sep;
+	int used = 0;
+
+	if (strlen(s) != 9 || sscanf(s, "%4x%c%4x%n", vid, &sep, pid, &used) != 3 || used != 9 ||
+	    (sep != '.' && sep != ':'))
+		return 0;
+	for (int i = 0; i < 9; i++)
+		if (i != 4 && !isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
 libusb_device *
 usbdev_find(libusb_context *ctx, const char *busid)
 {
 	libusb_device **list, *found = NULL;
 	char id[USB_BUSID_MAX];
+	unsigned vid, pid;
+	int by_ids = parse_vidpid(busid, &vid, &pid);
 	ssize_t n = libusb_get_device_list(ctx, &list);
 
 	if (n < 0)
 		return NULL;
-	for (ssize_t i = 0; i < n && found == NULL; i++)
-		if (usbdev_busid(list[i], id, sizeof(id)) == 0 && strcmp(id, busid) == 0)
+	/* The first match: a persistent assignment names the model. */
+	for (ssize_t i = 0; i < n && found == NULL; i++) {
+		struct libusb_device_descriptor d;
+		if (by_ids ? libusb_get_device_descriptor(list[i], &d) == 0 &&
+		    d.idVendor == vid && d.idProduct == pid && d.bDeviceClass != LIBUSB_CLASS_HUB :
+		    usbdev_busid(list[i], id, sizeof(id)) == 0 && strcmp(id, busid) == 0)
 			found = libusb_ref_device(list[i]);
+	}
 	libusb_free_device_list(list, 1);
 	return found;
 }

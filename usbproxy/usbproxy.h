@@ -27,6 +27,8 @@ extern const struct usbproxy_cmd usbproxy_import_cmd;
 /* "BUS-PORT[.PORT...]"; -1 for a root hub (no ports) or a too long path. */
 int usbdev_busid(libusb_device *dev, char *buf, size_t size);
 /* The device named busid (a new reference), or NULL. */
+/* The device with bus id busid ("1-1.2"), or the first of model
+ * "VVVV.PPPP" (or "VVVV:PPPP"); referenced, NULL if none. */
 libusb_device *usbdev_find(libusb_context *ctx, const char *busid);
 /* sysfs' words for a speed: "1.5", "12", "480", "5000", "10000". */
 const char *usbdev_speed_word(libusb_device *dev);

@@ -1,0 +1,39 @@
+/* USB devices of a USB qube (provides_usb, e.g. sys-usb) attached to other
+ * qubes. domd never touches a device: it starts the importer in the qube
+ * (as root), lets exactly that importer call the USB qube's bulkhead.USB
+ * service once (the operator's attach is the allow; the policy denies it
+ * otherwise), and keeps a handle on the channel between them so that a
+ * detach cuts it whatever either side does. */
+#ifndef BULKHEAD_DOMD_USB_H
+#define BULKHEAD_DOMD_USB_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "vm.h"
+
+struct usb_att;
+
+/* Attaches device id ("USBVM:BUSID" or "USBVM:VID:PID") to vm; code is an
+ * API error code on failure. */
+int usb_attach(struct vm *vm, const char *id, char *code, char *err, size_t errlen);
+/* Detaches it (0), or -1 when it is not attached to vm. */
+int usb_detach(struct vm *vm, const char *id, char *err, size_t errlen);
+/* [{"vm":…,"device":…,"state":"attaching"|"attached"}, …] */
+json_object *usb_list(void);
+
+/* rpc.c: a bulkhead.USB call from source for arg to target: true (and
+ * the grant used up) when an attach asked for exactly this call. */
+bool usb_grant_take(const char *source, const char *arg, const char *target);
+/* rpc.c: that call is connected; fd is one end of its channel (dup'd). */
+void usb_channel(const char *source, const char *arg, int fd);
+
+/* Hooks: vm is running (attach its assigned devices, and the devices
+ * assigned from it), vm halted (its attachments end). */
+void usb_vm_running(struct vm *vm);
+void usb_vm_halted(struct vm *vm);
+
+void usb_att_io(struct usb_att *a);
+void usb_tick(void);
+
+#endif
