@@ -4,64 +4,19 @@
 # kernel here has no USB), work runs the real importer against a fake
 # vhci-hcd in its own /sys, and domd connects them only for an attach.
 . tests/integration/lib.sh
+. tests/integration/usb-lib.sh
 
-FAKE=$PWD/$BUILD/tests/usb-fakedev
-[ -x "$FAKE" ] || { echo "1..1"; echo "not ok 1 - $FAKE missing (make usb-test-bins)"; exit 1; }
-
-mkdir -p "$T/cfg/policy.d"
-cp config/site/policy.d/90-default.policy "$T/cfg/policy.d/"
+usb_setup
 domd_start -v || exit 1
 setup_template
-bh create sys-usb --label red --template tpl >/dev/null || exit 1
-bh prefs sys-usb provides_usb 1 >/dev/null || exit 1
+usb_sysusb || exit 1
 bh create work --label blue --template tpl >/dev/null || exit 1
 bh create other --label green --template tpl >/dev/null || exit 1
 
-# sys-usb's "hardware": the fake device and the libraries it needs, in its
-# private volume, and per-qube services that run the template's
-# bulkhead-usbproxy on it.
-P=$T/state/qubes/sys-usb/private
-mkdir -p "$P/usbtest/lib" "$P/config/rpc"
-cp "$FAKE" "$P/usbtest/"
-preload=$(ldconfig -p | awk '/libumockdev-preload.so.0 / { print $NF; exit }')
-for lib in $( (ldd "$FAKE"; ldd "$preload") | awk '/=> \// { print $3 }' | sort -u) "$preload"; do
-	cp -L "$lib" "$P/usbtest/lib/"
-done
-for svc in bulkhead.USB bulkhead.USBList; do
-	cmd=$([ $svc = bulkhead.USB ] && echo 'export "$BULKHEAD_RPC_ARG"' || echo list)
-	printf '#!/bin/sh\nexport LD_LIBRARY_PATH=/rw/usbtest/lib\nexec /rw/usbtest/usb-fakedev -- /usr/lib/bulkhead/bulkhead-usbproxy %s\n' "$cmd" >"$P/config/rpc/$svc"
-	chmod 755 "$P/config/rpc/$svc"
-done
-
 check "sys-usb, work and other start" bh start sys-usb work other
-
-# work's vhci-hcd: a tmpfs over /sys/devices/platform in its mount namespace.
-fake_vhci() {
-	in_vm "$1" 'mount -t tmpfs none /sys/devices/platform && mkdir /sys/devices/platform/vhci_hcd.0 &&
-		cd /sys/devices/platform/vhci_hcd.0 &&
-		printf "%s\n" "hub port sta spd dev      sockfd local_busid" \
-			"hs  0000 004 000 00000000 000000 0-0" "ss  0001 004 000 00000000 000000 0-0" >status &&
-		: >attach && : >detach'
-}
 check "work gets a fake vhci-hcd" fake_vhci work
 check "other too" fake_vhci other
-# The kernel's part behind work's: takes the socket, marks the port used.
-python3 tests/integration/fake_vhci.py "/proc/$(vm_pid work)/root/sys/devices/platform/vhci_hcd.0" \
-	'bulkhead-usbproxy import' >"$T/vhci.log" 2>&1 &
-VHCI_PID=$!
-# exporter_runs: a bulkhead-usbproxy export process in sys-usb's pid namespace.
-exporter_runs() {
-	local ns p; ns=$(readlink "/proc/$(vm_pid sys-usb)/ns/pid")
-	for p in $(pgrep -f 'bulkhead-usbproxy export'); do
-		[ "$(readlink "/proc/$p/ns/pid" 2>/dev/null)" = "$ns" ] && return 0
-	done
-	return 1
-}
-eventually() {
-	local d=$1; shift
-	for _ in $(seq 100); do "$@" >/dev/null 2>&1 && { ok 0 "$d"; return; }; sleep 0.1; done
-	ok 1 "$d"; "$@" 2>&1 | sed 's/^/#   /'
-}
+fake_vhci_kernel work
 
 bh usb list >"$T/list" 2>&1; rc=$?
 sed 's/^/#   /' "$T/list"
@@ -82,7 +37,6 @@ ok $([ $rc -eq 1 ] && grep -q 'attached to work already' "$T/err"; echo $?) "att
 
 check "usb detach work sys-usb:1-1" bh usb detach work sys-usb:1-1
 eventually "work's importer detached its vhci port" grep -qx 'detach 0' "$T/vhci.log"
-not_exporter_runs() { ! exporter_runs; }
 eventually "the exporter in sys-usb ended" not_exporter_runs
 check "usb list: free again" sh -c "$CLI_BIN usb list | grep -q '^sys-usb:1-1 .* - '"
 
@@ -106,5 +60,5 @@ ok $([ $rc -eq 1 ] && grep -q "not a qube with provides_usb" "$T/err"; echo $?) 
 bh usb detach work sys-usb:1-1 >"$T/out" 2>"$T/err"; rc=$?
 ok $([ $rc -eq 1 ] && grep -q "not attached" "$T/err"; echo $?) "detaching what is not attached is refused"
 
-kill "$VHCI_PID" 2>/dev/null; wait "$VHCI_PID" 2>/dev/null
+usb_end
 tap_end
