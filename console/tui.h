@@ -235,6 +235,11 @@ int tui_wrap(const char *s, int w, char lines[][256], int maxlines);
 void tui_bar_begin(struct tui *t);
 void tui_bar_item(struct tui *t, const char *key, const char *label);
 void tui_bar_end(struct tui *t);
+/* A list's selection (tui_list.c): Up, Down, PgUp, PgDn (Space), Home (g)
+ * and End (G) move *sel among n rows, page at a time; 1 if ch was one of
+ * them. tui_list_scroll moves *top so that sel is among the nrows shown. */
+int tui_list_key(int ch, int *sel, int n, int page);
+void tui_list_scroll(int sel, int *top, int nrows);
 /* Human units: "512M", "1.5G"; "12s", "5m", "3h12m", "2d4h". */
 void tui_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 void tui_fmt_uptime(char *buf, size_t len, uint64_t s);

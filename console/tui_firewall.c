@@ -502,10 +502,7 @@ fw_draw(struct tui *t, struct tui_view *v)
 		ndetail = tui_wrap(fv->r[fv->sel].rule, COLS - 8, detail, DETAIL_MAX);
 		nrows -= ndetail + 1;
 	}
-	if (fv->sel < fv->top)
-		fv->top = fv->sel;
-	if (fv->sel >= fv->top + nrows)
-		fv->top = fv->sel - nrows + 1;
+	tui_list_scroll(fv->sel, &fv->top, nrows);
 	for (i = fv->top, y = 2; i < fv->n && y < 2 + nrows; i++, y++) {
 		rule_line(&fv->r[i], line, sizeof(line));
 		attr = fv->r[i].expired ? tui_attr(t, TC_GRAY) : (int)A_NORMAL;
@@ -538,34 +535,13 @@ fw_key(struct tui *t, struct tui_view *v, int ch)
 	struct fwview *fv = (struct fwview *)v;
 	int page = rows();
 
+	if (tui_list_key(ch, &fv->sel, fv->n, page))
+		return TUI_REDRAW;
 	switch (ch) {
 	case 27:
 	case 'q':
 	case KEY_F(10):
 		return TUI_CLOSE;
-	case KEY_UP:
-		if (fv->sel > 0)
-			fv->sel--;
-		return TUI_REDRAW;
-	case KEY_DOWN:
-		if (fv->sel + 1 < fv->n)
-			fv->sel++;
-		return TUI_REDRAW;
-	case KEY_PPAGE:
-		fv->sel = fv->sel > page ? fv->sel - page : 0;
-		return TUI_REDRAW;
-	case KEY_NPAGE:
-	case ' ':
-		fv->sel = fv->sel + page < fv->n ? fv->sel + page : (fv->n > 0 ? fv->n - 1 : 0);
-		return TUI_REDRAW;
-	case KEY_HOME:
-	case 'g':
-		fv->sel = 0;
-		return TUI_REDRAW;
-	case KEY_END:
-	case 'G':
-		fv->sel = fv->n > 0 ? fv->n - 1 : 0;
-		return TUI_REDRAW;
 	}
 	if (ch != 'a' && ch != KEY_IC && ch != 'i' && ch != 'd' && ch != KEY_DC && ch != 'p' &&
 	    ch != 'R')

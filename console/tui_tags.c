@@ -276,10 +276,7 @@ tags_draw(struct tui *t, struct tui_view *v)
 	}
 	if (tv->err[0] != '\0')
 		nrows--;
-	if (tv->sel < tv->top)
-		tv->top = tv->sel;
-	if (tv->sel >= tv->top + nrows)
-		tv->top = tv->sel - nrows + 1;
+	tui_list_scroll(tv->sel, &tv->top, nrows);
 	for (i = tv->top, y = 2; i < tv->n && y < 2 + nrows; i++, y++) {
 		snprintf(line, sizeof(line), "  %s", tv->tags[i]);
 		tui_put(y, 0, COLS, line, i == tv->sel ? tui_attr(t, TC_SELECTED) : (int)A_NORMAL);
@@ -301,34 +298,13 @@ tags_key(struct tui *t, struct tui_view *v, int ch)
 {
 	struct tagsview *tv = (struct tagsview *)v;
 
+	if (tui_list_key(ch, &tv->sel, tv->n, rows()))
+		return TUI_REDRAW;
 	switch (ch) {
 	case 27:
 	case 'q':
 	case KEY_F(10):
 		return TUI_CLOSE;
-	case KEY_UP:
-		if (tv->sel > 0)
-			tv->sel--;
-		return TUI_REDRAW;
-	case KEY_DOWN:
-		if (tv->sel + 1 < tv->n)
-			tv->sel++;
-		return TUI_REDRAW;
-	case KEY_PPAGE:
-		tv->sel = tv->sel > rows() ? tv->sel - rows() : 0;
-		return TUI_REDRAW;
-	case KEY_NPAGE:
-	case ' ':
-		tv->sel = tv->sel + rows() < tv->n ? tv->sel + rows() : (tv->n > 0 ? tv->n - 1 : 0);
-		return TUI_REDRAW;
-	case KEY_HOME:
-	case 'g':
-		tv->sel = 0;
-		return TUI_REDRAW;
-	case KEY_END:
-	case 'G':
-		tv->sel = tv->n > 0 ? tv->n - 1 : 0;
-		return TUI_REDRAW;
 	case 'a':
 	case KEY_IC:
 		if (tv->state < 0)
