@@ -6,6 +6,8 @@
  *  - connections to domd (tui_conn.c): one subscribed to events, one for
  *    queries (vm.list once, vm.get, vm.stats, ask.list), and one per
  *    operator action so that a slow vm.start never stalls the screen;
+ *  - child processes (tui_proc.c): a command whose output a view shows,
+ *    read on the same loop, never waited for;
  *  - views on a stack (tui_table.c, tui_help.c, tui_log.c, tui_asks.c, ...):
  *    each draws itself into stdscr and answers keys with a tui_result;
  *  - actions (tui_act_*.c), one file each, collected in tui_action_table[]
@@ -175,6 +177,20 @@ void tui_request_verb(struct tui *t, const struct cmd_entry *verb, const char *v
 /* A query on the shared query connection (no error reporting). */
 void tui_query(struct tui *t, const char *method, const char *vm, json_object *args,
     tui_reply_fn fn, void *arg);
+/* domd's socket: --socket, else $BULKHEAD_SOCKET, else the default. */
+const char *tui_socket_path(struct tui *t);
+
+/* ---- child processes (tui_proc.c) ---- */
+
+/* A child's end: status is its wait status, or -1 when it could not be run
+ * or the console killed it (err says why); out (NUL-terminated, outlen
+ * bytes) is what it wrote, err the end of its messages. */
+typedef void (*tui_proc_fn)(struct tui *t, void *arg, int status, const char *out,
+    size_t outlen, const char *err);
+/* Runs path with argv on the event loop: at most max bytes of output and
+ * timeout_s seconds, else it is killed. fn is always called, maybe at once. */
+void tui_proc_run(struct tui *t, const char *path, const char *const argv[], size_t max,
+    int timeout_s, tui_proc_fn fn, void *arg);
 
 /* ---- views (tui_view.c) ---- */
 
@@ -360,6 +376,7 @@ struct tui {
 	struct tui_model m;
 
 	struct tui_conn *conns;  /* every open connection */
+	struct tui_proc *procs;  /* every child process running */
 	struct tui_conn *events; /* subscribed */
 	struct tui_conn *query;  /* vm.list, vm.get, vm.stats, ask.list */
 	int64_t reconnect_at_ns; /* 0: connected or connecting */

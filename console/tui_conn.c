@@ -29,8 +29,8 @@ struct tui_conn {
 	struct tui_conn *next;
 };
 
-static const char *
-socket_path(struct tui *t)
+const char *
+tui_socket_path(struct tui *t)
 {
 	const char *path = t->opts.socket_path;
 
@@ -46,7 +46,7 @@ tui_conn_open(struct tui *t, const char *purpose, int close_when_idle)
 {
 	struct tui_conn *c;
 	struct client *cl;
-	const char *path = socket_path(t);
+	const char *path = tui_socket_path(t);
 
 	if ((cl = client_open(path)) == NULL) {
 		model_error(&t->m, "cannot connect to %s: %s%s", path, strerror(errno),

@@ -394,7 +394,7 @@ turn(struct tui *t)
 	static size_t cap;
 	struct tui_conn *c;
 	int64_t now, deadline;
-	int i, n, timeout, ch;
+	int i, n, nconn, timeout, ch;
 	size_t want = 2;
 
 	if (tui_term_resize_pending()) {
@@ -422,6 +422,7 @@ turn(struct tui *t)
 
 	for (c = tui_conn_first(t); c != NULL; c = tui_conn_next(c))
 		want++;
+	want += tui_procs_nfds(t);
 	if (want > cap) {
 		cap = want * 2;
 		pfd = xrealloc(pfd, cap * sizeof(*pfd));
@@ -441,9 +442,12 @@ turn(struct tui *t)
 		pfd[n].events = POLLIN;
 		conn[n++] = c;
 	}
+	nconn = n;
+	n += (int)tui_procs_poll(t, pfd + nconn);
 	deadline = min_deadline(t->next_tick_ns, t->reconnect_at_ns);
 	if (t->m.connected)
 		deadline = min_deadline(deadline, t->next_stats_ns);
+	deadline = min_deadline(deadline, tui_procs_deadline(t));
 	timeout = (int)((deadline - now + 999999) / 1000000);
 	if (timeout < 0)
 		timeout = 0;
@@ -454,9 +458,10 @@ turn(struct tui *t)
 	}
 	if (pfd[1].revents & POLLIN)
 		tui_term_drain_wakeup();
-	for (i = 2; i < n; i++)
+	for (i = 2; i < nconn; i++)
 		if (pfd[i].revents != 0)
 			tui_conn_read(t, conn[i]);
+	tui_procs_ready(t, pfd + nconn);
 	if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 		t->quit = 1; /* the terminal is gone */
 		return;
@@ -511,6 +516,7 @@ tui_run(const struct tui_opts *opts)
 
 	while (t.top != t.table)
 		tui_pop(&t);
+	tui_procs_free(&t);
 	tui_conns_free(&t);
 	t.table->ops->destroy(t.table);
 	tui_term_restore();
