@@ -6,8 +6,8 @@
  *  - connections to domd (tui_conn.c): one subscribed to events, one for
  *    queries (vm.list once, vm.get, vm.stats, ask.list), and one per
  *    operator action so that a slow vm.start never stalls the screen;
- *  - child processes (tui_proc.c): a command whose output a view shows,
- *    read on the same loop, never waited for;
+ *  - child processes (tui_proc.c): a command whose output a view shows (the
+ *    USB view's `bulkhead usb list`), read on the same loop, never waited for;
  *  - views on a stack (tui_table.c, tui_help.c, tui_log.c, tui_asks.c, ...):
  *    each draws itself into stdscr and answers keys with a tui_result;
  *  - actions (tui_act_*.c), one file each, collected in tui_action_table[]
@@ -281,7 +281,8 @@ struct tui_action {
 extern const struct tui_action tui_act_help, tui_act_start, tui_act_shutdown,
     tui_act_kill, tui_act_restart, tui_act_sort, tui_act_create, tui_act_remove,
     tui_act_props, tui_act_quit, tui_act_pause, tui_act_clone, tui_act_tags,
-    tui_act_firewall, tui_act_asks, tui_act_log, tui_act_filter, tui_act_redraw;
+    tui_act_firewall, tui_act_usb, tui_act_asks, tui_act_log, tui_act_filter,
+    tui_act_redraw;
 extern const struct tui_action *const tui_action_table[];
 
 /* The action bound to key, or NULL. */

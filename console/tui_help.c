@@ -69,6 +69,14 @@ tui_help_open(struct tui *t)
 		key_line(p, "", "a, Enter", "allow the selected request, choosing its target");
 		key_line(p, "", "d", "deny it");
 		key_line(p, "", "Esc, q", "back to the table");
+		tui_pager_add(p, "", A_NORMAL);
+		tui_pager_add(p, "USB devices (* attached to the qube, + assigned to it):", A_BOLD);
+		key_line(p, "", "a", "attach the selected device to the qube");
+		key_line(p, "", "A", "attach it and assign it (its usb property): by port or by "
+		    "model");
+		key_line(p, "", "d, Delete", "detach it from the qube that has it, or drop the "
+		    "assignment (asks first)");
+		key_line(p, "", "r", "read the devices again (done every 3 seconds)");
 	}
 	tui_pager_add(p, "", A_NORMAL);
 	tui_pager_add(p, "Ctrl-Z and Ctrl-\\ do nothing; there is no shell escape.", A_NORMAL);
