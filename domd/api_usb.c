@@ -89,6 +89,13 @@ vm_usb(struct request *req)
 		}
 		if (usb_attach(vm, dev, code, err, sizeof(err)) < 0 &&
 		    !(persistent && !strcmp(code, "bad-state"))) {
+			/* Refused (in use, not a USB qube...): no assignment either. */
+			if (persistent && vm->q.nusb != old.nusb) {
+				struct qube assigned = vm->q;
+				vm->q = old;
+				if (save(req, vm, &assigned) < 0)
+					return API_DONE;
+			}
 			reply_error(req, code, "%s", err);
 			return API_DONE;
 		}

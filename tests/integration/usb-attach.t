@@ -34,6 +34,9 @@ check "usb list shows it attached to work" sh -c "$CLI_BIN usb list | grep -q '^
 check "the exporter runs in sys-usb" exporter_runs
 bh usb attach other sys-usb:1-1 >"$T/out" 2>"$T/err"; rc=$?
 ok $([ $rc -eq 1 ] && grep -q 'attached to work already' "$T/err"; echo $?) "attaching it to other too is refused: $(cat "$T/err")"
+bh usb attach --persistent other sys-usb:1-1 >"$T/out" 2>"$T/err"; rc=$?
+ok $([ $rc -eq 1 ] && ! grep -q '^usb' "$T/state/qubes/other/qube.cfg"; echo $?) \
+	"a refused --persistent attach leaves no assignment behind"
 
 check "usb detach work sys-usb:1-1" bh usb detach work sys-usb:1-1
 eventually "work's importer detached its vhci port" grep -qx 'detach 0' "$T/vhci.log"
