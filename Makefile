@@ -22,7 +22,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -DBULKHEAD_
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 JSON_LIBS := -ljson-c
-XLU_LIBS := -lxlutil -lxenlight -lxenvchan
+XLU_LIBS := -lxlutil -lxenlight -lxenvchan -lxentoollog
 CMOCKA_LIBS := -lcmocka
 NL_LIBS := -lnl-route-3 -lnl-3
 IPTC_LIBS := -lip4tc
