@@ -44,7 +44,7 @@ done < <(tr -d '\r' < "$log" 2>/dev/null | grep -aE '^(1\.\.[0-9]+|(not )?ok [0-
 
 n=$((n + 1))
 if [ $rc -eq 0 ]; then
-	echo "ok $n - QEMU exited 0 after dom0 powered off (${secs} s)"
+	echo "ok $n - QEMU exited 0 (${secs} s)"
 else
 	echo "not ok $n - QEMU exit status $rc after ${secs} s (124: killed at the ${limit} s limit)"
 	fails=$((fails + 1))
