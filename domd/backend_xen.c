@@ -75,6 +75,7 @@ xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen
 	l.ramdisk = domd.xen_ramdisk;
 	l.cmdline = "console=hvc0 quiet";
 	l.log_path = spec->log_path;
+	l.console_dir = domd.xen_console_dir[0] ? domd.xen_console_dir : NULL;
 	l.run_path = run;
 	l.exit_path = ex;
 	l.ready_wfd = p[1];

@@ -69,7 +69,7 @@ usage(FILE *f)
 }
 
 /* domd.conf, in xl.cfg syntax: backend, cgroup_parent, start_timeout,
- * ask_timeout, xen_kernel, xen_ramdisk. */
+ * ask_timeout, xen_kernel, xen_ramdisk, xen_console_dir. */
 static void
 read_config(const char **backend)
 {
@@ -99,6 +99,8 @@ read_config(const char **backend)
 		domd.xen_kernel = strdup(s);
 	if (xlu_cfg_get_string(cfg, "xen_ramdisk", &s, 1) == 0)
 		domd.xen_ramdisk = strdup(s);
+	if (xlu_cfg_get_string(cfg, "xen_console_dir", &s, 1) == 0)
+		domd.xen_console_dir = strdup(s);
 	xlu_cfg_destroy(cfg);
 }
 
@@ -199,6 +201,7 @@ main(int argc, char **argv)
 	/* Where the appliance image puts the guest's kernel and initramfs. */
 	domd.xen_kernel = "/usr/share/bulkhead/guest/vmlinux";
 	domd.xen_ramdisk = "/usr/share/bulkhead/guest/initrd.gz";
+	domd.xen_console_dir = "/var/log/xen/console";
 	snprintf(domd.paths.cgroup_parent, sizeof(domd.paths.cgroup_parent), "bulkhead");
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {

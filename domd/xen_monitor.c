@@ -86,6 +86,23 @@ wait_end(libxl_ctx *ctx, uint32_t domid)
 	return why;
 }
 
+/* xenconsoled appends the guest's console to DIR/guest-NAME.log: a link
+ * there sends it to the qube's own log, next to the monitor's messages. */
+static void
+link_console(const struct xen_launch *l)
+{
+	char link[4200], *target;
+
+	if (l->console_dir == NULL || (target = realpath(l->log_path, NULL)) == NULL)
+		return;
+	snprintf(link, sizeof(link), "%s/guest-%s.log", l->console_dir, l->name);
+	unlink(link);
+	if (symlink(target, link) < 0)
+		fprintf(stderr, "bulkhead-monitor: cannot link %s: %s (the guest's console "
+		    "is not in this log)\n", link, strerror(errno));
+	free(target);
+}
+
 static void __attribute__((noreturn))
 monitor(const struct xen_launch *l)
 {
@@ -114,6 +131,7 @@ monitor(const struct xen_launch *l)
 		dup2(l->ready_wfd, 3);
 	close_range(4, ~0U, 0);
 
+	link_console(l);
 	if ((ctx = xen_ctx_open(&lg, err, sizeof(err))) == NULL)
 		launch_fail(3, "%s", err);
 	fill_config(ctx, l, &dc);

@@ -13,6 +13,7 @@ struct xen_launch {
 	int vcpus;
 	const char *kernel, *ramdisk, *cmdline;
 	const char *log_path;   /* the monitor's and libxl's messages */
+	const char *console_dir; /* xenconsoled's --log-dir, or NULL */
 	const char *run_path;   /* runtime record */
 	const char *exit_path;  /* why the domain ended */
 	int ready_wfd;          /* launch pipe, write end */

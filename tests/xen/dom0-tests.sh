@@ -86,8 +86,8 @@ t0=$(date +%s)
 timeout 90 bulkhead start work >/tmp/cli.log 2>&1 && [ "$(state work)" = running ] && xl_has work
 ok $? "bulkhead start work: a Xen domain named work runs ($(($(date +%s) - t0)) s)"
 diag < /tmp/cli.log
-wait_for 60 grep -q 'guest-init: starting the agent' /var/log/xen/console/guest-work.log
-ok $? "work's console shows its agent starting"
+wait_for 60 grep -q 'guest-init: starting the agent' /var/lib/bulkhead/qubes/work/console.log
+ok $? "work's console, in its log in domd's store, shows its agent starting"
 bulkhead stats work 2>&1 | grep -q '^memory .*MiB'
 ok $? "bulkhead stats work reports the domain's memory"
 bulkhead stats work 2>&1 | diag
@@ -105,7 +105,7 @@ rc=$?
 ok $rc "bulkhead shutdown --wait: the guest powers off cleanly ($(($(date +%s) - t0)) s)"
 diag < /tmp/cli.log
 bulkhead ls 2>&1 | diag
-[ $rc -eq 0 ] || { echo "# work's console:"; diag < /var/log/xen/console/guest-work.log; }
+[ $rc -eq 0 ] || { echo "# work's log:"; diag < /var/lib/bulkhead/qubes/work/console.log; }
 timeout 90 bulkhead start work >/tmp/cli.log 2>&1 && timeout 30 bulkhead kill work >>/tmp/cli.log 2>&1 &&
 	[ "$(state work)" = halted ] && ! xl_has work
 rc=$?
