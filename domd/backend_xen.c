@@ -59,6 +59,10 @@ xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen
 		    "yet (set netvm to \"\" and provides_network to 0)", vm->q.name);
 		return -1;
 	}
+	/* Said at every start, so that nobody takes the guest image for the
+	 * qube's own root. */
+	log_warnx("%s: on xen every qube boots %s for now: its root (%s) and private "
+	    "volume are not attached", vm->q.name, domd.xen_ramdisk, spec->root_dir);
 	snprintf(run, sizeof(run), "%s", rt_path(vm->q.name, "run"));
 	snprintf(ex, sizeof(ex), "%s", rt_path(vm->q.name, "exit"));
 	unlink(run);
