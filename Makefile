@@ -22,7 +22,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE -DBULKHEAD_
 LDFLAGS_ALL := $(SANFLAGS) $(LDFLAGS)
 
 JSON_LIBS := -ljson-c
-XLU_LIBS := -lxlutil -lxenlight -lxenvchan
+XLU_LIBS := -lxlutil -lxenlight -lxenvchan -lxentoollog
 CMOCKA_LIBS := -lcmocka
 NL_LIBS := -lnl-route-3 -lnl-3
 IPTC_LIBS := -lip4tc
@@ -64,7 +64,7 @@ USB_TEST_BINS := $(BUILD)/tests/usb-fakedev $(BUILD)/tests/usbip-peer $(BUILD)/t
 
 TEMPLATE := build/template/root
 
-.PHONY: all deps run check check-unit check-integration check-fuzz fuzz bench template install clean san unit-bins fuzz-bins usb-test-bins
+.PHONY: all deps run check check-unit check-integration check-fuzz check-xen fuzz bench template install clean san unit-bins fuzz-bins usb-test-bins appliance boot
 
 all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY)
 
@@ -142,15 +142,49 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS)
 
+# The Xen appliance (appliance-image/): Debian's Xen, kernel and busybox,
+# downloaded once into build/appliance, with Bulkhead's normal (unsanitised)
+# programs.  `make boot` boots it in QEMU on this terminal.
+APPLIANCE := build/appliance
+APPLIANCE_IMG := $(APPLIANCE)/image
+CHAN_PEER := build/tests-xen/chan_peer
+XEN_STATIC_LIBS := -lxenvchan -lxenstore -lxengnttab -lxenevtchn -lxentoolcore -lxentoollog -lpthread
+
+# Static, so that the guest needs no libc; dom0 runs the same binary.
+$(CHAN_PEER): tests/xen/chan_peer.c lib/chan.c lib/chan.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -Ilib -static -o $@ tests/xen/chan_peer.c lib/chan.c $(XEN_STATIC_LIBS)
+
+appliance:
+ifeq ($(SAN),1)
+	$(error the appliance carries the normal build: run make appliance without SAN=1)
+endif
+	$(MAKE) all $(CHAN_PEER)
+	appliance-image/fetch-debs $(APPLIANCE)
+	$(MAKE) $(APPLIANCE_IMG)/SHA256SUMS
+
+$(APPLIANCE_IMG)/SHA256SUMS: build/bulkhead-domd build/bulkhead $(AGENT) $(CHAN_PEER) \
+		$(APPLIANCE)/kernel-package $(wildcard appliance-image/*) tests/xen/dom0-tests.sh
+	appliance-image/build-xen-image $(APPLIANCE_IMG) $(APPLIANCE) build
+
+boot: appliance
+	appliance-image/run-qemu $(APPLIANCE_IMG)
+
+# Boots the appliance in test mode: the suite runs inside dom0 on real Xen.
+check-xen: deps
+	$(MAKE) appliance
+	prove -v tests/xen/run-xen.t
+
 run: deps all template
 	scripts/run-appliance
 
-# `make check`: deps, a normal and a sanitised build, then every test with prove.
+# `make check`: deps, a normal and a sanitised build and the Xen appliance,
+# then every test with prove (tests/xen/run-xen.t boots the appliance).
 check: deps
-	$(MAKE) all template
+	$(MAKE) all template appliance
 	$(MAKE) SAN=1 all unit-bins usb-test-bins
 	$(MAKE) fuzz-bins
-	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t
+	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t tests/xen/run-xen.t
 
 unit-bins: $(UNIT_BINS)
 usb-test-bins: $(USB_TEST_BINS)
@@ -181,4 +215,5 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+# (build/appliance holds unpacked packages, whose folders may end in .d.)
+-include $(shell find build build-san -path build/appliance -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/reboot.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -103,7 +104,7 @@ int
 init_main(int argc, char **argv)
 {
 	int pid1 = getpid() == 1;
-	int verbose = 0, ignored = 0, ready, sfd, sig, i;
+	int verbose = 0, ignored = 0, ready, sfd, sig, i, poweroff;
 	const char *test;
 
 	for (i = 1; i < argc; i++) {
@@ -139,6 +140,10 @@ init_main(int argc, char **argv)
 			fprintf(stderr, AGENT_NAME ": warning: cannot become a subreaper\n");
 	}
 	unsetenv("BULKHEAD_AGENT_TEST");
+	/* In a virtual machine (Xen) init returning would panic the kernel:
+	 * the guest's boot script asks for a power-off instead. */
+	poweroff = pid1 && (test = getenv("BULKHEAD_POWEROFF")) != NULL && !strcmp(test, "1");
+	unsetenv("BULKHEAD_POWEROFF");
 
 	log_init(AGENT_NAME, verbose, 0);
 	log_info("%s starting%s", BULKHEAD_VERSION,
@@ -171,5 +176,7 @@ init_main(int argc, char **argv)
 	rpcd_forget();
 	netd_forget();
 	stop_all(sfd);
+	if (poweroff && reboot(RB_POWER_OFF) == -1)
+		log_warn("power off");
 	return 0;
 }

@@ -8,46 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "backend.h"
 #include "domd.h"
 #include "log.h"
+#include "monitor_rec.h"
 #include "ns_cgroup.h"
 #include "ns_launch.h"
 #include "ns_net.h"
 #include "procstat.h"
 #include "readfile.h"
 
-static const struct domd_paths *ns_paths;
-
-static const char *
-rt_path(const char *name, const char *ext)
-{
-	static char buf[4][4200];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s.%s", ns_paths->rt_dir, name, ext);
-	return buf[i];
-}
 
 static int
 ns_init(const struct domd_paths *paths, char *err, size_t errlen)
 {
-	ns_paths = paths;
 	if (access("/proc/self/ns/pid", F_OK) < 0) {
 		snprintf(err, errlen, "the ns backend needs namespaces (/proc/self/ns missing)");
 		return -1;
 	}
 	return cg_init(paths->cgroup_parent, err, errlen);
-}
-
-static int
-pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
 static int
@@ -95,7 +76,7 @@ ns_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen)
 	vm->rt.init_pid = 0;
 	vm->rt.ready_fd = p[0];
 	vm->rt.ready_len = 0;
-	vm->rt.pidfd = pidfd_open_(mon);
+	vm->rt.pidfd = pidfd_open_pid(mon);
 	vm->rt.started_at = time(NULL);
 	if (vm->rt.pidfd < 0)
 		fatal("pidfd_open");
@@ -152,19 +133,6 @@ ns_stats(struct vm *vm, struct vm_stats *st)
 	return cg_stats(vm->q.name, st);
 }
 
-static long long
-record_value(const char *rec, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "%s=", key);
-	for (p = rec; (p = strstr(p, pat)) != NULL; p++)
-		if (p == rec || p[-1] == '\n')
-			return strtoll(p + strlen(pat), NULL, 10);
-	return -1;
-}
-
 static void
 collect_exit(struct vm *vm, char *reason, size_t reasonlen)
 {
@@ -204,7 +172,7 @@ ns_adopt(struct vm *vm, bool *paused, char *reason, size_t reasonlen)
 	/* The start times guard against pids reused since the record was made. */
 	if (mon <= 0 || init <= 0 || proc_starttime((pid_t)mon) != (unsigned long long)mon_start ||
 	    proc_starttime((pid_t)init) != (unsigned long long)init_start ||
-	    (fd = pidfd_open_((pid_t)mon)) < 0) {
+	    (fd = pidfd_open_pid((pid_t)mon)) < 0) {
 		collect_exit(vm, reason, reasonlen);
 		return 0;
 	}

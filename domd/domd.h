@@ -27,6 +27,8 @@ struct domd {
 	bool quit;
 	int start_timeout;    /* seconds for init to signal ready */
 	int ask_timeout;      /* seconds an ask waits for the operator */
+	const char *xen_kernel, *xen_ramdisk; /* xen backend: every qube's, for now */
+	const char *xen_console_dir; /* xenconsoled's --log-dir; "" for none */
 };
 
 extern struct domd domd;

@@ -69,7 +69,8 @@ usage(FILE *f)
 	    "  -v                 log more (repeat for debug)\n");
 }
 
-/* domd.conf, in xl.cfg syntax: backend, cgroup_parent, start_timeout. */
+/* domd.conf, in xl.cfg syntax: backend, cgroup_parent, start_timeout,
+ * ask_timeout, xen_kernel, xen_ramdisk, xen_console_dir. */
 static void
 read_config(const char **backend)
 {
@@ -95,6 +96,12 @@ read_config(const char **backend)
 		domd.start_timeout = (int)n;
 	if (xlu_cfg_get_bounded_long(cfg, "ask_timeout", 1, 86400, &n, 1) == 0)
 		domd.ask_timeout = (int)n;
+	if (xlu_cfg_get_string(cfg, "xen_kernel", &s, 1) == 0)
+		domd.xen_kernel = strdup(s);
+	if (xlu_cfg_get_string(cfg, "xen_ramdisk", &s, 1) == 0)
+		domd.xen_ramdisk = strdup(s);
+	if (xlu_cfg_get_string(cfg, "xen_console_dir", &s, 1) == 0)
+		domd.xen_console_dir = strdup(s);
 	xlu_cfg_destroy(cfg);
 }
 
@@ -192,6 +199,10 @@ main(int argc, char **argv)
 	domd.paths.run_dir = "/run/bulkhead";
 	domd.start_timeout = 30;
 	domd.ask_timeout = 60;
+	/* Where the appliance image puts the guest's kernel and initramfs. */
+	domd.xen_kernel = "/usr/share/bulkhead/guest/vmlinux";
+	domd.xen_ramdisk = "/usr/share/bulkhead/guest/initrd.gz";
+	domd.xen_console_dir = "/var/log/xen/console";
 	snprintf(domd.paths.cgroup_parent, sizeof(domd.paths.cgroup_parent), "bulkhead");
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {

@@ -18,34 +18,13 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "monitor_rec.h"
 #include "ns_cgroup.h"
 #include "procstat.h"
 #include "proctitle.h"
 
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC)
 
-/* Tells domd why the launch failed, on the launch pipe, and exits. */
-static void __attribute__((noreturn, format(printf, 2, 3)))
-launch_fail(int fd, const char *fmt, ...)
-{
-	char msg[300];
-	va_list ap;
-	int n;
-
-	msg[0] = 'E';
-	va_start(ap, fmt);
-	n = vsnprintf(msg + 1, sizeof(msg) - 2, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n > sizeof(msg) - 3)
-		n = (int)sizeof(msg) - 3;
-	msg[n + 1] = '\n';
-	if (write(fd, msg, (size_t)n + 2) < 0) {
-		/* nobody to tell */
-	}
-	_exit(127);
-}
 
 static void
 mknod_dev(int efd, const char *dev, const char *name, unsigned maj, unsigned min)
@@ -188,15 +167,6 @@ qube_child(const struct launch *l, int go_fd)
 	launch_fail(efd, "exec /sbin/init: %s", strerror(errno));
 }
 
-static void
-write_record(const char *path, const char *text)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-
-	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	atomic_write_file(dir, slash + 1, text, strlen(text), 0644);
-}
 
 /* The monitor: parent of the qube's init, in its own session so that it
  * outlives domd; it records the init's exit for whoever runs domd then. */

@@ -61,6 +61,9 @@ chan_listen(enum chan_kind kind, int domid, const char *port, char *err, size_t 
 			free(c);
 			return NULL;
 		}
+		/* libxenvchan starts non-blocking (a read may return 0); the
+		 * channel API promises blocking byte streams on both transports. */
+		c->vchan->blocking = 1;
 		return c;
 	}
 	if (unix_addr(port, &sun, err, errlen) < 0)
@@ -123,6 +126,7 @@ chan_connect(enum chan_kind kind, int domid, const char *port, char *err, size_t
 			free(c);
 			return NULL;
 		}
+		c->vchan->blocking = 1;
 		return c;
 	}
 	if (unix_addr(port, &sun, err, errlen) < 0)

@@ -1,5 +1,6 @@
 /* The channel API: the unix transport for real; the vchan transport's
- * failure without a Xen hypervisor (the xen issue runs it for real). */
+ * failure without a Xen hypervisor (make check-xen runs it for real on Xen:
+ * tests/xen/chan_peer.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

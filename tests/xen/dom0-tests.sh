@@ -1,0 +1,121 @@
+#!/bin/sh
+# The tests run inside the appliance's dom0 on a real Xen hypervisor, by its
+# init in test mode.  They print TAP on the serial console; the host's
+# run-xen.t reads it back from the serial log.
+GUEST=/usr/share/bulkhead/guest
+CHANPATH=/local/domain/0/data/bulkhead/chantest
+CONLOG=/var/log/xen/console/guest-chantest.log
+n=0
+fails=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi
+}
+# wait_for SECONDS COMMAND...: polls COMMAND every half second.
+wait_for() {
+	t=$(($1 * 2)); shift
+	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.5; t=$((t - 1)); done
+	return 1
+}
+diag() { sed 's/^/# /'; }
+
+echo "1..17"
+
+xl list 2>&1 | grep -q '^Domain-0 ' ; ok $? "the toolstack is up: xl list shows Domain-0"
+
+cat > /tmp/chantest.cfg <<CFG
+name = "chantest"
+type = "pv"
+kernel = "$GUEST/vmlinux"
+ramdisk = "$GUEST/initrd.gz"
+extra = "console=hvc0 quiet bulkhead.chantest=0:$CHANPATH"
+memory = 128
+vcpus = 1
+on_crash = "destroy"
+CFG
+t0=$(date +%s)
+xl create -p /tmp/chantest.cfg >/tmp/create.log 2>&1
+rc=$?
+ok $rc "xl create of a PV guest (busybox + bulkhead-agent initramfs)"
+[ $rc -eq 0 ] || diag < /tmp/create.log
+domid=$(xl domid chantest 2>/dev/null)
+
+# dom0 serves the channel; the guest's init connects as soon as it runs.
+chan_peer_rc=1
+if [ -n "$domid" ]; then
+	timeout 120 /usr/lib/bulkhead/chan_peer server "$domid" "$CHANPATH" >/tmp/server.log 2>&1 &
+	server=$!
+	xl unpause chantest
+fi
+wait_for 90 grep -q 'guest-init: guest up' "$CONLOG"
+ok $? "the guest reached its console (after $(($(date +%s) - t0)) s)"
+
+if [ -n "$domid" ]; then
+	wait "$server"
+	chan_peer_rc=$?
+fi
+ok $chan_peer_rc "libxenvchan channel dom0 <-> guest through lib/chan.c, 1 MiB each way, checksums match"
+diag < /tmp/server.log
+wait_for 30 grep -q 'chan_peer: client: ok' "$CONLOG"
+ok $? "the guest's side of the channel saw the right data"
+wait_for 30 grep -q 'guest-init: starting the agent' "$CONLOG"
+ok $? "the guest went on to start bulkhead-agent as PID 1"
+
+xl destroy chantest >/dev/null 2>&1
+! xl list 2>/dev/null | grep -q '^chantest '
+ok $? "xl destroy removes the guest"
+[ $fails -eq 0 ] || { echo "# guest console:"; diag < "$CONLOG"; }
+
+# domd on the xen backend, driven by the bulkhead CLI.
+state() { bulkhead ls 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
+xl_has() { xl list 2>/dev/null | grep -q "^$1 "; }
+xl_paused() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { print $5 }' | grep -q p; }
+start_domd() {
+	bulkhead-domd --backend xen --foreground >>/tmp/domd.log 2>&1 &
+	domd=$!
+	wait_for 20 bulkhead info >/dev/null 2>&1
+}
+start_domd
+bulkhead info 2>&1 | grep -q 'xen'
+ok $? "bulkhead-domd runs on the xen backend"
+bulkhead create work --class standalone --label blue --memory 128 --vcpus 1 >/tmp/cli.log 2>&1
+ok $? "bulkhead create work (standalone, 128 MiB)"
+diag < /tmp/cli.log
+t0=$(date +%s)
+timeout 90 bulkhead start work >/tmp/cli.log 2>&1 && [ "$(state work)" = running ] && xl_has work
+ok $? "bulkhead start work: a Xen domain named work runs ($(($(date +%s) - t0)) s)"
+diag < /tmp/cli.log
+wait_for 60 grep -q 'guest-init: starting the agent' /var/lib/bulkhead/qubes/work/console.log
+ok $? "work's console, in its log in domd's store, shows its agent starting"
+bulkhead stats work 2>&1 | grep -q '^memory .*MiB'
+ok $? "bulkhead stats work reports the domain's memory"
+bulkhead stats work 2>&1 | diag
+bulkhead pause work >/dev/null 2>&1 && [ "$(state work)" = paused ] && xl_paused work &&
+	bulkhead unpause work >/dev/null 2>&1 && [ "$(state work)" = running ] && ! xl_paused work
+ok $? "pause and unpause reach the domain"
+kill "$domd"; wait "$domd"
+start_domd
+[ "$(state work)" = running ]
+ok $? "a restarted domd adopts the running domain by its uuid"
+t0=$(date +%s)
+timeout 90 bulkhead shutdown work --wait --timeout 60 >/tmp/cli.log 2>&1 &&
+	[ "$(state work)" = halted ] && ! xl_has work
+rc=$?
+ok $rc "bulkhead shutdown --wait: the guest powers off cleanly ($(($(date +%s) - t0)) s)"
+diag < /tmp/cli.log
+bulkhead ls 2>&1 | diag
+[ $rc -eq 0 ] || { echo "# work's log:"; diag < /var/lib/bulkhead/qubes/work/console.log; }
+timeout 90 bulkhead start work >/tmp/cli.log 2>&1 && timeout 30 bulkhead kill work >>/tmp/cli.log 2>&1 &&
+	[ "$(state work)" = halted ] && ! xl_has work
+rc=$?
+ok $rc "bulkhead kill destroys the domain"
+[ $rc -eq 0 ] || { diag < /tmp/cli.log; bulkhead ls 2>&1 | diag; xl list 2>&1 | diag; tail -n 20 /tmp/domd.log | diag; }
+timeout 10 bulkhead create net1 --class standalone --label red --provides-network >/dev/null 2>&1
+out=$(timeout 30 bulkhead start net1 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q 'not supported on the xen backend'
+ok $? "what the xen backend cannot do yet is refused clearly (networks)"
+echo "$out" | diag
+kill "$domd"; wait "$domd"
+[ $fails -eq 0 ] || { echo "# domd log:"; diag < /tmp/domd.log; echo "# work's log:"; diag < /var/lib/bulkhead/qubes/work/console.log 2>/dev/null; }
+exit $fails
