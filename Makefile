@@ -26,22 +26,29 @@ XLU_LIBS := -lxlutil -lxenlight -lxenvchan
 CMOCKA_LIBS := -lcmocka
 NL_LIBS := -lnl-route-3 -lnl-3
 IPTC_LIBS := -lip4tc
+SPICE_CFLAGS = $(shell pkg-config --cflags spice-server)
+SPICE_LIBS = $(shell pkg-config --libs spice-server) -lpthread
+SPICE_CLIENT_CFLAGS = $(shell pkg-config --cflags spice-client-glib-2.0)
+SPICE_CLIENT_LIBS = $(shell pkg-config --libs spice-client-glib-2.0)
 
 LIB_SRCS := $(wildcard lib/*.c)
 DOMD_SRCS := $(wildcard domd/*.c)
 CONSOLE_SRCS := $(wildcard console/*.c)
 AGENT_SRCS := $(wildcard agent/*.c)
 NETFW_SRCS := $(wildcard netvm-firewall/*.c)
+GW_SRCS := $(wildcard spice-gateway/*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DOMD_OBJS := $(DOMD_SRCS:%.c=$(BUILD)/%.o)
 CONSOLE_OBJS := $(CONSOLE_SRCS:%.c=$(BUILD)/%.o)
 NETFW_OBJS := $(NETFW_SRCS:%.c=$(BUILD)/%.o)
+GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/%.o)
 
 LIBBULKHEAD := $(BUILD)/libbulkhead.a
 DOMD := $(BUILD)/bulkhead-domd
 CLI := $(BUILD)/bulkhead
 NETFW := $(BUILD)/bulkhead-firewall
+GATEWAY := $(BUILD)/bulkhead-gateway
 # The agent is PID 1 of template roots that carry no libc: always static and
 # never sanitised (the sanitiser runtimes need a dynamic loader).
 AGENT := build/bulkhead-agent
@@ -53,9 +60,9 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 
 TEMPLATE := build/template/root
 
-.PHONY: all deps run check check-unit check-integration check-fuzz fuzz bench template install clean san
+.PHONY: all deps run check check-unit check-integration check-fuzz fuzz bench template install clean san unit-bins gui-bins fuzz-bins
 
-all: $(DOMD) $(CLI) $(AGENT) $(NETFW)
+all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(GATEWAY)
 
 deps:
 	@scripts/install-deps
@@ -82,6 +89,25 @@ $(DOMD): $(DOMD_OBJS) $(LIBBULKHEAD)
 # Runs in netvms; the template carries it with the libraries it needs.
 $(NETFW): $(NETFW_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(NL_LIBS) $(IPTC_LIBS)
+
+# The SPICE gateway (sys-gui) and its test peers.
+$(BUILD)/spice-gateway/%.o: spice-gateway/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SPICE_CFLAGS) -c -o $@ $<
+
+$(GATEWAY): $(GW_OBJS) $(LIBBULKHEAD)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(SPICE_LIBS)
+
+GUI_TEST_BINS := $(BUILD)/tests/gui/fake_vm $(BUILD)/tests/gui/spice_probe
+
+$(BUILD)/tests/gui/fake_vm: tests/gui/fake_vm.c tests/gui/pattern.h $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL)
+
+$(BUILD)/tests/gui/spice_probe: tests/gui/spice_probe.c tests/gui/pattern.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SPICE_CLIENT_CFLAGS) -o $@ $< $(LDFLAGS_ALL) $(SPICE_CLIENT_LIBS)
 
 $(CLI): $(CONSOLE_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) -lncursesw
@@ -113,17 +139,23 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS)
 
+# The vdagent reassembly lives in the gateway.
+build-fuzz/fuzz_vdagent: tests/fuzz/fuzz_vdagent.c spice-gateway/vdagent.c spice-gateway/vdagent.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Ispice-gateway -o $@ $< spice-gateway/vdagent.c
+
 run: deps all template
 	scripts/run-appliance
 
 # `make check`: deps, a normal and a sanitised build, then every test with prove.
 check: deps
 	$(MAKE) all template
-	$(MAKE) SAN=1 all unit-bins
+	$(MAKE) SAN=1 all unit-bins gui-bins
 	$(MAKE) fuzz-bins
 	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t
 
 unit-bins: $(UNIT_BINS)
+gui-bins: $(GUI_TEST_BINS)
 fuzz-bins: $(FUZZ_BINS)
 
 # Longer fuzzing runs (FUZZ_SECONDS each).
