@@ -24,7 +24,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: bulkhead-gateway [-v] --run-dir DIR [--tcp-port BASE] [--size WxH]\n"
-	    "           [--clip-max BYTES] --vm NAME:LABEL:SOCKET ...\n");
+	    "           [--clip-max BYTES] [--clipboard NAME:in|out|both|none ...]\n"
+	    "           --vm NAME:LABEL:SOCKET ...\n");
 	exit(2);
 }
 
@@ -60,6 +61,7 @@ parse_vm(const char *arg, uint32_t w, uint32_t h, const struct gui_limits *lim)
 	snprintf(vm->label, sizeof(vm->label), "%s", label);
 	vm->fd = -1;
 	vm->listen_fd = -1;
+	vm->clip_allowed = clip_policy_static;
 	gui_peer_init(&vm->peer, lim);
 	vm->in_cap = gui_peer_max_msg(&vm->peer);
 	vm->in = xmalloc(vm->in_cap);
@@ -80,6 +82,7 @@ main(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "clip-max", required_argument, NULL, 'c' },
 		{ "vm", required_argument, NULL, 'm' },
+		{ "clipboard", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -106,6 +109,10 @@ main(int argc, char **argv)
 			if (nvm == MAX_VMS)
 				usage();
 			vm_args[nvm++] = optarg;
+			break;
+		case 'p':
+			if (!clip_policy_add(optarg))
+				usage();
 			break;
 		case 'v': verbose++; break;
 		default: usage();

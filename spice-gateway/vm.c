@@ -30,6 +30,7 @@ vm_disconnect(struct vm *vm, const char *why)
 	vm->fd = -1;
 	vm->in_len = 0;
 	vm->out_len = 0;
+	vm->clip_offered = vm->clip_vm_requested = false;
 	vm->disconnects++;
 	screen_reset(&vm->scr);
 	vm_flush(vm);
@@ -91,8 +92,10 @@ handle(struct vm *vm, const struct gui_event *ev)
 			vm_send(vm, GUI_CONFIGURE_REQ, ev->window, &ev->u.geom, sizeof(ev->u.geom));
 		break;
 	case GUI_CLIP_OFFER:
+		agent_clip_offer(vm);
+		break;
 	case GUI_CLIP_DATA:
-		log_debug("%s: clipboard from the qube ignored (no policy yet)", vm->name);
+		agent_clip_data(vm, ev->data, ev->data_len);
 		break;
 	default:
 		break;

@@ -10,6 +10,7 @@
 
 #include <spice.h>
 
+#include "clip_policy.h"
 #include "gui_wire.h"
 #include "screen.h"
 #include "vdagent.h"
@@ -51,6 +52,13 @@ struct vm {
 	struct vda_reasm vda;
 	uint8_t *agent_out;
 	size_t agent_out_len, agent_out_off;
+
+	/* Clipboard: every transfer is asked of the policy. */
+	clip_policy_fn clip_allowed;
+	void *clip_ctx;
+	bool clip_offered;        /* the qube has text for the viewer */
+	bool clip_vm_requested;   /* we asked the qube for it */
+	bool clip_viewer_grabbed; /* we asked the viewer for its text */
 };
 
 /* Takes a connected stream from the qube; an existing one is dropped. */
@@ -66,5 +74,8 @@ void vm_flush(struct vm *vm);
 void input_add(struct vm *vm);
 /* agent.c: the vdagent char device of vm->server. */
 void agent_add(struct vm *vm);
+/* The qube offers text / sends the text the viewer asked for. */
+void agent_clip_offer(struct vm *vm);
+void agent_clip_data(struct vm *vm, const uint8_t *untrusted_text, size_t len);
 
 #endif

@@ -3,12 +3,14 @@
  * it, one line each. With --mode it misbehaves in one of the ways a hostile
  * qube might, to show that the gateway clamps, refuses or disconnects.
  *
- *   fake_vm --socket PATH [--seed N] [--mode MODE] [--hold SECONDS]
+ *   fake_vm --socket PATH [--seed N] [--mode MODE] [--hold SECONDS] [--clip TEXT]
  *   MODE: normal title huge many outside short random
  *
  * Report lines on stdout: "hello", "key WIN CODE down|up", "button WIN B
  * down|up X Y", "motion WIN X Y", "focus WIN in|out", "configure WIN X Y W
- * H", "close WIN", "disconnected". */
+ * H", "close WIN", "clip_request", "clip_data LEN TEXT", "disconnected".
+ * --clip offers TEXT to the clipboard and sends it when asked ("BAD" sends
+ * bytes that are not UTF-8). */
 #include <endian.h>
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +30,7 @@
 
 static int sock = -1;
 static int broken; /* the gateway closed the connection */
+static const char *clip_text;
 
 static void
 send_raw(const void *buf, size_t len)
@@ -164,6 +167,14 @@ report(int hold_ms)
 				memcpy(&g, b, sizeof(g));
 				printf("configure %u %d %d %u %u\n", win, (int32_t)le32toh((uint32_t)g.x),
 				    (int32_t)le32toh((uint32_t)g.y), le32toh(g.width), le32toh(g.height));
+			} else if (type == GUI_CLIP_REQUEST) {
+				printf("clip_request\n");
+				if (clip_text && !strcmp(clip_text, "BAD"))
+					send_msg(GUI_CLIP_DATA, 0, "\xff\xfe\xc3(", 4);
+				else if (clip_text)
+					send_msg(GUI_CLIP_DATA, 0, clip_text, (uint32_t)strlen(clip_text));
+			} else if (type == GUI_CLIP_DATA) {
+				printf("clip_data %u %.*s\n", len, (int)len, (const char *)b);
 			} else if (type == GUI_CLOSE_REQ) {
 				printf("close %u\n", win);
 			} else {
@@ -184,6 +195,7 @@ main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'n' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "hold", required_argument, NULL, 'h' },
+		{ "clip", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -198,6 +210,7 @@ main(int argc, char **argv)
 		case 'n': seed = (uint32_t)atoi(optarg); break;
 		case 'm': mode = optarg; break;
 		case 'h': hold_ms = atoi(optarg) * 1000; break;
+		case 'c': clip_text = optarg; break;
 		default: return 2;
 		}
 	}
@@ -263,6 +276,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "unknown mode %s\n", mode);
 		return 2;
 	}
+	if (clip_text)
+		send_msg(GUI_CLIP_OFFER, 0, NULL, 0);
 	if (broken) {
 		printf("disconnected\n");
 		fflush(stdout);

@@ -13,10 +13,16 @@
  *   key CODE                      press and release a set-1 scancode (hex)
  *   sleep MS
  *   dump FILE                     the screen as a PPM
+ *   paste TEXT                    the viewer's clipboard takes TEXT (grab, and
+ *                                 answer the agent's request); "SIZE:N" is N
+ *                                 bytes of 'x', "BAD" bytes that are not UTF-8
+ *   copy TEXT                     the agent offers text; it reads exactly TEXT
+ *   nocopy MS                     the agent offers nothing for MS
  *
  * rect, pattern and count wait up to PROBE_TIMEOUT_MS (default 5000) for
  * the display to get there. */
 #include <spice-client.h>
+#include <spice/vd_agent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +33,17 @@ static GMainLoop *loop;
 static SpiceChannel *display;
 static SpiceInputsChannel *inputs;
 static SpiceMainChannel *main_ch;
-static gboolean inputs_open, started;
+static gboolean inputs_open, started, in_cmd;
 static char **cmds;
 static int ncmds, pc;
 static gint64 cmd_start;
 static int rc = 1;
 static int timeout_ms = 5000;
 static char why[256];
+static gboolean clip_grabbed, clip_requested, clip_got;
+static GString *clip_in;
+static char *paste_buf;
+static size_t paste_len;
 
 static gboolean
 primary(SpiceDisplayPrimary *p)
@@ -152,9 +162,97 @@ nargs(const char *c)
 		return 6;
 	if (!strcmp(c, "click"))
 		return 2;
-	if (!strcmp(c, "key") || !strcmp(c, "sleep") || !strcmp(c, "dump"))
+	if (!strcmp(c, "key") || !strcmp(c, "sleep") || !strcmp(c, "dump") || !strcmp(c, "paste") ||
+	    !strcmp(c, "copy") || !strcmp(c, "nocopy"))
 		return 1;
 	return -1;
+}
+
+static gboolean
+agent_connected(void)
+{
+	gboolean on = FALSE;
+
+	if (main_ch)
+		g_object_get(main_ch, "agent-connected", &on, NULL);
+	return on;
+}
+
+/* paste: 1 once the agent took the text. */
+static int
+do_paste(char **a, gboolean first)
+{
+	guint32 type = VD_AGENT_CLIPBOARD_UTF8_TEXT;
+
+	if (!agent_connected())
+		return 0;
+	if (first) {
+		g_free(paste_buf);
+		if (!strncmp(a[1], "SIZE:", 5)) {
+			paste_len = strtoul(a[1] + 5, NULL, 10);
+			paste_buf = g_malloc(paste_len + 1);
+			memset(paste_buf, 'x', paste_len);
+		} else if (!strcmp(a[1], "BAD")) {
+			paste_buf = g_strdup("\xff\xfe\xc3(");
+			paste_len = 4;
+		} else {
+			paste_buf = g_strdup(a[1]);
+			paste_len = strlen(a[1]);
+		}
+		clip_requested = FALSE;
+		spice_main_channel_clipboard_selection_grab(main_ch, VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD,
+		    &type, 1);
+	}
+	snprintf(why, sizeof(why), "the agent did not ask for the text");
+	return clip_requested;
+}
+
+static int
+do_copy(char **a, gboolean first)
+{
+	if (!clip_grabbed) {
+		snprintf(why, sizeof(why), "the agent offered no text");
+		return 0;
+	}
+	if (!clip_requested) {
+		clip_requested = TRUE;
+		clip_got = FALSE;
+		spice_main_channel_clipboard_selection_request(main_ch,
+		    VD_AGENT_CLIPBOARD_SELECTION_CLIPBOARD, VD_AGENT_CLIPBOARD_UTF8_TEXT);
+	}
+	if (!clip_got) {
+		snprintf(why, sizeof(why), "no text came");
+		return 0;
+	}
+	if (strcmp(clip_in->str, a[1]) != 0) {
+		snprintf(why, sizeof(why), "got \"%.200s\"", clip_in->str);
+		return -1;
+	}
+	return 1;
+}
+
+static gboolean
+on_clip_grab(SpiceMainChannel *m, guint sel, gpointer types, guint ntypes, gpointer unused)
+{
+	clip_grabbed = TRUE;
+	return TRUE;
+}
+
+static gboolean
+on_clip_request(SpiceMainChannel *m, guint sel, guint type, gpointer unused)
+{
+	spice_main_channel_clipboard_selection_notify(m, sel, type, (const guchar *)paste_buf,
+	    paste_len);
+	clip_requested = TRUE;
+	return TRUE;
+}
+
+static void
+on_clip_data(SpiceMainChannel *m, guint sel, guint type, gpointer data, guint size, gpointer u)
+{
+	g_string_truncate(clip_in, 0);
+	g_string_append_len(clip_in, data, size);
+	clip_got = TRUE;
 }
 
 static gboolean
@@ -210,10 +308,22 @@ step(gpointer unused)
 			r = now - cmd_start >= atoi(a[1]);
 		} else if (!strcmp(c, "dump")) {
 			dump(a[1]);
+		} else if (!strcmp(c, "paste")) {
+			r = do_paste(a, !in_cmd);
+		} else if (!strcmp(c, "copy")) {
+			r = do_copy(a, !in_cmd);
+		} else if (!strcmp(c, "nocopy")) {
+			if (clip_grabbed) {
+				snprintf(why, sizeof(why), "the agent offered text");
+				r = -1;
+			} else {
+				r = now - cmd_start >= atoi(a[1]);
+			}
 		}
+		in_cmd = TRUE;
 		if (r == 0 && now - cmd_start < timeout_ms && strcmp(c, "sleep") != 0)
 			return G_SOURCE_CONTINUE;
-		if (r == 0 && !strcmp(c, "sleep"))
+		if (r == 0 && (!strcmp(c, "sleep") || !strcmp(c, "nocopy")))
 			return G_SOURCE_CONTINUE;
 		if (r != 1) {
 			fprintf(stderr, "spice_probe: %s", c);
@@ -225,6 +335,7 @@ step(gpointer unused)
 		}
 		pc += 1 + nargs(c);
 		cmd_start = now;
+		in_cmd = FALSE;
 	}
 	rc = 0;
 	g_main_loop_quit(loop);
@@ -257,6 +368,10 @@ channel_new(SpiceSession *s, SpiceChannel *ch, gpointer unused)
 	if (SPICE_IS_MAIN_CHANNEL(ch)) {
 		main_ch = SPICE_MAIN_CHANNEL(ch);
 		g_signal_connect(ch, "channel-event", G_CALLBACK(main_event), NULL);
+		g_signal_connect(ch, "main-clipboard-selection-grab", G_CALLBACK(on_clip_grab), NULL);
+		g_signal_connect(ch, "main-clipboard-selection-request", G_CALLBACK(on_clip_request),
+		    NULL);
+		g_signal_connect(ch, "main-clipboard-selection", G_CALLBACK(on_clip_data), NULL);
 	} else if (SPICE_IS_DISPLAY_CHANNEL(ch)) {
 		display = ch;
 		spice_channel_connect(ch);
@@ -307,6 +422,7 @@ main(int argc, char **argv)
 	if (getenv("PROBE_TIMEOUT_MS"))
 		timeout_ms = atoi(getenv("PROBE_TIMEOUT_MS"));
 
+	clip_in = g_string_new(NULL);
 	loop = g_main_loop_new(NULL, FALSE);
 	session = spice_session_new();
 	if (unix_path)

@@ -3,8 +3,9 @@
 # the GUI protocol (tests/gui/fake_vm) and a viewer on spice-client-glib
 # (tests/gui/spice_probe). Exact window pixels, frames in the label colour
 # and the gateway's title bars, input to the right qube only, each display
-# showing only its own qube, and hostile qubes that are clamped, refused or
-# disconnected while the other displays keep working.
+# showing only its own qube, the clipboard in both directions under the
+# policy (text only, UTF-8, size-limited), and hostile qubes that are
+# clamped, refused or disconnected while the other displays keep working.
 . tests/integration/lib.sh
 
 GW=$PWD/$BUILD/bulkhead-gateway
@@ -44,7 +45,7 @@ wait_line() { # wait_line FILE REGEX [SECONDS]
 }
 
 "$GW" -v --run-dir "$T" --vm work:blue:"$T/work.sock" --vm personal:red:"$T/personal.sock" \
-    --vm evil:purple:"$T/evil.sock" >"$T/gw.out" 2>"$T/gw.log" &
+    --vm evil:purple:"$T/evil.sock" --clipboard personal:none >"$T/gw.out" 2>"$T/gw.log" &
 GW_PID=$!
 wait_line "$T/gw.out" '^evil ' 20 || { sed 's/^/#   /' "$T/gw.log"; exit 1; }
 ok $(grep -qx "work spice+unix://$T/work.spice $T/work.ticket" "$T/gw.out"; echo $?) \
@@ -52,8 +53,8 @@ ok $(grep -qx "work spice+unix://$T/work.spice $T/work.ticket" "$T/gw.out"; echo
 ok $([ "$(stat -c %a "$T/work.ticket")" = 600 ] && grep -qxE '[a-z2-9]{32}' "$T/work.ticket" &&
     ! cmp -s "$T/work.ticket" "$T/personal.ticket"; echo $?) "tickets are random, per qube, mode 0600"
 
-fake work a.rep --seed 1
-fake personal b.rep --seed 11
+fake work a.rep --seed 1 --clip 'from work'
+fake personal b.rep --seed 11 --clip 'secret of personal'
 
 # Window 1 of each fake qube: content 200x120 at (40,60); window 2: 160x100 at (400,100).
 check "work: both windows' pixels arrive exactly" probe work pattern 40 60 200 120 1 pattern 400 100 160 100 2
@@ -81,6 +82,26 @@ ok $(grep -qx 'focus 1 in' "$T/a.rep" && grep -qx 'key 1 0x1e down' "$T/a.rep"; 
 ok $(grep -qx 'button 2 1 down 50 50' "$T/b.rep" && grep -qx 'key 2 0x30 down' "$T/b.rep"; echo $?) \
     "personal: its window 2 gets the click and the key"
 ok $(! grep -q 0x30 "$T/a.rep" && ! grep -q 0x1e "$T/b.rep"; echo $?) "no qube sees the other's keys"
+
+# Clipboard: work may do both, personal neither (--clipboard personal:none).
+check "clipboard viewer -> work: allowed, arrives" probe work paste 'pasted into work'
+wait_line "$T/a.rep" '^clip_data' 5 >/dev/null
+ok $(grep -qx 'clip_data 16 pasted into work' "$T/a.rep"; echo $?) "work got exactly the viewer's text"
+check "clipboard work -> viewer: allowed, exact" probe work copy 'from work'
+ok $(grep -qx clip_request "$T/a.rep"; echo $?) "work was asked for its text when the viewer pasted"
+ok $(PROBE_TIMEOUT_MS=1500 probe personal paste 'not for personal' 2>/dev/null; [ $? -ne 0 ]; echo $?) \
+    "clipboard viewer -> personal: denied (the viewer is never asked for its text)"
+check "clipboard personal -> viewer: denied (nothing offered)" probe personal nocopy 1500
+ok $(! grep -q '^clip' "$T/b.rep"; echo $?) "personal neither got nor was asked for clipboard text"
+check "clipboard: 64000 bytes (the limit) from the viewer" probe work paste SIZE:64000
+wait_line "$T/a.rep" '^clip_data 64000 x' 5 >/dev/null
+ok $? "work got the 64000 bytes"
+check "clipboard: 64001 bytes and non-UTF-8 from the viewer" probe work paste SIZE:64001 paste BAD sleep 500
+ok $(! grep -qE '^clip_data (64001|4) ' "$T/a.rep"; echo $?) "over-size and non-UTF-8 text never reach the qube"
+fake evil h-clip.rep --seed 3 --clip BAD
+check "clipboard: non-UTF-8 from a qube reaches the viewer as nothing" probe evil copy ''
+kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null
+ok $(grep -q 'evil: clipboard to the viewer refused: not UTF-8' "$T/gw.log"; echo $?) "the gateway logged the refusal"
 
 # Hostile qubes, one after the other, on evil's socket.
 fake evil h-title.rep --mode title --seed 3
