@@ -162,7 +162,7 @@ fuzz-bins: $(FUZZ_BINS)
 fuzz: fuzz-bins
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run-fuzz.t
 
-bench: all template
+bench: all template gui-bins
 	@for b in tests/bench/*.sh; do echo "== $$b"; $$b || exit 1; done
 
 install: all

@@ -189,6 +189,26 @@ screen_take_dirty(struct screen *s)
 	return d;
 }
 
+/* Damage of a window that nothing covers there needs no recomposition: its
+ * pixels go straight to the framebuffer (the common case, and the fast one). */
+static void
+show_damage(struct screen *s, int slot, struct rect r)
+{
+	const struct swin *w = &s->win[slot];
+	struct rect c = rect_intersect(r, (struct rect){ 0, 0, s->w, s->h });
+	int i = s->norder - 1;
+
+	for (; i >= 0 && s->order[i] != slot; i--)
+		if (!rect_empty(rect_intersect(outer(&s->win[s->order[i]]), c))) {
+			compose(s, r);
+			return;
+		}
+	for (uint32_t row = 0; row < c.h; row++)
+		memcpy(s->fb + (size_t)(c.y + row) * s->w + c.x,
+		    w->pix + (size_t)(c.y - w->y + row) * w->w + (c.x - w->x), (size_t)c.w * 4);
+	screen_damage(s, c);
+}
+
 static void
 unstack(struct screen *s, int slot)
 {
@@ -286,8 +306,8 @@ screen_apply(struct screen *s, const struct gui_event *ev)
 			memcpy(w->pix + (size_t)(d->y + row) * w->w + d->x,
 			    ev->data + (size_t)row * d->width * 4, (size_t)d->width * 4);
 		if (w->mapped)
-			compose(s, (struct rect){ w->x + (int32_t)d->x, w->y + (int32_t)d->y, d->width,
-			    d->height });
+			show_damage(s, ev->slot, (struct rect){ w->x + (int32_t)d->x,
+			    w->y + (int32_t)d->y, d->width, d->height });
 		return true;
 	}
 	default:

@@ -141,6 +141,10 @@ vm_read(struct vm *vm)
 		}
 		handle(vm, &ev);
 		off += used;
+		/* Each frame of damage goes out on its own while spice keeps up;
+		 * when it does not, display_push() refuses and damage accumulates. */
+		if (ev.type == GUI_DAMAGE)
+			vm_flush(vm);
 	}
 	memmove(vm->in, vm->in + off, vm->in_len - off);
 	vm->in_len -= off;

@@ -18,6 +18,11 @@
  *                                 bytes of 'x', "BAD" bytes that are not UTF-8
  *   copy TEXT                     the agent offers text; it reads exactly TEXT
  *   nocopy MS                     the agent offers nothing for MS
+ *   fps SECONDS W H               prints the updates of W x H per second
+ *                                 the display gets (for tests/bench/gui.sh)
+ *
+ * PROBE_DISPLAY_ONLY=1: do not wait for the inputs channel (a display
+ * without a tablet).
  *
  * rect, pattern and count wait up to PROBE_TIMEOUT_MS (default 5000) for
  * the display to get there. */
@@ -42,7 +47,11 @@ static int timeout_ms = 5000;
 static char why[256];
 static gboolean clip_grabbed, clip_requested, clip_got;
 static GString *clip_in;
+static guint64 updates;
+static int upd_w, upd_h;
 static char *paste_buf;
+static gboolean paste_grabbed;
+static gint64 paste_answered;
 static size_t paste_len;
 
 static gboolean
@@ -160,6 +169,8 @@ nargs(const char *c)
 		return 5;
 	if (!strcmp(c, "count"))
 		return 6;
+	if (!strcmp(c, "fps"))
+		return 3;
 	if (!strcmp(c, "click"))
 		return 2;
 	if (!strcmp(c, "key") || !strcmp(c, "sleep") || !strcmp(c, "dump") || !strcmp(c, "paste") ||
@@ -184,9 +195,14 @@ do_paste(char **a, gboolean first)
 {
 	guint32 type = VD_AGENT_CLIPBOARD_UTF8_TEXT;
 
-	if (!agent_connected())
+	/* The agent's capabilities must be in before a grab is allowed. */
+	if (!agent_connected() ||
+	    !spice_main_channel_agent_test_capability(main_ch, VD_AGENT_CAP_CLIPBOARD_BY_DEMAND)) {
+		snprintf(why, sizeof(why), "the agent is not there");
 		return 0;
-	if (first) {
+	}
+	if (!paste_grabbed) {
+		paste_grabbed = TRUE;
 		g_free(paste_buf);
 		if (!strncmp(a[1], "SIZE:", 5)) {
 			paste_len = strtoul(a[1] + 5, NULL, 10);
@@ -204,7 +220,8 @@ do_paste(char **a, gboolean first)
 		    &type, 1);
 	}
 	snprintf(why, sizeof(why), "the agent did not ask for the text");
-	return clip_requested;
+	/* Give the answer time to leave before the next command (or exit). */
+	return clip_requested && g_get_monotonic_time() / 1000 - paste_answered >= 300;
 }
 
 static int
@@ -244,6 +261,7 @@ on_clip_request(SpiceMainChannel *m, guint sel, guint type, gpointer unused)
 	spice_main_channel_clipboard_selection_notify(m, sel, type, (const guchar *)paste_buf,
 	    paste_len);
 	clip_requested = TRUE;
+	paste_answered = g_get_monotonic_time() / 1000;
 	return TRUE;
 }
 
@@ -263,6 +281,8 @@ ready(void)
 
 	if (main_ch)
 		g_object_get(main_ch, "mouse-mode", &mode, NULL);
+	if (getenv("PROBE_DISPLAY_ONLY"))
+		return primary(&p);
 	return primary(&p) && inputs_open && mode == SPICE_MOUSE_MODE_CLIENT;
 }
 
@@ -309,9 +329,20 @@ step(gpointer unused)
 		} else if (!strcmp(c, "dump")) {
 			dump(a[1]);
 		} else if (!strcmp(c, "paste")) {
+			if (!in_cmd)
+				paste_grabbed = FALSE;
 			r = do_paste(a, !in_cmd);
 		} else if (!strcmp(c, "copy")) {
 			r = do_copy(a, !in_cmd);
+		} else if (!strcmp(c, "fps")) {
+			if (!in_cmd) {
+				upd_w = atoi(a[2]);
+				upd_h = atoi(a[3]);
+				updates = 0;
+			}
+			r = now - cmd_start >= atoi(a[1]) * 1000;
+			if (r)
+				printf("fps %.1f\n", (double)updates * 1000 / (double)(now - cmd_start));
 		} else if (!strcmp(c, "nocopy")) {
 			if (clip_grabbed) {
 				snprintf(why, sizeof(why), "the agent offered text");
@@ -323,7 +354,7 @@ step(gpointer unused)
 		in_cmd = TRUE;
 		if (r == 0 && now - cmd_start < timeout_ms && strcmp(c, "sleep") != 0)
 			return G_SOURCE_CONTINUE;
-		if (r == 0 && (!strcmp(c, "sleep") || !strcmp(c, "nocopy")))
+		if (r == 0 && (!strcmp(c, "sleep") || !strcmp(c, "nocopy") || !strcmp(c, "fps")))
 			return G_SOURCE_CONTINUE;
 		if (r != 1) {
 			fprintf(stderr, "spice_probe: %s", c);
@@ -352,6 +383,13 @@ inputs_event(SpiceChannel *ch, SpiceChannelEvent ev, gpointer unused)
 }
 
 static void
+on_invalidate(SpiceChannel *ch, gint x, gint y, gint w, gint h, gpointer unused)
+{
+	if (w == upd_w && h == upd_h)
+		updates++;
+}
+
+static void
 main_event(SpiceChannel *ch, SpiceChannelEvent ev, gpointer unused)
 {
 	if (ev == SPICE_CHANNEL_ERROR_AUTH || ev == SPICE_CHANNEL_ERROR_CONNECT ||
@@ -374,6 +412,7 @@ channel_new(SpiceSession *s, SpiceChannel *ch, gpointer unused)
 		g_signal_connect(ch, "main-clipboard-selection", G_CALLBACK(on_clip_data), NULL);
 	} else if (SPICE_IS_DISPLAY_CHANNEL(ch)) {
 		display = ch;
+		g_signal_connect(ch, "display-invalidate", G_CALLBACK(on_invalidate), NULL);
 		spice_channel_connect(ch);
 	} else if (SPICE_IS_INPUTS_CHANNEL(ch)) {
 		inputs = SPICE_INPUTS_CHANNEL(ch);
