@@ -55,6 +55,7 @@ screen_reset(struct screen *s)
 	}
 	s->norder = 0;
 	s->focus = -1;
+	s->pixels = 0;
 	if (s->fb)
 		compose(s, (struct rect){ 0, 0, s->w, s->h });
 }
@@ -243,10 +244,16 @@ set_geometry(struct screen *s, struct swin *w, const struct gui_geometry *g)
 	struct rect before = outer(w);
 
 	if (w->pix == NULL || g->width != w->w || g->height != w->h) {
-		uint32_t *pix = calloc((size_t)g->width * g->height, 4);
-		if (pix == NULL)
+		uint64_t now = w->pix ? (uint64_t)w->w * w->h : 0;
+		uint64_t want = (uint64_t)g->width * g->height;
+		uint32_t *pix;
+
+		if (s->pixels - now + want > (uint64_t)SCREEN_PIXEL_BUDGET * s->w * s->h)
+			return false;
+		if ((pix = calloc((size_t)want, 4)) == NULL)
 			return false;
 		free(w->pix);
+		s->pixels = s->pixels - now + want;
 		w->pix = pix;
 		w->w = g->width;
 		w->h = g->height;
@@ -283,6 +290,7 @@ screen_apply(struct screen *s, const struct gui_event *ev)
 		if (s->focus == ev->slot)
 			s->focus = -1;
 		if (ev->type == GUI_DESTROY) {
+			s->pixels -= w->pix ? (uint64_t)w->w * w->h : 0;
 			free(w->pix);
 			memset(w, 0, sizeof(*w));
 		}

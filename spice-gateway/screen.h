@@ -13,6 +13,9 @@
 #define SCREEN_BORDER 2   /* frame width around every window */
 #define SCREEN_TITLE_H 12 /* title bar above normal windows */
 #define SCREEN_BG 0x202020u
+/* A qube's windows together may hold this many screens' worth of pixels:
+ * 500 windows of the display's size would be gigabytes. */
+#define SCREEN_PIXEL_BUDGET 8
 
 struct rect {
 	int32_t x, y;
@@ -39,6 +42,7 @@ struct screen {
 	int order[GUI_MAX_WINDOWS];       /* mapped slots, bottom to top */
 	int norder;
 	int focus; /* slot, or -1 */
+	uint64_t pixels; /* held by all windows' backings */
 	struct rect dirty;
 };
 
@@ -50,7 +54,8 @@ void screen_free(struct screen *s);
 void screen_reset(struct screen *s);
 
 /* Applies a checked event. Returns false if the gateway cannot keep the
- * window (out of memory): the caller closes the connection. */
+ * window (over the qube's pixel budget, or out of memory): the caller
+ * closes the connection. */
 bool screen_apply(struct screen *s, const struct gui_event *ev);
 
 enum hit screen_hit(const struct screen *s, int32_t x, int32_t y, int *slot);

@@ -136,7 +136,7 @@ vm_read(struct vm *vm)
 			return;
 		}
 		if (!screen_apply(&vm->scr, &ev)) {
-			vm_disconnect(vm, "out of memory for its windows");
+			vm_disconnect(vm, "its windows are over the pixel budget");
 			return;
 		}
 		handle(vm, &ev);

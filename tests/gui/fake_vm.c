@@ -4,7 +4,7 @@
  * qube might, to show that the gateway clamps, refuses or disconnects.
  *
  *   fake_vm --socket PATH [--seed N] [--mode MODE] [--hold SECONDS] [--clip TEXT]
- *   MODE: normal title huge many outside short random
+ *   MODE: normal title huge many big outside short random
  *
  * Report lines on stdout: "hello", "key WIN CODE down|up", "button WIN B
  * down|up X Y", "motion WIN X Y", "focus WIN in|out", "configure WIN X Y W
@@ -257,6 +257,12 @@ main(int argc, char **argv)
 	} else if (!strcmp(mode, "many")) {
 		for (uint32_t i = 1; i <= 10000 && !broken; i++) {
 			struct gui_geometry g = { htole32(i % 1000), htole32(i % 700), htole32(8), htole32(8), 0 };
+			send_msg(GUI_CREATE, i, &g, sizeof(g));
+		}
+	} else if (!strcmp(mode, "big")) {
+		/* Display-sized windows, more than the gateway's pixel budget. */
+		for (uint32_t i = 1; i <= 20 && !broken; i++) {
+			struct gui_geometry g = { 0, 0, htole32(1280), htole32(800), 0 };
 			send_msg(GUI_CREATE, i, &g, sizeof(g));
 		}
 	} else if (!strcmp(mode, "outside")) {

@@ -115,6 +115,10 @@ wait_line "$T/h-huge.rep" '^configure' >/dev/null
 ok $(grep -qx 'configure 1 0 0 1280 800' "$T/h-huge.rep"; echo $?) \
     "evil: a 100000x100000 window is clamped to the display (and told so)"
 check "evil: the clamped window shows its damage" probe evil pattern 2 14 64 64 3
+fake evil h-big.rep --mode big --seed 3
+wait_line "$T/h-big.rep" '^disconnected' 10 >/dev/null
+ok $(grep -qx disconnected "$T/h-big.rep" && grep -q 'evil: qube disconnected: its windows are over the pixel budget' "$T/gw.log"; echo $?) \
+    "evil: 20 display-sized windows (over the pixel budget) get it disconnected"
 for mode in many outside short random; do
 	fake evil h-$mode.rep --mode $mode --seed 3
 	wait_line "$T/h-$mode.rep" '^disconnected' 10 >/dev/null
