@@ -235,6 +235,12 @@ main(int argc, char **argv)
 		create(2, 400, 100, 160, 100, "two");
 		send_msg(GUI_MAP, 2, NULL, 0);
 		damage(2, seed + 1, 0, 0, 160, 100, -1);
+		/* A menu: override-redirect, 50x40 at (700,300). */
+		struct gui_geometry g = { htole32(700), htole32(300), htole32(50), htole32(40),
+			htole32(GUI_OVERRIDE_REDIRECT) };
+		send_msg(GUI_CREATE, 3, &g, sizeof(g));
+		send_msg(GUI_MAP, 3, NULL, 0);
+		damage(3, seed + 2, 0, 0, 50, 40, -1);
 	} else if (!strcmp(mode, "title")) {
 		struct gui_title t;
 		uint8_t big[10000];

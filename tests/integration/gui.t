@@ -56,12 +56,15 @@ ok $([ "$(stat -c %a "$T/work.ticket")" = 600 ] && grep -qxE '[a-z2-9]{32}' "$T/
 fake work a.rep --seed 1 --clip 'from work'
 fake personal b.rep --seed 11 --clip 'secret of personal'
 
-# Window 1 of each fake qube: content 200x120 at (40,60); window 2: 160x100 at (400,100).
+# Window 1 of each fake qube: content 200x120 at (40,60); window 2: 160x100 at
+# (400,100); window 3, override-redirect: 50x40 at (700,300).
 check "work: both windows' pixels arrive exactly" probe work pattern 40 60 200 120 1 pattern 400 100 160 100 2
 check "work: the frame is in the label colour (blue)" \
     probe work rect 38 60 2 120 $BLUE rect 240 60 2 120 $BLUE rect 38 180 204 2 $BLUE rect 38 46 204 2 $BLUE
 check "work: the gateway's title bar is there, with text" \
     probe work rect 40 48 200 1 $BLUE count 40 48 200 12 ffffff 40
+check "work: an override-redirect window gets the frame but no title bar" \
+    probe work pattern 700 300 50 40 3 rect 698 298 54 2 $BLUE rect 698 300 2 40 $BLUE rect 700 290 50 8 $BG
 check "personal: its pixels exactly, framed in red" \
     probe personal pattern 40 60 200 120 11 pattern 400 100 160 100 12 rect 38 60 2 120 $RED count 40 48 200 12 ffffff 40
 check "work's display shows none of personal's windows" probe work nopattern 40 60 200 120 11
