@@ -208,6 +208,7 @@ agent_state(SpiceCharDeviceInstance *sin, int connected)
 	if (!connected) {
 		vda_free(&vm->vda);
 		vm->agent_out_len = vm->agent_out_off = 0;
+		vm->clip_viewer_grabbed = false;
 	}
 }
 

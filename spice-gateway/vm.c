@@ -100,12 +100,6 @@ handle(struct vm *vm, const struct gui_event *ev)
 	default:
 		break;
 	}
-	if (ev->type == GUI_DESTROY || ev->type == GUI_UNMAP) {
-		if (vm->scr.focus == ev->slot) {
-			struct gui_focus f = { 0 };
-			vm_send(vm, GUI_FOCUS, ev->window, &f, sizeof(f));
-		}
-	}
 }
 
 static void

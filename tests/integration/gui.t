@@ -140,7 +140,23 @@ ok $(grep -qx 'key 1 0x2e down' "$T/b.rep" && ! grep -q 0x2e "$T/a.rep"; echo $?
 ok $(! grep -q disconnected "$T/a.rep" "$T/b.rep"; echo $?) "work and personal stayed connected"
 
 kill "$GW_PID"; wait "$GW_PID" 2>/dev/null; GW_PID=
-ok $(! grep -q "Sanitizer\|runtime error:" "$T/gw.log"; echo $?) "the gateway logged no sanitiser report"
+
+# Viewers on TCP (127.0.0.1 only); a light label gets dark title text.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$T/tcp"
+"$GW" --run-dir "$T/tcp" --tcp-port "$port" --vm green:green:"$T/green.sock" >"$T/tcp/gw.out" 2>"$T/gw-tcp.log" &
+GW_PID=$!
+wait_line "$T/tcp/gw.out" '^green ' 20 >/dev/null
+ok $(grep -qx "green spice://127.0.0.1:$port $T/tcp/green.ticket" "$T/tcp/gw.out" &&
+    ss -ltn | grep -q "127.0.0.1:$port "; echo $?) "--tcp-port: the viewer port is on 127.0.0.1"
+fake green g.rep --seed 21
+check "TCP viewer: exact pixels, green frame, black title text" \
+    env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri "spice://127.0.0.1:$port" --ticket-file "$T/tcp/green.ticket" \
+    pattern 40 60 200 120 21 rect 38 60 2 120 73d216 count 40 48 200 12 000000 40
+kill "$GW_PID"; wait "$GW_PID" 2>/dev/null; GW_PID=
+cat "$T/gw-tcp.log" >>"$T/gw.log"
+
+ok $(! grep -q "Sanitizer\|runtime error:" "$T/gw.log"; echo $?) "the gateways logged no sanitiser report"
 grep -A30 "Sanitizer\|runtime error:" "$T/gw.log" | sed 's/^/#   /' | head -60
 echo "1..$tap_n"
 [ "$tap_failed" -eq 0 ]
