@@ -172,6 +172,7 @@ install: all
 	install -m 0755 $(DOMD) $(DESTDIR)$(PREFIX)/sbin/bulkhead-domd
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-agent
 	install -m 0755 $(NETFW) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-firewall
+	install -m 0755 $(GATEWAY) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-gateway
 	install -m 0644 man/bulkhead.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead.1
 	install -m 0644 man/bulkhead-rpc.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead-rpc.1
 	install -m 0644 man/bulkhead-domd.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-domd.8

@@ -5,7 +5,9 @@
 #  - full-screen frames (the window's whole 1276x784 content);
 #  - 100x100 damage.
 # The viewer is spice-client-glib (tests/gui/spice_probe), counting the
-# updates of that size it receives per second over BENCH_SECONDS (default 5);
+# updates of that size it receives per second over BENCH_SECONDS (default 5)
+# and the median age of the pixels it shows (latency: the frame's time stamp
+# to the viewer's canvas);
 # the two paths take turns BENCH_ROUNDS times (default 3) and the best of
 # each counts, as the machine's load varies. Also prints the gateway's
 # resident memory with one qube display.
@@ -32,7 +34,8 @@ gcc -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Ilib -Ispi
 	$(pkg-config --libs spice-server) -lpthread >"$BH_T/cc.log" 2>&1 ||
 	{ cat "$BH_T/cc.log" >&2; bh_die "cannot build tests/bench/gui_feed.c"; }
 
-fps_of() { sed -n 's/^fps //p' "$1"; }
+# "FPS LATENCY_MS" from a probe's output.
+fps_of() { echo "$(sed -n 's/^fps //p' "$1") $(sed -n 's/^latency_ms //p' "$1")"; }
 
 # direct W H: the baseline's updates per second.
 direct() {
@@ -69,16 +72,20 @@ max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 
 echo "gui: ${SECONDS_RUN}s per figure, 1280x800 display, compression and streaming off"
 for size in "1276 784" "100 100"; do
-	d=0 g=0 all=
+	d=0 g=0 dl= gl= all=
 	for _ in $(seq "$ROUNDS"); do
 		# shellcheck disable=SC2086
-		dr=$(direct $size)
+		read -r dr dlr < <(direct $size)
 		# shellcheck disable=SC2086
-		gr=$(gateway $size)
-		d=$(max "$d" "$dr") g=$(max "$g" "$gr") all="$all $gr/$dr"
+		read -r gr glr < <(gateway $size)
+		# The latency goes with the best round's rate.
+		[ "$(max "$d" "$dr")" = "$d" ] || { d=$dr dl=$dlr; }
+		[ "$(max "$g" "$gr")" = "$g" ] || { g=$gr gl=$glr; }
+		all="$all $gr/$dr"
 	done
 	printf 'gui: %-9s updates/s: gateway %7.1f   direct %7.1f   ratio %s (goal >= 0.9; rounds gateway/direct:%s)\n' \
 		"${size/ /x}" "$g" "$d" "$(ratio "$g" "$d")" "$all"
+	printf 'gui: %-9s latency ms (median): gateway %s   direct %s\n' "${size/ /x}" "${gl:-?}" "${dl:-?}"
 done
 echo "gui: gateway resident memory with one qube display and a viewer: $(cat "$BH_T/rss")" \
 	"(the 1280x800 framebuffer, the window's backing and the read buffer are 4 MB each)"

@@ -9,7 +9,8 @@
  * W x H is the damaged rectangle of each frame, at the window's origin
  * (gateway) or at (2,14) of a 1280x800 display (direct): the same place the
  * gateway shows a window's content. Frames go out as fast as the path takes
- * them; every frame has new pixels. Prints the frames sent. */
+ * them; every frame has new pixels and its time stamp. Prints the frames
+ * sent. */
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,12 +44,18 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A new frame; its first two pixels carry the time it was made (48 bits
+ * of CLOCK_MONOTONIC microseconds) for the viewer's latency figure. */
 static void
 paint(uint32_t *pix, size_t stride, uint32_t n)
 {
+	uint64_t us = (uint64_t)(now() * 1e6);
+
 	for (uint32_t y = 0; y < fh; y++)
 		for (uint32_t x = 0; x < fw; x++)
 			pix[(size_t)y * stride + x] = ((x + n * 3) & 0xff) << 16 | ((y + n) & 0xff) << 8 | (n & 0xff);
+	pix[0] = (uint32_t)(us >> 24) & 0xffffff;
+	pix[1] = (uint32_t)us & 0xffffff;
 }
 
 static int

@@ -19,7 +19,9 @@
  *   copy TEXT                     the agent offers text; it reads exactly TEXT
  *   nocopy MS                     the agent offers nothing for MS
  *   fps SECONDS W H               prints the updates of W x H per second
- *                                 the display gets (for tests/bench/gui.sh)
+ *                                 the display gets, and the median age of
+ *                                 their pixels when the first two carry a
+ *                                 time stamp (tests/bench/gui_feed.c)
  *
  * PROBE_DISPLAY_ONLY=1: do not wait for the inputs channel (a display
  * without a tablet).
@@ -49,10 +51,19 @@ static gboolean clip_grabbed, clip_requested, clip_got;
 static GString *clip_in;
 static guint64 updates;
 static int upd_w, upd_h;
+static GArray *lat_us;
 static char *paste_buf;
 static gboolean paste_grabbed;
 static gint64 paste_answered;
 static size_t paste_len;
+
+static gint
+cmp_i64(gconstpointer a, gconstpointer b)
+{
+	gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static gboolean
 primary(SpiceDisplayPrimary *p)
@@ -339,10 +350,19 @@ step(gpointer unused)
 				upd_w = atoi(a[2]);
 				upd_h = atoi(a[3]);
 				updates = 0;
+				lat_us = g_array_new(FALSE, FALSE, sizeof(gint64));
 			}
 			r = now - cmd_start >= atoi(a[1]) * 1000;
-			if (r)
+			if (r) {
 				printf("fps %.1f\n", (double)updates * 1000 / (double)(now - cmd_start));
+				if (lat_us->len > 0) {
+					g_array_sort(lat_us, cmp_i64);
+					printf("latency_ms %.2f\n",
+					    g_array_index(lat_us, gint64, lat_us->len / 2) / 1000.0);
+				}
+				g_array_free(lat_us, TRUE);
+				lat_us = NULL;
+			}
 		} else if (!strcmp(c, "nocopy")) {
 			if (clip_grabbed) {
 				snprintf(why, sizeof(why), "the agent offered text");
@@ -385,8 +405,19 @@ inputs_event(SpiceChannel *ch, SpiceChannelEvent ev, gpointer unused)
 static void
 on_invalidate(SpiceChannel *ch, gint x, gint y, gint w, gint h, gpointer unused)
 {
-	if (w == upd_w && h == upd_h)
-		updates++;
+	SpiceDisplayPrimary p;
+
+	if (w != upd_w || h != upd_h)
+		return;
+	updates++;
+	if (lat_us && primary(&p) && in_bounds(&p, x, y, 2, 1)) {
+		guint64 now = (guint64)g_get_monotonic_time() & 0xffffffffffffull;
+		guint64 sent = (guint64)pixel(&p, x, y) << 24 | pixel(&p, x + 1, y);
+		gint64 age = (gint64)((now - sent) & 0xffffffffffffull);
+
+		if (age < 10 * G_USEC_PER_SEC)
+			g_array_append_val(lat_us, age);
+	}
 }
 
 static void
