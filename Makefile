@@ -30,6 +30,10 @@ USB_CFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null)
 USB_LIBS := $(shell pkg-config --libs libusb-1.0 2>/dev/null)
 UMOCKDEV_CFLAGS = $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
 UMOCKDEV_LIBS = $(shell pkg-config --libs umockdev-1.0 2>/dev/null)
+SPICE_CFLAGS = $(shell pkg-config --cflags spice-server)
+SPICE_LIBS = $(shell pkg-config --libs spice-server) -lpthread
+SPICE_CLIENT_CFLAGS = $(shell pkg-config --cflags spice-client-glib-2.0)
+SPICE_CLIENT_LIBS = $(shell pkg-config --libs spice-client-glib-2.0)
 
 LIB_SRCS := $(wildcard lib/*.c)
 DOMD_SRCS := $(wildcard domd/*.c)
@@ -37,18 +41,21 @@ CONSOLE_SRCS := $(wildcard console/*.c)
 AGENT_SRCS := $(wildcard agent/*.c)
 NETFW_SRCS := $(wildcard netvm-firewall/*.c)
 USBPROXY_SRCS := $(wildcard usbproxy/*.c)
+GW_SRCS := $(wildcard spice-gateway/*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 DOMD_OBJS := $(DOMD_SRCS:%.c=$(BUILD)/%.o)
 CONSOLE_OBJS := $(CONSOLE_SRCS:%.c=$(BUILD)/%.o)
 NETFW_OBJS := $(NETFW_SRCS:%.c=$(BUILD)/%.o)
 USBPROXY_OBJS := $(USBPROXY_SRCS:%.c=$(BUILD)/%.o)
+GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/%.o)
 
 LIBBULKHEAD := $(BUILD)/libbulkhead.a
 DOMD := $(BUILD)/bulkhead-domd
 CLI := $(BUILD)/bulkhead
 NETFW := $(BUILD)/bulkhead-firewall
 USBPROXY := $(BUILD)/bulkhead-usbproxy
+GATEWAY := $(BUILD)/bulkhead-gateway
 # The agent is PID 1 of template roots that carry no libc: always static and
 # never sanitised (the sanitiser runtimes need a dynamic loader).
 AGENT := build/bulkhead-agent
@@ -64,9 +71,9 @@ USB_TEST_BINS := $(BUILD)/tests/usb-fakedev $(BUILD)/tests/usbip-peer $(BUILD)/t
 
 TEMPLATE := build/template/root
 
-.PHONY: all deps run check check-unit check-integration check-fuzz check-xen fuzz bench template install clean san unit-bins fuzz-bins usb-test-bins appliance boot
+.PHONY: all deps run check check-unit check-integration check-fuzz check-xen fuzz bench template install clean san unit-bins gui-bins fuzz-bins usb-test-bins appliance boot
 
-all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY)
+all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY)
 
 deps:
 	@scripts/install-deps
@@ -93,6 +100,25 @@ $(DOMD): $(DOMD_OBJS) $(LIBBULKHEAD)
 # Runs in netvms; the template carries it with the libraries it needs.
 $(NETFW): $(NETFW_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(NL_LIBS) $(IPTC_LIBS)
+
+# The SPICE gateway (sys-gui) and its test peers.
+$(BUILD)/spice-gateway/%.o: spice-gateway/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SPICE_CFLAGS) -c -o $@ $<
+
+$(GATEWAY): $(GW_OBJS) $(LIBBULKHEAD)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(SPICE_LIBS)
+
+GUI_TEST_BINS := $(BUILD)/tests/gui/fake_vm $(BUILD)/tests/gui/spice_probe
+
+$(BUILD)/tests/gui/fake_vm: tests/gui/fake_vm.c tests/gui/pattern.h $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL)
+
+$(BUILD)/tests/gui/spice_probe: tests/gui/spice_probe.c tests/gui/pattern.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SPICE_CLIENT_CFLAGS) -o $@ $< $(LDFLAGS_ALL) $(SPICE_CLIENT_LIBS)
 
 $(CLI): $(CONSOLE_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) -lncursesw
@@ -174,6 +200,10 @@ boot: appliance
 check-xen: deps
 	$(MAKE) appliance
 	prove -v tests/xen/run-xen.t
+# The vdagent reassembly lives in the gateway.
+build-fuzz/fuzz_vdagent: tests/fuzz/fuzz_vdagent.c spice-gateway/vdagent.c spice-gateway/vdagent.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -Ispice-gateway -o $@ $< spice-gateway/vdagent.c
 
 run: deps all template
 	scripts/run-appliance
@@ -182,19 +212,20 @@ run: deps all template
 # then every test with prove (tests/xen/run-xen.t boots the appliance).
 check: deps
 	$(MAKE) all template appliance
-	$(MAKE) SAN=1 all unit-bins usb-test-bins
+	$(MAKE) SAN=1 all unit-bins usb-test-bins gui-bins
 	$(MAKE) fuzz-bins
 	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t tests/xen/run-xen.t
 
 unit-bins: $(UNIT_BINS)
 usb-test-bins: $(USB_TEST_BINS)
+gui-bins: $(GUI_TEST_BINS)
 fuzz-bins: $(FUZZ_BINS)
 
 # Longer fuzzing runs (FUZZ_SECONDS each).
 fuzz: fuzz-bins
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run-fuzz.t
 
-bench: all template usb-test-bins
+bench: all template usb-test-bins gui-bins
 	@for b in tests/bench/*.sh; do echo "== $$b"; $$b || exit 1; done
 
 install: all
@@ -205,6 +236,7 @@ install: all
 	install -m 0755 $(USBPROXY) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-usbproxy
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-agent
 	install -m 0755 $(NETFW) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-firewall
+	install -m 0755 $(GATEWAY) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-gateway
 	install -m 0644 man/bulkhead.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead.1
 	install -m 0644 man/bulkhead-rpc.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead-rpc.1
 	install -m 0644 man/bulkhead-domd.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-domd.8

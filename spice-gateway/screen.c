@@ -1,0 +1,356 @@
+#include "screen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "font.h"
+#include "xalloc.h"
+
+static void compose(struct screen *s, struct rect r);
+
+static const struct { const char *name; uint32_t rgb; } labels[] = {
+	{ "red", 0xcc0000 }, { "orange", 0xf57900 }, { "yellow", 0xedd400 },
+	{ "green", 0x73d216 }, { "gray", 0x555753 }, { "blue", 0x3465a4 },
+	{ "purple", 0x75507b }, { "black", 0x000000 },
+};
+
+bool
+screen_label_rgb(const char *label, uint32_t *rgb)
+{
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		if (!strcmp(label, labels[i].name)) {
+			*rgb = labels[i].rgb;
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+screen_init(struct screen *s, const char *vm, uint32_t label_rgb, uint32_t w, uint32_t h)
+{
+	uint32_t r = label_rgb >> 16 & 0xff, g = label_rgb >> 8 & 0xff, b = label_rgb & 0xff;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->vm, sizeof(s->vm), "%s", vm);
+	s->label = label_rgb;
+	/* Dark text on light labels, white on dark ones. */
+	s->text = (r * 299 + g * 587 + b * 114) / 1000 > 140 ? 0x000000 : 0xffffff;
+	s->w = w;
+	s->h = h;
+	s->fb = xcalloc((size_t)w * h, 4);
+	s->focus = -1;
+	for (size_t i = 0; i < (size_t)w * h; i++)
+		s->fb[i] = SCREEN_BG;
+	screen_damage(s, (struct rect){ 0, 0, w, h });
+}
+
+void
+screen_reset(struct screen *s)
+{
+	for (int i = 0; i < GUI_MAX_WINDOWS; i++) {
+		free(s->win[i].pix);
+		memset(&s->win[i], 0, sizeof(s->win[i]));
+	}
+	s->norder = 0;
+	s->focus = -1;
+	s->pixels = 0;
+	if (s->fb)
+		compose(s, (struct rect){ 0, 0, s->w, s->h });
+}
+
+void
+screen_free(struct screen *s)
+{
+	screen_reset(s);
+	free(s->fb);
+	s->fb = NULL;
+}
+
+static bool
+rect_empty(struct rect r)
+{
+	return r.w == 0 || r.h == 0;
+}
+
+static struct rect
+rect_intersect(struct rect a, struct rect b)
+{
+	int64_t x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
+	int64_t x1 = (int64_t)a.x + a.w < (int64_t)b.x + b.w ? (int64_t)a.x + a.w : (int64_t)b.x + b.w;
+	int64_t y1 = (int64_t)a.y + a.h < (int64_t)b.y + b.h ? (int64_t)a.y + a.h : (int64_t)b.y + b.h;
+
+	if (x1 <= x0 || y1 <= y0)
+		return (struct rect){ 0, 0, 0, 0 };
+	return (struct rect){ (int32_t)x0, (int32_t)y0, (uint32_t)(x1 - x0), (uint32_t)(y1 - y0) };
+}
+
+/* The window with its decorations. */
+static struct rect
+outer(const struct swin *w)
+{
+	uint32_t top = w->override_redirect ? SCREEN_BORDER : SCREEN_BORDER + SCREEN_TITLE_H;
+
+	return (struct rect){ w->x - SCREEN_BORDER, w->y - (int32_t)top, w->w + 2 * SCREEN_BORDER,
+		w->h + top + SCREEN_BORDER };
+}
+
+void
+screen_damage(struct screen *s, struct rect r)
+{
+	struct rect d = s->dirty;
+	int64_t x0, y0, x1, y1;
+
+	r = rect_intersect(r, (struct rect){ 0, 0, s->w, s->h });
+	if (rect_empty(r))
+		return;
+	if (rect_empty(d)) {
+		s->dirty = r;
+		return;
+	}
+	x0 = d.x < r.x ? d.x : r.x;
+	y0 = d.y < r.y ? d.y : r.y;
+	x1 = (int64_t)d.x + d.w > (int64_t)r.x + r.w ? (int64_t)d.x + d.w : (int64_t)r.x + r.w;
+	y1 = (int64_t)d.y + d.h > (int64_t)r.y + r.h ? (int64_t)d.y + d.h : (int64_t)r.y + r.h;
+	s->dirty = (struct rect){ (int32_t)x0, (int32_t)y0, (uint32_t)(x1 - x0), (uint32_t)(y1 - y0) };
+}
+
+static void
+fill(struct screen *s, struct rect r, struct rect clip, uint32_t rgb)
+{
+	r = rect_intersect(r, clip);
+	for (uint32_t row = 0; row < r.h; row++) {
+		uint32_t *p = s->fb + (size_t)(r.y + row) * s->w + r.x;
+		for (uint32_t i = 0; i < r.w; i++)
+			p[i] = rgb;
+	}
+}
+
+static void
+draw_text(struct screen *s, int32_t x, int32_t y, const char *text, struct rect clip)
+{
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		const uint8_t *g;
+
+		if (*c >= 0x80 && *c < 0xc0)
+			continue; /* UTF-8 continuation: one '?' per character */
+		g = font_glyph(*c);
+		for (int col = 0; col < FONT_W; col++)
+			for (int row = 0; row < FONT_H; row++)
+				if (g[col] >> row & 1)
+					fill(s, (struct rect){ x + col, y + row, 1, 1 }, clip, s->text);
+		x += FONT_ADVANCE;
+		if (x >= clip.x + (int32_t)clip.w)
+			break;
+	}
+}
+
+static void
+draw_window(struct screen *s, const struct swin *w, struct rect clip)
+{
+	struct rect o = outer(w), content = { w->x, w->y, w->w, w->h };
+	struct rect c;
+
+	if (rect_empty(rect_intersect(o, clip)))
+		return;
+	fill(s, o, clip, s->label);
+	if (!w->override_redirect) {
+		char text[sizeof(s->vm) + GUI_TITLE_MAX + 4];
+		struct rect bar = { w->x, o.y + SCREEN_BORDER, w->w, SCREEN_TITLE_H };
+
+		snprintf(text, sizeof(text), "[%s] %s", s->vm, w->title);
+		draw_text(s, bar.x + 2, bar.y + 2, text, rect_intersect(bar, clip));
+	}
+	c = rect_intersect(content, clip);
+	for (uint32_t row = 0; row < c.h; row++)
+		memcpy(s->fb + (size_t)(c.y + row) * s->w + c.x,
+		    w->pix + (size_t)(c.y - w->y + row) * w->w + (c.x - w->x), (size_t)c.w * 4);
+}
+
+/* Recomposes r of the framebuffer from the background up. */
+static void
+compose(struct screen *s, struct rect r)
+{
+	r = rect_intersect(r, (struct rect){ 0, 0, s->w, s->h });
+	if (rect_empty(r))
+		return;
+	fill(s, r, r, SCREEN_BG);
+	for (int i = 0; i < s->norder; i++)
+		draw_window(s, &s->win[s->order[i]], r);
+	screen_damage(s, r);
+}
+
+struct rect
+screen_take_dirty(struct screen *s)
+{
+	struct rect d = s->dirty;
+
+	s->dirty = (struct rect){ 0, 0, 0, 0 };
+	return d;
+}
+
+/* Damage of a window that nothing covers there needs no recomposition: its
+ * pixels go straight to the framebuffer (the common case, and the fast one). */
+static void
+show_damage(struct screen *s, int slot, struct rect r)
+{
+	const struct swin *w = &s->win[slot];
+	struct rect c = rect_intersect(r, (struct rect){ 0, 0, s->w, s->h });
+	int i = s->norder - 1;
+
+	for (; i >= 0 && s->order[i] != slot; i--)
+		if (!rect_empty(rect_intersect(outer(&s->win[s->order[i]]), c))) {
+			compose(s, r);
+			return;
+		}
+	for (uint32_t row = 0; row < c.h; row++)
+		memcpy(s->fb + (size_t)(c.y + row) * s->w + c.x,
+		    w->pix + (size_t)(c.y - w->y + row) * w->w + (c.x - w->x), (size_t)c.w * 4);
+	screen_damage(s, c);
+}
+
+static void
+unstack(struct screen *s, int slot)
+{
+	for (int i = 0; i < s->norder; i++) {
+		if (s->order[i] == slot) {
+			memmove(&s->order[i], &s->order[i + 1], (size_t)(s->norder - i - 1) * sizeof(int));
+			s->norder--;
+			return;
+		}
+	}
+}
+
+/* Places the content so that the decorations stay on the screen. */
+static void
+place(const struct screen *s, struct swin *w, int32_t x, int32_t y)
+{
+	int32_t top = w->override_redirect ? SCREEN_BORDER : SCREEN_BORDER + SCREEN_TITLE_H;
+	int32_t maxx = (int32_t)s->w - (int32_t)w->w - SCREEN_BORDER;
+	int32_t maxy = (int32_t)s->h - (int32_t)w->h - SCREEN_BORDER;
+
+	w->x = x > maxx ? maxx : x;
+	w->y = y > maxy ? maxy : y;
+	if (w->x < SCREEN_BORDER)
+		w->x = SCREEN_BORDER;
+	if (w->y < top)
+		w->y = top;
+}
+
+static bool
+set_geometry(struct screen *s, struct swin *w, const struct gui_geometry *g)
+{
+	struct rect before = outer(w);
+
+	if (w->pix == NULL || g->width != w->w || g->height != w->h) {
+		uint64_t now = w->pix ? (uint64_t)w->w * w->h : 0;
+		uint64_t want = (uint64_t)g->width * g->height;
+		uint32_t *pix;
+
+		if (s->pixels - now + want > (uint64_t)SCREEN_PIXEL_BUDGET * s->w * s->h)
+			return false;
+		if ((pix = calloc((size_t)want, 4)) == NULL)
+			return false;
+		free(w->pix);
+		s->pixels = s->pixels - now + want;
+		w->pix = pix;
+		w->w = g->width;
+		w->h = g->height;
+	}
+	w->override_redirect = g->flags & GUI_OVERRIDE_REDIRECT;
+	place(s, w, g->x, g->y);
+	if (w->mapped) {
+		compose(s, before);
+		compose(s, outer(w));
+	}
+	return true;
+}
+
+bool
+screen_apply(struct screen *s, const struct gui_event *ev)
+{
+	struct swin *w = ev->slot >= 0 ? &s->win[ev->slot] : NULL;
+
+	switch (ev->type) {
+	case GUI_CREATE:
+		memset(w, 0, sizeof(*w));
+		w->used = true;
+		w->id = ev->window;
+		return set_geometry(s, w, &ev->u.geom);
+	case GUI_CONFIGURE:
+		return set_geometry(s, w, &ev->u.geom);
+	case GUI_DESTROY:
+	case GUI_UNMAP:
+		if (w->mapped) {
+			w->mapped = false;
+			unstack(s, ev->slot);
+			compose(s, outer(w));
+		}
+		if (s->focus == ev->slot)
+			s->focus = -1;
+		if (ev->type == GUI_DESTROY) {
+			s->pixels -= w->pix ? (uint64_t)w->w * w->h : 0;
+			free(w->pix);
+			memset(w, 0, sizeof(*w));
+		}
+		return true;
+	case GUI_MAP:
+		if (!w->mapped) {
+			w->mapped = true;
+			s->order[s->norder++] = ev->slot;
+			compose(s, outer(w));
+		}
+		return true;
+	case GUI_TITLE:
+		memcpy(w->title, ev->title, sizeof(w->title));
+		if (w->mapped)
+			compose(s, outer(w));
+		return true;
+	case GUI_DAMAGE: {
+		const struct gui_damage *d = &ev->u.damage;
+
+		for (uint32_t row = 0; row < d->height; row++)
+			memcpy(w->pix + (size_t)(d->y + row) * w->w + d->x,
+			    ev->data + (size_t)row * d->width * 4, (size_t)d->width * 4);
+		if (w->mapped)
+			show_damage(s, ev->slot, (struct rect){ w->x + (int32_t)d->x,
+			    w->y + (int32_t)d->y, d->width, d->height });
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
+enum hit
+screen_hit(const struct screen *s, int32_t x, int32_t y, int *slot)
+{
+	for (int i = s->norder - 1; i >= 0; i--) {
+		const struct swin *w = &s->win[s->order[i]];
+		struct rect o = outer(w);
+
+		if (x < o.x || y < o.y || x >= o.x + (int32_t)o.w || y >= o.y + (int32_t)o.h)
+			continue;
+		*slot = s->order[i];
+		if (x >= w->x && y >= w->y && x < w->x + (int32_t)w->w && y < w->y + (int32_t)w->h)
+			return HIT_CONTENT;
+		return HIT_DECORATION;
+	}
+	*slot = -1;
+	return HIT_NONE;
+}
+
+int
+screen_focus(struct screen *s, int slot)
+{
+	int old = s->focus;
+
+	s->focus = slot;
+	if (slot >= 0 && s->win[slot].mapped && s->order[s->norder - 1] != slot) {
+		unstack(s, slot);
+		s->order[s->norder++] = slot;
+		compose(s, outer(&s->win[slot]));
+	}
+	return old;
+}

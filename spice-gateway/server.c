@@ -1,0 +1,133 @@
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "display.h"
+#include "log.h"
+#include "loop.h"
+#include "sock.h"
+#include "xalloc.h"
+
+static void
+make_ticket(char *out, size_t len)
+{
+	static const char abc[] = "abcdefghijkmnpqrstuvwxyz23456789";
+	unsigned char rnd[64];
+
+	if (getrandom(rnd, len - 1, 0) != (ssize_t)(len - 1))
+		fatal("getrandom");
+	for (size_t i = 0; i < len - 1; i++)
+		out[i] = abc[rnd[i] % 32];
+	out[len - 1] = '\0';
+}
+
+static void
+on_viewer(int fd, int event, void *opaque)
+{
+	struct vm *vm = opaque;
+	int c = sock_accept(fd, vm->name);
+
+	/* spice-server takes the fd; the ticket authenticates the viewer. */
+	if (c >= 0 && spice_server_add_client(vm->server, c, 0) != 0) {
+		log_warnx("%s: spice-server refused a viewer", vm->name);
+		close(c);
+	}
+}
+
+static void
+on_released(int fd, int event, void *opaque)
+{
+	struct vm *vm = opaque;
+
+	display_ack(vm->disp);
+	vm_flush(vm);
+}
+
+static int
+listen_on(struct vm *vm, const struct listen_cfg *cfg, char *uri, size_t urilen)
+{
+	int fd;
+
+	if (cfg->kind == LISTEN_UNIX) {
+		char *path = xasprintf("%s/%s.spice", cfg->run_dir, vm->name);
+
+		fd = sock_listen_unix(path, vm->name);
+		snprintf(uri, urilen, "spice+unix://%s", path);
+		free(path);
+		if (fd < 0)
+			return -1;
+	} else {
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->tcp_port) };
+		int one = 1;
+
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+		    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+			log_warn("%s: 127.0.0.1:%d", vm->name, cfg->tcp_port);
+			return -1;
+		}
+		snprintf(uri, urilen, "spice://127.0.0.1:%d", cfg->tcp_port);
+	}
+	vm->listen_fd = fd;
+	vm->listen_watch = loop_watch_add(fd, SPICE_WATCH_EVENT_READ, on_viewer, vm);
+	return 0;
+}
+
+int
+server_start(struct vm *vm, const struct listen_cfg *cfg)
+{
+	char uri[160], *path, *line;
+	SpiceServer *s;
+
+	make_ticket(vm->ticket, sizeof(vm->ticket));
+	s = vm->server = spice_server_new();
+	if (s == NULL)
+		return -1;
+	spice_server_set_ticket(s, vm->ticket, 0, 0, 0);
+	/* Exact pixels and no unbounded dictionaries: see the notes on GLZ. */
+	spice_server_set_image_compression(s, SPICE_IMAGE_COMPRESSION_OFF);
+	spice_server_set_jpeg_compression(s, SPICE_WAN_COMPRESSION_NEVER);
+	spice_server_set_zlib_glz_compression(s, SPICE_WAN_COMPRESSION_NEVER);
+	spice_server_set_streaming_video(s, SPICE_STREAM_VIDEO_OFF);
+	spice_server_set_agent_mouse(s, 0);
+	spice_server_set_agent_copypaste(s, 1);
+	spice_server_set_agent_file_xfer(s, 0);
+	spice_server_set_name(s, vm->name);
+	if (spice_server_init(s, loop_core()) != 0) {
+		log_warnx("%s: spice_server_init failed", vm->name);
+		return -1;
+	}
+	vm->disp = display_new(s, vm->scr.w, vm->scr.h);
+	vm->disp_watch = loop_watch_add(display_wakeup_fd(vm->disp), SPICE_WATCH_EVENT_READ,
+	    on_released, vm);
+	input_add(vm);
+	agent_add(vm);
+	spice_server_vm_start(s);
+	vm_flush(vm);
+
+	if (listen_on(vm, cfg, uri, sizeof(uri)) < 0)
+		return -1;
+	path = xasprintf("%s/%s.ticket", cfg->run_dir, vm->name);
+	line = xasprintf("%s\n", vm->ticket);
+	if (atomic_write_file(cfg->run_dir, strrchr(path, '/') + 1, line, strlen(line), 0600) < 0) {
+		log_warn("%s: %s", vm->name, path);
+		free(path);
+		free(line);
+		return -1;
+	}
+	printf("%s %s %s\n", vm->name, uri, path);
+	fflush(stdout);
+	free(path);
+	free(line);
+	return 0;
+}

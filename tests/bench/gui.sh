@@ -1,0 +1,91 @@
+#!/bin/bash
+# Benchmark: a qube's damage to the viewer's pixels through bulkhead-gateway
+# at 1280x800, against a plain libspice-server display (the same QXL code,
+# no protocol, no composition) fed the same frames in the same run:
+#  - full-screen frames (the window's whole 1276x784 content);
+#  - 100x100 damage.
+# The viewer is spice-client-glib (tests/gui/spice_probe), counting the
+# updates of that size it receives per second over BENCH_SECONDS (default 5)
+# and the median age of the pixels it shows (latency: the frame's time stamp
+# to the viewer's canvas);
+# the two paths take turns BENCH_ROUNDS times (default 3) and the best of
+# each counts, as the machine's load varies. Also prints the gateway's
+# resident memory with one qube display.
+# Goal: gateway >= 0.9 of the direct figure.
+#
+#   tests/bench/gui.sh   (from the repo root, after `make all gui-bins`)
+set -eu
+BH_NAME=gui
+# shellcheck source=tests/bench/common.bash
+. tests/bench/common.bash 2>/dev/null || { echo "gui: run from the repo root" >&2; exit 1; }
+SECONDS_RUN=${BENCH_SECONDS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+GW=build/bulkhead-gateway
+PROBE=build/tests/gui/spice_probe
+
+for f in "$GW" "$PROBE" build/spice-gateway/loop.o build/spice-gateway/display.o build/libbulkhead.a; do
+	[ -e "$f" ] || bh_die "$f missing: run 'make all gui-bins' first"
+done
+bh_setup
+# shellcheck disable=SC2046
+gcc -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -Ilib -Ispice-gateway \
+	$(pkg-config --cflags spice-server) -o "$BH_T/bin/gui_feed" tests/bench/gui_feed.c \
+	build/spice-gateway/loop.o build/spice-gateway/display.o build/libbulkhead.a \
+	$(pkg-config --libs spice-server) -lpthread >"$BH_T/cc.log" 2>&1 ||
+	{ cat "$BH_T/cc.log" >&2; bh_die "cannot build tests/bench/gui_feed.c"; }
+
+# "FPS LATENCY_MS" from a probe's output.
+fps_of() { echo "$(sed -n 's/^fps //p' "$1") $(sed -n 's/^latency_ms //p' "$1")"; }
+
+# direct W H: the baseline's updates per second.
+direct() {
+	rm -f "$BH_T/direct.spice"
+	"$BH_T/bin/gui_feed" direct "$BH_T" "$1" "$2" $((SECONDS_RUN + 2)) >"$BH_T/feed.out" 2>&1 &
+	BH_HELPER_PID=$!
+	for _ in $(seq 100); do [ -S "$BH_T/direct.spice" ] && break; sleep 0.02; done
+	PROBE_DISPLAY_ONLY=1 timeout 60 "$PROBE" --unix "$BH_T/direct.spice" --ticket-file "$BH_T/direct.ticket" \
+		fps "$SECONDS_RUN" "$1" "$2" >"$BH_T/probe.out" 2>"$BH_T/probe.err" || bh_die "direct viewer: $(tail -1 "$BH_T/probe.err")"
+	wait "$BH_HELPER_PID" || true
+	BH_HELPER_PID=
+	fps_of "$BH_T/probe.out"
+}
+
+# gateway W H: the same through the gateway; leaves its RSS in $BH_T/rss.
+gateway() {
+	rm -f "$BH_T/gw.out"
+	"$GW" --run-dir "$BH_T" --vm bench:blue:"$BH_T/bench.sock" >"$BH_T/gw.out" 2>"$BH_T/gw.log" &
+	BH_HELPER_PID=$!
+	for _ in $(seq 100); do [ -s "$BH_T/gw.out" ] && break; sleep 0.02; done
+	"$BH_T/bin/gui_feed" gateway "$BH_T/bench.sock" "$1" "$2" $((SECONDS_RUN + 2)) >"$BH_T/feed.out" 2>&1 &
+	local feed=$!
+	timeout 60 "$PROBE" --unix "$BH_T/bench.spice" --ticket-file "$BH_T/bench.ticket" \
+		fps "$SECONDS_RUN" "$1" "$2" >"$BH_T/probe.out" 2>"$BH_T/probe.err" || bh_die "gateway viewer: $(tail -1 "$BH_T/probe.err")"
+	sed -n 's/^VmRSS:[[:space:]]*//p' "/proc/$BH_HELPER_PID/status" >"$BH_T/rss"
+	wait "$feed" || true
+	kill -TERM "$BH_HELPER_PID"; wait "$BH_HELPER_PID" 2>/dev/null || true
+	BH_HELPER_PID=
+	fps_of "$BH_T/probe.out"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+
+echo "gui: ${SECONDS_RUN}s per figure, 1280x800 display, compression and streaming off"
+for size in "1276 784" "100 100"; do
+	d=0 g=0 dl= gl= all=
+	for _ in $(seq "$ROUNDS"); do
+		# shellcheck disable=SC2086
+		read -r dr dlr < <(direct $size)
+		# shellcheck disable=SC2086
+		read -r gr glr < <(gateway $size)
+		# The latency goes with the best round's rate.
+		[ "$(max "$d" "$dr")" = "$d" ] || { d=$dr dl=$dlr; }
+		[ "$(max "$g" "$gr")" = "$g" ] || { g=$gr gl=$glr; }
+		all="$all $gr/$dr"
+	done
+	printf 'gui: %-9s updates/s: gateway %7.1f   direct %7.1f   ratio %s (goal >= 0.9; rounds gateway/direct:%s)\n' \
+		"${size/ /x}" "$g" "$d" "$(ratio "$g" "$d")" "$all"
+	printf 'gui: %-9s latency ms (median): gateway %s   direct %s\n' "${size/ /x}" "${gl:-?}" "${dl:-?}"
+done
+echo "gui: gateway resident memory with one qube display and a viewer: $(cat "$BH_T/rss")" \
+	"(the 1280x800 framebuffer, the window's backing and the read buffer are 4 MB each)"
