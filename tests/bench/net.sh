@@ -27,6 +27,7 @@ gcc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -o "$BH_T/bin/net_blast" tests/be
 BLAST=$BH_T/bin/net_blast
 net_cleanup() {
 	local rc=$?
+	set +e # a link already gone must not cut the clean-up short
 	for p in ${SINKS[@]+"${SINKS[@]}"}; do kill "$p" 2>/dev/null; done
 	for ns in "$OUT" "$A" "$B"; do ip netns del "$ns" 2>/dev/null; done
 	ip link del "$UP" 2>/dev/null
