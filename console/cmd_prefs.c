@@ -92,8 +92,11 @@ const struct cmd_entry cmd_prefs_entry = {
 	    "property (vm.set); VALUE is sent as a string and domd checks it like "
 	    "a value in a qube's config file, e.g. 'prefs work memory 512', "
 	    "'prefs work netvm \"\"'. Settable: label, template (only while "
-	    "halted), netvm, memory, vcpus, autostart, provides_network. With "
-	    "--json prints the qube object, or the single value as JSON.",
+	    "halted), netvm (a running qube is re-linked at once), memory, vcpus, "
+	    "autostart, provides_network, provides_usb, template_for_dispvms, "
+	    "default_dispvm, uplink (none, host-nat or dev:IFNAME), uplink_address, "
+	    "uplink_gateway, uplink_dns. ip is given by domd. With --json prints the "
+	    "qube object, or the single value as JSON.",
 	.flags = CMD_MODIFIES,
 	.method = "vm.set", /* vm.get when only showing */
 	.exec = cmd_prefs_exec,
