@@ -125,6 +125,15 @@ server_start(struct vm *vm, const struct listen_cfg *cfg)
 		free(line);
 		return -1;
 	}
+	/* For `bulkhead gui` in dom0, which reads it through domd. */
+	free(line);
+	line = xasprintf("%s\n", uri);
+	free(path);
+	path = xasprintf("%s.uri", vm->name);
+	if (atomic_write_file(cfg->run_dir, path, line, strlen(line), 0644) < 0)
+		log_warn("%s: %s/%s", vm->name, cfg->run_dir, path);
+	free(path);
+	path = xasprintf("%s/%s.ticket", cfg->run_dir, vm->name);
 	printf("%s %s %s\n", vm->name, uri, path);
 	fflush(stdout);
 	free(path);
