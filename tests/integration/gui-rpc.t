@@ -97,8 +97,8 @@ check "bulkhead gui green --vv FILE" bh gui green --vv "$T/green.vv"
 ok $(grep -qx 'spice://127.0.0.1:5930' "$T/last.out" && grep -qx host=127.0.0.1 "$T/green.vv" && grep -qx port=5930 "$T/green.vv" &&
     grep -qx "password=$(cat "$GWDIR/green.ticket")" "$T/green.vv" && grep -qx 'title=\[green\]' "$T/green.vv" &&
     [ "$(stat -c %a "$T/green.vv")" = 600 ]; echo $?) "the .vv has host, port, password and title [green], mode 0600"
-# sys-gui has no netvm here: its loopback is brought up by hand.
-nsenter -t "$(vm_pid sys-gui)" -n ip link set lo up
+ok $(nsenter -t "$(vm_pid sys-gui)" -n ip -o link show lo | grep -q 'LOOPBACK,UP'; echo $?) \
+    "sys-gui (no netvm) has its loopback up"
 check "the .vv's host, port and password reach green's display (from sys-gui's network)" \
     nsenter -t "$(vm_pid sys-gui)" -n env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri spice://127.0.0.1:5930 \
     --ticket-file "$GWDIR/green.ticket" rect 0 0 1280 800 $BG
