@@ -3,7 +3,8 @@
  * domd (vm.run of cat in sys-gui), so dom0 never talks SPICE. What sys-gui
  * sends is untrusted and checked here. A display on a Unix socket in
  * sys-gui's private volume is named by its path on this host (ns backend);
- * a TCP one also gets a .vv file for remote-viewer. */
+ * a TCP one (make run: the host's loopback) also gets a .vv file for
+ * remote-viewer. */
 #include "cmd.h"
 
 #include <ctype.h>
@@ -188,7 +189,7 @@ const struct cmd_entry cmd_gui_entry = {
 	.summary = "show where a viewer finds VM's display (URI, password, .vv file)",
 	.help = "Reads, through domd, the URI and ticket that the SPICE gateway in sys-gui "
 	    "(or --gui-qube) wrote for VM's display, and prints the viewer URI. A display on "
-	    "a Unix socket (the ns backend) is named by its path on this host, with its "
+	    "a Unix socket (ns backend) is named by its path on this host, with its "
 	    "password; a TCP one also gets a .vv file for remote-viewer (FILE, default "
 	    "VM.vv, mode 0600) with host, port, password and the title [VM]. --desktop, "
 	    "the aggregated display, is not there yet.",

@@ -27,7 +27,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: bulkhead-gateway [-v] --run-dir DIR [--tcp-port BASE] [--size WxH]\n"
 	    "           [--clip-max BYTES] [--clipboard NAME:in|out|both|none ...]\n"
-	    "           [--clipboard-policy static|domd]\n"
+	    "           [--clipboard-policy static|domd] [--listen-fd FIRST]\n"
 	    "           [--rpc-socket PATH] --vm NAME:LABEL[:SOCKET] ...\n"
 	    "       bulkhead-gateway --attach PATH   (the bulkhead.Gui service)\n");
 	exit(2);
@@ -89,6 +89,7 @@ main(int argc, char **argv)
 		{ "clipboard", required_argument, NULL, 'p' },
 		{ "clipboard-policy", required_argument, NULL, 'P' },
 		{ "rpc-socket", required_argument, NULL, 'r' },
+		{ "listen-fd", required_argument, NULL, 'f' },
 		{ "attach", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -128,12 +129,15 @@ main(int argc, char **argv)
 				usage();
 			break;
 		case 'r': rpc_sock = optarg; break;
+		case 'f': cfg.kind = LISTEN_FD; cfg.fd = atoi(optarg); break;
 		case 'a': return attach_main(optarg);
 		case 'v': verbose++; break;
 		default: usage();
 		}
 	}
 	if (cfg.run_dir == NULL || nvm == 0 || optind != argc)
+		usage();
+	if (cfg.kind == LISTEN_FD && cfg.fd < 3)
 		usage();
 	if (cfg.kind == LISTEN_TCP && (cfg.tcp_port < 1 || cfg.tcp_port + nvm > 65535))
 		usage();
@@ -166,6 +170,7 @@ main(int argc, char **argv)
 		if (server_start(vms[i], &cfg) < 0)
 			exit(1);
 		cfg.tcp_port++;
+		cfg.fd++;
 	}
 	log_info("serving %d qube(s)", nvm);
 	rc = loop_run();

@@ -90,18 +90,25 @@ ok $([ "$(q sys-gui bulkhead.ClipboardToViewer+work)" = 0 ] && [ "$(q sys-gui bu
     "domd's answers: allowed for work again, denied for sys-* and unknown qubes"
 ok $([ "$(q work bulkhead.ClipboardToViewer+work)" = 126 ]; echo $?) "a qube other than sys-gui gets no allow by asking"
 
-# bulkhead gui: a TCP display gets a .vv; --desktop is refused; a qube without a display.
-gui_gateway sys-gui --run-dir /home/user/gui --tcp-port 5930 --rpc-socket /home/user/gui/rpc2.sock --vm green:green
+# bulkhead gui: a TCP display gets a .vv. As in `make run`, the gateway in
+# sys-gui serves it on the host's loopback through a socket made there.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+scripts/gateway-ports "$port" 1 "$CGROUP_PARENT" sys-gui "$(vm_pid sys-gui)" -- env -i PATH=/usr/bin:/bin $GUI_ENV \
+    /rw/guitest/bulkhead-gateway --run-dir /home/user/gui --listen-fd 3 --rpc-socket /home/user/gui/rpc2.sock \
+    --vm green:green >>"$T/gw.out" 2>>"$T/gw.log" &
 wait_line "$T/gw.out" '^green ' 30 >/dev/null
 check "bulkhead gui green --vv FILE" bh gui green --vv "$T/green.vv"
-ok $(grep -qx 'spice://127.0.0.1:5930' "$T/last.out" && grep -qx host=127.0.0.1 "$T/green.vv" && grep -qx port=5930 "$T/green.vv" &&
+ok $(grep -qx "spice://127.0.0.1:$port" "$T/last.out" && grep -qx host=127.0.0.1 "$T/green.vv" && grep -qx "port=$port" "$T/green.vv" &&
     grep -qx "password=$(cat "$GWDIR/green.ticket")" "$T/green.vv" && grep -qx 'title=\[green\]' "$T/green.vv" &&
     [ "$(stat -c %a "$T/green.vv")" = 600 ]; echo $?) "the .vv has host, port, password and title [green], mode 0600"
+owner=$(ss -ltnpH "sport = :$port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+ok $([ -n "$owner" ] && [ "$(readlink "/proc/$owner/ns/pid")" = "$(readlink "/proc/$(vm_pid sys-gui)/ns/pid")" ] &&
+    [ "$(readlink "/proc/$owner/ns/net")" = "$(readlink "/proc/$(vm_pid sys-gui)/ns/net")" ]; echo $?) \
+    "the host's port $port is served by the gateway inside sys-gui"
+check "a host viewer with the .vv's host, port and password reaches green's display" \
+    env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri "spice://127.0.0.1:$port" --ticket-file "$GWDIR/green.ticket" rect 0 0 1280 800 $BG
 ok $(nsenter -t "$(vm_pid sys-gui)" -n ip -o link show lo | grep -q 'LOOPBACK,UP'; echo $?) \
     "sys-gui (no netvm) has its loopback up"
-check "the .vv's host, port and password reach green's display (from sys-gui's network)" \
-    nsenter -t "$(vm_pid sys-gui)" -n env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri spice://127.0.0.1:5930 \
-    --ticket-file "$GWDIR/green.ticket" rect 0 0 1280 800 $BG
 bh gui --desktop 2>"$T/err"; rc=$?
 ok $([ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q 'not there yet' "$T/err"; echo $?) "bulkhead gui --desktop: a one-line 'not there yet'"
 bh gui personal-x 2>"$T/err"; rc=$?
