@@ -48,8 +48,8 @@ jf password >"$T/work.pw"
 ok $([ "$(jf unix_path)" = "$GWDIR/work.spice" ] && [ "$(jf uri)" = "spice+unix://$GWDIR/work.spice" ] &&
     cmp -s "$T/work.pw" "$GWDIR/work.ticket" && [ "$(jf title)" = "[work]" ] && [ -z "$(jf vv)" ]; echo $?) \
     "it names the socket by its host path, the ticket, the title [work], no .vv for a Unix socket"
-check "work's windows arrive through RPC (viewer from bulkhead gui): exact pixels, blue frame, title bar" \
-    env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --unix "$(jf unix_path)" --ticket-file "$T/work.pw" pattern 40 60 200 120 1 pattern 400 100 160 100 2 rect 38 60 2 120 $BLUE count 40 48 200 12 ffffff 40
+check "work's windows arrive through RPC (viewer from bulkhead gui): exact pixels, blue frame, title '[work] one'" \
+    env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --unix "$(jf unix_path)" --ticket-file "$T/work.pw" text 42 50 '[work] one' ffffff pattern 40 60 200 120 1 pattern 400 100 160 100 2 rect 38 60 2 120 $BLUE count 40 48 200 12 ffffff 40
 ok $(grep -q 'rpc: work -> sys-gui bulkhead.Gui+: allowed' "$T/domd.log"; echo $?) "domd allowed the call by the default policy"
 check "a click and a key reach work's window through the call" probe work click 100 100 key 1e sleep 200
 wait_line "$T/a.rep" 'key 1 0x1e up' 10 >/dev/null
@@ -63,8 +63,8 @@ ok $(grep -qx disconnected "$T/b.rep" && grep -q 'personal: qube disconnected: p
     "a stream naming another qube lands on its caller's display and is cut off there"
 check "work's display is untouched" probe work pattern 40 60 200 120 1 nopattern 400 100 160 100 12
 fake personal b2.rep --seed 11 --hold 60
-check "personal's own stream shows on personal's display, framed in red" \
-    probe personal pattern 40 60 200 120 11 rect 38 60 2 120 $RED
+check "personal's own stream shows on personal's display, framed in red, titled [personal]" \
+    probe personal pattern 40 60 200 120 11 rect 38 60 2 120 $RED text 42 50 '[personal] one' ffffff
 check "and never on work's" probe work pattern 40 60 200 120 1 nopattern 40 60 200 120 11
 fake stranger c.rep --seed 21
 wait_line "$T/gw.log" 'rpc: qube stranger has no display here; refused' 20 >/dev/null
