@@ -22,6 +22,8 @@ extern int agent_test_mode;
 
 /* mounts.c: the API filesystems; -1 if a required one could not be mounted. */
 int mounts_setup(void);
+/* loopback.c: brings lo up (a warning if it cannot). */
+void loopback_up(void);
 
 /* ready.c: the launcher's "init is up" pipe. */
 int ready_fd_take(void);

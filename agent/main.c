@@ -161,6 +161,8 @@ init_main(int argc, char **argv)
 
 	if (!agent_test_mode && mounts_setup() == -1)
 		fatalx("cannot mount the API filesystems, giving up");
+	if (!agent_test_mode)
+		loopback_up();
 	if (!getenv("PATH"))
 		setenv("PATH", DEFAULT_PATH, 1);
 

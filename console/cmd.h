@@ -63,6 +63,7 @@ extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_usb_entry;
+extern const struct cmd_entry cmd_gui_entry;
 extern const struct cmd_entry cmd_ask_entry;
 extern const struct cmd_entry cmd_tag_entry;
 extern const struct cmd_entry cmd_firewall_entry;

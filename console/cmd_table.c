@@ -25,6 +25,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_tag_entry,
 	&cmd_firewall_entry,
 	&cmd_usb_entry,
+	&cmd_gui_entry,
 	&cmd_events_entry,
 	&cmd_help_entry,
 	NULL

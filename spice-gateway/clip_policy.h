@@ -1,9 +1,10 @@
 /* Which clipboard transfers a qube's display may make: viewer -> qube
- * (paste into the qube) and qube -> viewer (copy out of it). Asked for every
- * transfer through a callback, so that domd's policy service
- * (bulkhead.ClipboardFromViewer / ClipboardToViewer) can answer it later;
- * for now the answer comes from the command line, and by default sys-*
- * qubes get neither direction and other qubes both. */
+ * (paste into the qube) and qube -> viewer (copy out of it), asked for
+ * every transfer through a callback. In sys-gui domd's policy answers
+ * (clip_policy_rpc: bulkhead.ClipboardFromViewer / ClipboardToViewer +QUBE);
+ * without domd (tests, benches) the command line does, and then by default
+ * sys-* qubes get neither direction and other qubes both. A --clipboard
+ * rule for a qube overrides either. */
 #ifndef BULKHEAD_GW_CLIP_POLICY_H
 #define BULKHEAD_GW_CLIP_POLICY_H
 
@@ -17,5 +18,8 @@ typedef bool (*clip_policy_fn)(void *ctx, const char *vm, enum clip_dir dir);
 bool clip_policy_add(const char *arg);
 /* The command line's policy, as a clip_policy_fn. */
 bool clip_policy_static(void *ctx, const char *vm, enum clip_dir dir);
+/* domd's: `bulkhead-rpc dom0 SERVICE+QUBE` exits 0 when allowed (a few ms,
+ * on the gateway's loop: transfers are rare). */
+bool clip_policy_rpc(void *ctx, const char *vm, enum clip_dir dir);
 
 #endif

@@ -8,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "log.h"
 #include "loop.h"
 #include "qube.h"
@@ -18,6 +19,7 @@
 #define MAX_VMS 64
 
 static struct vm *vms[MAX_VMS]; /* live until exit */
+static clip_policy_fn clip_policy = clip_policy_static;
 
 static void
 usage(void)
@@ -25,7 +27,9 @@ usage(void)
 	fprintf(stderr,
 	    "usage: bulkhead-gateway [-v] --run-dir DIR [--tcp-port BASE] [--size WxH]\n"
 	    "           [--clip-max BYTES] [--clipboard NAME:in|out|both|none ...]\n"
-	    "           --vm NAME:LABEL:SOCKET ...\n");
+	    "           [--clipboard-policy static|domd] [--listen-fd FIRST]\n"
+	    "           [--rpc-socket PATH] --vm NAME:LABEL[:SOCKET] ...\n"
+	    "       bulkhead-gateway --attach PATH   (the bulkhead.Gui service)\n");
 	exit(2);
 }
 
@@ -38,7 +42,7 @@ on_signal(int fd, int event, void *opaque)
 		loop_quit(0);
 }
 
-/* NAME:LABEL:SOCKET */
+/* NAME:LABEL[:SOCKET]; without a socket the qube comes only through RPC. */
 static struct vm *
 parse_vm(const char *arg, uint32_t w, uint32_t h, const struct gui_limits *lim)
 {
@@ -47,11 +51,11 @@ parse_vm(const char *arg, uint32_t w, uint32_t h, const struct gui_limits *lim)
 	struct vm *vm;
 
 	label = strchr(s, ':');
-	path = label ? strchr(label + 1, ':') : NULL;
-	if (path == NULL)
-		fatalx("--vm %s: expected NAME:LABEL:SOCKET", arg);
+	if (label == NULL)
+		fatalx("--vm %s: expected NAME:LABEL[:SOCKET]", arg);
 	*label++ = '\0';
-	*path++ = '\0';
+	if ((path = strchr(label, ':')) != NULL)
+		*path++ = '\0';
 	if (!qube_name_valid(s))
 		fatalx("--vm %s: bad qube name", arg);
 	if (!screen_label_rgb(label, &rgb))
@@ -61,13 +65,13 @@ parse_vm(const char *arg, uint32_t w, uint32_t h, const struct gui_limits *lim)
 	snprintf(vm->label, sizeof(vm->label), "%s", label);
 	vm->fd = -1;
 	vm->listen_fd = -1;
-	vm->clip_allowed = clip_policy_static;
+	vm->clip_allowed = clip_policy;
 	gui_peer_init(&vm->peer, lim);
 	vm->in_cap = gui_peer_max_msg(&vm->peer);
 	vm->in = xmalloc(vm->in_cap);
 	vm->out = xmalloc(VM_OUTBUF_MAX);
 	screen_init(&vm->scr, vm->name, rgb, w, h);
-	if (vmlink_listen_unix(vm, path) < 0)
+	if (path != NULL && vmlink_listen_unix(vm, path) < 0)
 		exit(1);
 	free(s);
 	return vm;
@@ -83,10 +87,14 @@ main(int argc, char **argv)
 		{ "clip-max", required_argument, NULL, 'c' },
 		{ "vm", required_argument, NULL, 'm' },
 		{ "clipboard", required_argument, NULL, 'p' },
+		{ "clipboard-policy", required_argument, NULL, 'P' },
+		{ "rpc-socket", required_argument, NULL, 'r' },
+		{ "listen-fd", required_argument, NULL, 'f' },
+		{ "attach", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *vm_args[MAX_VMS];
+	const char *vm_args[MAX_VMS], *rpc_sock = NULL;
 	struct listen_cfg cfg = { .kind = LISTEN_UNIX };
 	struct gui_limits lim;
 	unsigned w = 1280, h = 800;
@@ -114,11 +122,22 @@ main(int argc, char **argv)
 			if (!clip_policy_add(optarg))
 				usage();
 			break;
+		case 'P':
+			if (!strcmp(optarg, "domd"))
+				clip_policy = clip_policy_rpc;
+			else if (strcmp(optarg, "static") != 0)
+				usage();
+			break;
+		case 'r': rpc_sock = optarg; break;
+		case 'f': cfg.kind = LISTEN_FD; cfg.fd = atoi(optarg); break;
+		case 'a': return attach_main(optarg);
 		case 'v': verbose++; break;
 		default: usage();
 		}
 	}
 	if (cfg.run_dir == NULL || nvm == 0 || optind != argc)
+		usage();
+	if (cfg.kind == LISTEN_FD && cfg.fd < 3)
 		usage();
 	if (cfg.kind == LISTEN_TCP && (cfg.tcp_port < 1 || cfg.tcp_port + nvm > 65535))
 		usage();
@@ -145,10 +164,13 @@ main(int argc, char **argv)
 			if (!strcmp(vms[i]->name, vms[j]->name))
 				fatalx("qube %s given twice", vms[i]->name);
 	}
+	if (rpc_sock != NULL && attach_listen(rpc_sock, vms, nvm) < 0)
+		exit(1);
 	for (int i = 0; i < nvm; i++) {
 		if (server_start(vms[i], &cfg) < 0)
 			exit(1);
 		cfg.tcp_port++;
+		cfg.fd++;
 	}
 	log_info("serving %d qube(s)", nvm);
 	rc = loop_run();

@@ -65,6 +65,21 @@ listen_on(struct vm *vm, const struct listen_cfg *cfg, char *uri, size_t urilen)
 		free(path);
 		if (fd < 0)
 			return -1;
+	} else if (cfg->kind == LISTEN_FD) {
+		struct sockaddr_in sa;
+		socklen_t salen = sizeof(sa);
+		int listening = 0;
+		socklen_t len = sizeof(listening);
+
+		fd = cfg->fd;
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening ||
+		    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0 || sa.sin_family != AF_INET) {
+			log_warnx("%s: fd %d is not a listening TCP socket", vm->name, fd);
+			return -1;
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+		snprintf(uri, urilen, "spice://%s:%d", inet_ntoa(sa.sin_addr), ntohs(sa.sin_port));
 	} else {
 		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cfg->tcp_port) };
 		int one = 1;
@@ -125,6 +140,15 @@ server_start(struct vm *vm, const struct listen_cfg *cfg)
 		free(line);
 		return -1;
 	}
+	/* For `bulkhead gui` in dom0, which reads it through domd. */
+	free(line);
+	line = xasprintf("%s\n", uri);
+	free(path);
+	path = xasprintf("%s.uri", vm->name);
+	if (atomic_write_file(cfg->run_dir, path, line, strlen(line), 0644) < 0)
+		log_warn("%s: %s/%s", vm->name, cfg->run_dir, path);
+	free(path);
+	path = xasprintf("%s/%s.ticket", cfg->run_dir, vm->name);
 	printf("%s %s %s\n", vm->name, uri, path);
 	fflush(stdout);
 	free(path);

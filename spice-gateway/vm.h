@@ -1,5 +1,5 @@
 /* One qube in the gateway: the connection that speaks the GUI protocol (any
- * connected stream fd: a Unix socket for now, the RPC channel later), the
+ * connected stream fd: a Unix socket, or a bulkhead.Gui call through attach.c), the
  * parser's state, the composed screen, and the SpiceServer that shows it. */
 #ifndef BULKHEAD_GW_VM_H
 #define BULKHEAD_GW_VM_H

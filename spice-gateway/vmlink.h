@@ -1,6 +1,6 @@
-/* The qube's transport, for now: a Unix socket per qube on which the
- * gateway listens; one connection at a time (a new one replaces the old).
- * In the appliance the RPC channel will hand vm_attach() its stream instead. */
+/* A qube's direct transport (tests, benches): a Unix socket per qube on
+ * which the gateway listens; one connection at a time (a new one replaces
+ * the old). In the appliance a bulkhead.Gui call brings it (attach.h). */
 #ifndef BULKHEAD_GW_VMLINK_H
 #define BULKHEAD_GW_VMLINK_H
 

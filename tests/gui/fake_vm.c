@@ -3,14 +3,17 @@
  * it, one line each. With --mode it misbehaves in one of the ways a hostile
  * qube might, to show that the gateway clamps, refuses or disconnects.
  *
- *   fake_vm --socket PATH [--seed N] [--mode MODE] [--hold SECONDS] [--clip TEXT]
+ *   fake_vm --socket PATH | --exec CMD [--seed N] [--mode MODE] [--hold SECONDS]
+ *           [--clip TEXT] [--prefix TEXT]
  *   MODE: normal title huge many big outside short random
  *
  * Report lines on stdout: "hello", "key WIN CODE down|up", "button WIN B
  * down|up X Y", "motion WIN X Y", "focus WIN in|out", "configure WIN X Y W
  * H", "close WIN", "clip_request", "clip_data LEN TEXT", "disconnected".
  * --clip offers TEXT to the clipboard and sends it when asked ("BAD" sends
- * bytes that are not UTF-8). */
+ * bytes that are not UTF-8). --exec runs CMD (through /bin/sh) with the
+ * stream as its stdin and stdout instead of connecting to PATH; --prefix
+ * sends TEXT raw before the hello (a qube trying to name itself). */
 #include <endian.h>
 #include <errno.h>
 #include <getopt.h>
@@ -196,10 +199,12 @@ main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "hold", required_argument, NULL, 'h' },
 		{ "clip", required_argument, NULL, 'c' },
+		{ "exec", required_argument, NULL, 'e' },
+		{ "prefix", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = NULL, *mode = "normal";
+	const char *path = NULL, *mode = "normal", *cmd = NULL, *prefix = NULL;
 	uint32_t seed = 1;
 	int hold_ms = -1, c;
 	struct gui_hello hello = { htole32(GUI_VERSION), 0 };
@@ -211,20 +216,41 @@ main(int argc, char **argv)
 		case 'm': mode = optarg; break;
 		case 'h': hold_ms = atoi(optarg) * 1000; break;
 		case 'c': clip_text = optarg; break;
+		case 'e': cmd = optarg; break;
+		case 'p': prefix = optarg; break;
 		default: return 2;
 		}
 	}
-	if (path == NULL)
+	if ((path == NULL) == (cmd == NULL))
 		return 2;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	sock = socket(AF_UNIX, SOCK_STREAM, 0);
-	for (int i = 0; connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0; i++) {
+	if (cmd != NULL) {
+		/* The stream is CMD's stdin/stdout (e.g. bulkhead-rpc sys-gui bulkhead.Gui). */
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+			return 1;
+		if (fork() == 0) {
+			dup2(sv[1], 0);
+			dup2(sv[1], 1);
+			close(sv[0]);
+			close(sv[1]);
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+			_exit(127);
+		}
+		close(sv[1]);
+		sock = sv[0];
+	} else {
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	}
+	for (int i = 0; cmd == NULL && connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0; i++) {
 		if (i == 100) {
 			perror(path);
 			return 1;
 		}
 		usleep(50000);
 	}
+	if (prefix != NULL)
+		send_raw(prefix, strlen(prefix));
 	if (strcmp(mode, "random") != 0)
 		send_msg(GUI_HELLO, 0, &hello, sizeof(hello));
 

@@ -9,6 +9,8 @@
  *                                 (window-relative pixel (i,j) at X+i, Y+j)
  *   nopattern X Y W H SEED        ... and does not (not a single row matches)
  *   count X Y W H RRGGBB MIN      at least MIN pixels have the colour
+ *   text X Y TEXT RRGGBB          TEXT in the gateway's font (font.c) at X,Y:
+ *                                 exactly the glyphs' pixels have the colour
  *   click X Y                     left click there
  *   key CODE                      press and release a set-1 scancode (hex)
  *   sleep MS
@@ -34,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "font.h"
 #include "pattern.h"
 
 static GMainLoop *loop;
@@ -154,6 +157,32 @@ check_count(char **a)
 	return n >= min;
 }
 
+/* The gateway's title text, pixel for pixel (ASCII only). */
+static int
+check_text(char **a)
+{
+	SpiceDisplayPrimary p;
+	int x = atoi(a[1]), y = atoi(a[2]), n = (int)strlen(a[3]);
+	uint32_t want = (uint32_t)strtoul(a[4], NULL, 16);
+
+	if (!primary(&p) || !in_bounds(&p, x, y, n * FONT_ADVANCE, FONT_H))
+		return 0;
+	for (int k = 0; k < n; k++) {
+		const uint8_t *g = font_glyph((unsigned char)a[3][k]);
+		for (int col = 0; col < FONT_W; col++)
+			for (int row = 0; row < FONT_H; row++) {
+				int on = g[col] >> row & 1;
+				uint32_t v = pixel(&p, x + k * FONT_ADVANCE + col, y + row);
+				if (on != (v == want)) {
+					snprintf(why, sizeof(why), "character %d ('%c'), pixel (%d,%d) is %06x",
+					    k, a[3][k], col, row, v);
+					return 0;
+				}
+			}
+	}
+	return 1;
+}
+
 static void
 dump(const char *file)
 {
@@ -182,6 +211,8 @@ nargs(const char *c)
 		return 6;
 	if (!strcmp(c, "fps"))
 		return 3;
+	if (!strcmp(c, "text"))
+		return 4;
 	if (!strcmp(c, "click"))
 		return 2;
 	if (!strcmp(c, "key") || !strcmp(c, "sleep") || !strcmp(c, "dump") || !strcmp(c, "paste") ||
@@ -328,6 +359,8 @@ step(gpointer unused)
 			r = check_pattern(a, FALSE);
 		else if (!strcmp(c, "count"))
 			r = check_count(a);
+		else if (!strcmp(c, "text"))
+			r = check_text(a);
 		else if (!strcmp(c, "click")) {
 			spice_inputs_channel_position(inputs, atoi(a[1]), atoi(a[2]), 0, 0);
 			spice_inputs_channel_button_press(inputs, SPICE_MOUSE_BUTTON_LEFT,

@@ -7,13 +7,11 @@
 # policy (text only, UTF-8, size-limited), and hostile qubes that are
 # clamped, refused or disconnected while the other displays keep working.
 . tests/integration/lib.sh
+. tests/integration/gui-lib.sh
 
-GW=$PWD/$BUILD/bulkhead-gateway
-FAKE=$PWD/$BUILD/tests/gui/fake_vm
-PROBE=$PWD/$BUILD/tests/gui/spice_probe
 GW_PID=
 PIDS=()
-BLUE=3465a4 RED=cc0000 PURPLE=75507b BG=202020
+PURPLE=75507b
 
 gui_cleanup() {
 	local rc=$?
@@ -24,8 +22,8 @@ gui_cleanup() {
 }
 trap gui_cleanup EXIT
 
-# probe VM CMD...: a viewer on VM's display. spice-client-glib's own
-# allocations at exit are not ours to check.
+# probe VM CMD...: a viewer on VM's display (here in $T, not sys-gui's).
+# spice-client-glib's own allocations at exit are not ours to check.
 probe() {
 	local vm=$1; shift
 	ASAN_OPTIONS=detect_leaks=0 timeout -k 5 40 "$PROBE" --unix "$T/$vm.spice" \
@@ -35,13 +33,6 @@ fake() { # fake NAME REPORT ARGS...: a test qube in the background
 	local vm=$1 rep=$2; shift 2
 	"$FAKE" --socket "$T/$vm.sock" "$@" >"$T/$rep" 2>&1 &
 	PIDS+=($!)
-}
-wait_line() { # wait_line FILE REGEX [SECONDS]
-	for _ in $(seq $((${3:-10} * 20))); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "# $1 has no line matching $2:"; sed 's/^/#   /' "$1"; return 1
 }
 
 "$GW" -v --run-dir "$T" --vm work:blue:"$T/work.sock" --vm personal:red:"$T/personal.sock" \

@@ -1,0 +1,197 @@
+/* gui: where a viewer finds a qube's display. The gateway in sys-gui writes
+ * each display's URI and ticket to its run dir; this reads them through
+ * domd (vm.run of cat in sys-gui), so dom0 never talks SPICE. What sys-gui
+ * sends is untrusted and checked here. A display on a Unix socket in
+ * sys-gui's private volume is named by its path on this host (ns backend);
+ * a TCP one (make run: the host's loopback) also gets a .vv file for
+ * remote-viewer. */
+#include "cmd.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "atomicfile.h"
+#include "qube.h"
+#include "xalloc.h"
+
+#define GUI_QUBE "sys-gui"
+#define GUI_DIR "/home/user/gui" /* the gateway's --run-dir in sys-gui */
+#define INFO_MAX 512
+
+enum { OPT_DESKTOP = 1, OPT_VV, OPT_GUI_QUBE };
+
+struct viewer {
+	char path[256]; /* Unix socket on this host, or "" */
+	char host[16];
+	int port;
+	char password[61];
+};
+
+/* "spice+unix:///home/..." or "spice://127.0.0.1:PORT", then the ticket. */
+static int
+parse_info(char *untrusted, const char *state_dir, const char *guivm, struct viewer *v)
+{
+	char *nl = strchr(untrusted, '\n'), *pw, *p;
+	size_t n;
+
+	memset(v, 0, sizeof(*v));
+	if (nl == NULL)
+		return -1;
+	*nl = '\0';
+	pw = nl + 1;
+	if ((nl = strchr(pw, '\n')) != NULL)
+		*nl = '\0';
+	n = strlen(pw);
+	if (n < 8 || n > 60)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)pw[i]))
+			return -1;
+	snprintf(v->password, sizeof(v->password), "%s", pw);
+	if (!strncmp(untrusted, "spice+unix:///home/", 19)) {
+		p = untrusted + 13;
+		if (strlen(p) > 100 || strstr(p, "/..") != NULL || state_dir == NULL)
+			return -1;
+		for (const char *c = p; *c; c++)
+			if (!isalnum((unsigned char)*c) && !strchr("/._-", *c))
+				return -1;
+		/* /home is in the private volume. */
+		snprintf(v->path, sizeof(v->path), "%s/qubes/%s/private%s", state_dir, guivm, p);
+		return 0;
+	}
+	if (sscanf(untrusted, "spice://127.0.0.1:%d", &v->port) == 1 && v->port > 0 &&
+	    v->port < 65536) {
+		snprintf(v->host, sizeof(v->host), "127.0.0.1");
+		return 0;
+	}
+	return -1;
+}
+
+static int
+write_vv(struct cmd_ctx *ctx, const char *vm, const char *file, const struct viewer *v)
+{
+	char *text = xasprintf("[virt-viewer]\ntype=spice\nhost=%s\nport=%d\npassword=%s\n"
+	    "title=[%s]\ndelete-this-file=0\n", v->host, v->port, v->password, vm);
+	char *dir = xstrdup(file), *slash = strrchr(dir, '/');
+	const char *name = file;
+	int rc = 0;
+
+	if (slash != NULL) {
+		*slash = '\0';
+		name = slash + 1;
+	}
+	if (atomic_write_file(slash ? (dir[0] ? dir : "/") : ".", name, text, strlen(text), 0600) < 0) {
+		cmd_error(ctx, vm, "cannot write %s", file);
+		rc = -1;
+	}
+	free(text);
+	free(dir);
+	return rc;
+}
+
+static int
+gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *vv = NULL, *guivm = GUI_QUBE, *vm, *state_dir = NULL;
+	json_object *info = NULL, *o, *sd;
+	struct viewer v;
+	char cmdline[160], buf[INFO_MAX + 1], uri[300], title[40], *vvfile;
+	int c, fd, rc;
+	ssize_t len;
+	static const struct option opts[] = {
+		{ "desktop", no_argument, NULL, OPT_DESKTOP },
+		{ "vv", required_argument, NULL, OPT_VV },
+		{ "gui-qube", required_argument, NULL, OPT_GUI_QUBE },
+		CMD_COMMON_OPTIONS
+	};
+
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts)) != -1) {
+		switch (c) {
+		case CMD_OPT_EXIT: return ctx->exit;
+		case OPT_DESKTOP:
+			cmd_error(ctx, NULL, "the aggregated desktop display is not there yet; "
+			    "use 'bulkhead gui VM'");
+			return BH_EXIT_FAIL;
+		case OPT_VV: vv = optarg; break;
+		case OPT_GUI_QUBE: guivm = optarg; break;
+		default: return cmd_usage_error(ctx, "unknown option");
+		}
+	}
+	if ((rc = cmd_check_args(ctx, argc, argv, 1, 1, "VM")) != BH_EXIT_OK)
+		return rc;
+	vm = argv[optind];
+	if (!qube_name_valid(vm) || !qube_name_valid(guivm))
+		return cmd_usage_error(ctx, "invalid qube name");
+	if ((rc = cmd_call(ctx, "daemon.info", NULL, NULL, &info)) != BH_EXIT_OK)
+		return rc;
+	/* Only the ns backend's private volumes are directories of this host. */
+	if (json_object_object_get_ex(info, "backend", &sd) &&
+	    !strcmp(json_object_get_string(sd), "ns") &&
+	    json_object_object_get_ex(info, "state_dir", &sd))
+		state_dir = json_object_get_string(sd);
+	snprintf(cmdline, sizeof(cmdline), "cat %s/%s.uri %s/%s.ticket 2>/dev/null", GUI_DIR, vm, GUI_DIR, vm);
+	fd = memfd_create("gui-info", MFD_CLOEXEC);
+	if (fd < 0) {
+		json_object_put(info);
+		cmd_error(ctx, vm, "memfd_create failed");
+		return BH_EXIT_FAIL;
+	}
+	rc = cmd_run_in(ctx, guivm, cmdline, json_object_new_object(), -1, fd);
+	len = rc == BH_EXIT_OK ? pread(fd, buf, INFO_MAX, 0) : -1;
+	close(fd);
+	if (rc == BH_EXIT_UNREACHABLE) {
+		json_object_put(info);
+		return rc;
+	}
+	if (len < 0 || (buf[len] = '\0', parse_info(buf, state_dir, guivm, &v) < 0)) {
+		json_object_put(info);
+		cmd_error(ctx, vm, "%s's gateway has no usable display for it", guivm);
+		return BH_EXIT_FAIL;
+	}
+	json_object_put(info);
+	snprintf(title, sizeof(title), "[%s]", vm);
+	vvfile = v.port ? (vv ? xstrdup(vv) : xasprintf("%s.vv", vm)) : NULL;
+	if (vvfile != NULL && write_vv(ctx, vm, vvfile, &v) < 0) {
+		free(vvfile);
+		return BH_EXIT_FAIL;
+	}
+	if (v.port)
+		snprintf(uri, sizeof(uri), "spice://%s:%d", v.host, v.port);
+	else
+		snprintf(uri, sizeof(uri), "spice+unix://%s", v.path);
+	if (ctx->json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "vm", json_object_new_string(vm));
+		json_object_object_add(o, "uri", json_object_new_string(uri));
+		json_object_object_add(o, "unix_path", v.port ? NULL : json_object_new_string(v.path));
+		json_object_object_add(o, "host", v.port ? json_object_new_string(v.host) : NULL);
+		json_object_object_add(o, "port", v.port ? json_object_new_int(v.port) : NULL);
+		json_object_object_add(o, "password", json_object_new_string(v.password));
+		json_object_object_add(o, "title", json_object_new_string(title));
+		json_object_object_add(o, "vv", vvfile ? json_object_new_string(vvfile) : NULL);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		json_object_put(o);
+	} else if (vvfile != NULL)
+		printf("%s\nwrote %s: remote-viewer %s\n", uri, vvfile, vvfile);
+	else
+		/* remote-viewer takes no password in a Unix URI, nor a Unix socket in a .vv: it asks. */
+		printf("%s\npassword %s\n", uri, v.password);
+	free(vvfile);
+	return BH_EXIT_OK;
+}
+
+const struct cmd_entry cmd_gui_entry = {
+	.name = "gui",
+	.usage = "[--vv FILE] [--gui-qube NAME] VM | --desktop",
+	.summary = "show where a viewer finds VM's display (URI, password, .vv file)",
+	.help = "Reads, through domd, the URI and ticket that the SPICE gateway in sys-gui "
+	    "(or --gui-qube) wrote for VM's display, and prints the viewer URI. A display on "
+	    "a Unix socket (ns backend) is named by its path on this host, with its "
+	    "password; a TCP one also gets a .vv file for remote-viewer (FILE, default "
+	    "VM.vv, mode 0600) with host, port, password and the title [VM]. --desktop, "
+	    "the aggregated display, is not there yet.",
+	.exec = gui_exec,
+};

@@ -1,0 +1,124 @@
+#!/bin/bash
+# The gateway in sys-gui, fed through domd's RPC: test qubes (fake_vm) in
+# AppVMs stream their windows with `bulkhead-rpc sys-gui bulkhead.Gui`; a
+# viewer on the host (spice_probe) checks the pixels and the frame. The
+# gateway names each stream by the RPC source, never by what the stream
+# says; the default policy lets bulkhead.Gui reach sys-gui only. `bulkhead
+# gui VM` tells the viewer where to connect. Clipboard
+# transfers are decided by domd's policy (bulkhead.Clipboard*), and follow
+# a change of it.
+. tests/integration/lib.sh
+. tests/integration/gui-lib.sh
+
+mkdir -p "$T/cfg/policy.d"
+cp config/site/policy.d/90-default.policy "$T/cfg/policy.d/"
+domd_start || exit 1
+setup_template
+bh create sys-gui --label black --template tpl >/dev/null
+for vm in work:blue personal:red stranger:green; do
+	bh create "${vm%%:*}" --label "${vm#*:}" --template tpl >/dev/null
+done
+gui_install sys-gui "$GW"
+for vm in work personal stranger; do gui_install "$vm" "$FAKE"; done
+svc=$T/state/qubes/sys-gui/private/config/rpc
+mkdir -p "$svc"
+printf '#!/bin/sh\n%s exec /rw/guitest/bulkhead-gateway --attach /home/user/gui/rpc.sock\n' \
+    "$GUI_ENV" >"$svc/bulkhead.Gui"
+chmod 755 "$svc/bulkhead.Gui"
+for vm in sys-gui work personal stranger; do bh start "$vm" >/dev/null; done
+
+gui_gateway sys-gui -v --run-dir /home/user/gui --rpc-socket /home/user/gui/rpc.sock \
+    --clipboard-policy domd --vm work:blue --vm personal:red
+wait_line "$T/gw.out" '^personal ' 30 || { sed 's/^/#   /' "$T/gw.log"; exit 1; }
+ok $(grep -qx "work spice+unix:///home/user/gui/work.spice /home/user/gui/work.ticket" "$T/gw.out"; echo $?) \
+    "the gateway runs in sys-gui and prints each qube's URI and ticket file"
+
+# fake VM REPORT ARGS...: a test qube streaming through the RPC call.
+fake() {
+	local vm=$1 rep=$2; shift 2
+	bh run "$vm" -- "$GUI_ENV /rw/guitest/fake_vm --exec 'bulkhead-rpc sys-gui bulkhead.Gui' $*" \
+	    >"$T/$rep" 2>&1 &
+	FAKE_PID=$!
+}
+fake work a.rep --seed 1 --hold 60 --clip from-work
+bh --json gui work >"$T/gui.json" 2>"$T/gui.err"
+ok $? "bulkhead gui work --json"
+jf() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("" if v is None else v)' "$T/gui.json" "$1"; }
+jf password >"$T/work.pw"
+ok $([ "$(jf unix_path)" = "$GWDIR/work.spice" ] && [ "$(jf uri)" = "spice+unix://$GWDIR/work.spice" ] &&
+    cmp -s "$T/work.pw" "$GWDIR/work.ticket" && [ "$(jf title)" = "[work]" ] && [ -z "$(jf vv)" ]; echo $?) \
+    "it names the socket by its host path, the ticket, the title [work], no .vv for a Unix socket"
+check "work's windows arrive through RPC (viewer from bulkhead gui): exact pixels, blue frame, title '[work] one'" \
+    env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --unix "$(jf unix_path)" --ticket-file "$T/work.pw" text 42 50 '[work] one' ffffff pattern 40 60 200 120 1 pattern 400 100 160 100 2 rect 38 60 2 120 $BLUE count 40 48 200 12 ffffff 40
+ok $(grep -q 'rpc: work -> sys-gui bulkhead.Gui+: allowed' "$T/domd.log"; echo $?) "domd allowed the call by the default policy"
+check "a click and a key reach work's window through the call" probe work click 100 100 key 1e sleep 200
+wait_line "$T/a.rep" 'key 1 0x1e up' 10 >/dev/null
+ok $(grep -qx 'key 1 0x1e down' "$T/a.rep"; echo $?) "work got the key"
+
+# The stream cannot choose its qube: personal starts its stream with "work\n".
+fake personal b.rep --seed 11 --prefix 'work
+'
+wait_line "$T/b.rep" '^disconnected' 20 >/dev/null
+ok $(grep -qx disconnected "$T/b.rep" && grep -q 'personal: qube disconnected: protocol violation' "$T/gw.log"; echo $?) \
+    "a stream naming another qube lands on its caller's display and is cut off there"
+check "work's display is untouched" probe work pattern 40 60 200 120 1 nopattern 400 100 160 100 12
+fake personal b2.rep --seed 11 --hold 60
+check "personal's own stream shows on personal's display, framed in red, titled [personal]" \
+    probe personal pattern 40 60 200 120 11 rect 38 60 2 120 $RED text 42 50 '[personal] one' ffffff
+check "and never on work's" probe work pattern 40 60 200 120 1 nopattern 40 60 200 120 11
+fake stranger c.rep --seed 21
+wait_line "$T/gw.log" 'rpc: qube stranger has no display here; refused' 20 >/dev/null
+ok $? "a qube the gateway has no display for is refused"
+
+# Clipboard: domd's default policy allows it for AppVMs, a new rule denies it.
+check "clipboard work -> viewer: allowed by the default policy" probe work copy from-work
+check "clipboard viewer -> work: allowed by the default policy" probe work paste pasted-in
+wait_line "$T/a.rep" '^clip_data' 10 >/dev/null
+ok $(grep -qx 'clip_data 9 pasted-in' "$T/a.rep"; echo $?) "work got the viewer's text"
+ok $(grep -q 'rpc: sys-gui asks bulkhead.ClipboardToViewer for work: allowed (.*/90-default.policy:' "$T/domd.log"; echo $?) \
+    "the gateway asked domd, which answered from the policy"
+printf 'bulkhead.ClipboardToViewer * work sys-gui deny\nbulkhead.ClipboardFromViewer * work sys-gui deny\n' \
+    >"$T/cfg/policy.d/50-clip.policy"
+check "clipboard work -> viewer: denied after the policy change" probe work nocopy 1500
+ok $(PROBE_TIMEOUT_MS=1500 probe work paste not-for-work 2>/dev/null; [ $? -ne 0 ]; echo $?) \
+    "clipboard viewer -> work: denied after the policy change"
+ok $(! grep -q not-for-work "$T/a.rep"; echo $?) "work never got the denied text"
+rm "$T/cfg/policy.d/50-clip.policy"
+q() { bh run "$1" -- "bulkhead-rpc dom0 $2" </dev/null >/dev/null 2>&1; echo $?; }
+ok $([ "$(q sys-gui bulkhead.ClipboardToViewer+work)" = 0 ] && [ "$(q sys-gui bulkhead.ClipboardFromViewer+sys-gui)" = 126 ] &&
+    [ "$(q sys-gui bulkhead.ClipboardToViewer+nosuchqube)" = 126 ]; echo $?) \
+    "domd's answers: allowed for work again, denied for sys-* and unknown qubes"
+ok $([ "$(q work bulkhead.ClipboardToViewer+work)" = 126 ]; echo $?) "a qube other than sys-gui gets no allow by asking"
+
+# bulkhead gui: a TCP display gets a .vv. As in `make run`, the gateway in
+# sys-gui serves it on the host's loopback through a socket made there.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+scripts/gateway-ports "$port" 1 "$CGROUP_PARENT" sys-gui "$(vm_pid sys-gui)" -- env -i PATH=/usr/bin:/bin $GUI_ENV \
+    /rw/guitest/bulkhead-gateway --run-dir /home/user/gui --listen-fd 3 --rpc-socket /home/user/gui/rpc2.sock \
+    --vm green:green >>"$T/gw.out" 2>>"$T/gw.log" &
+wait_line "$T/gw.out" '^green ' 30 >/dev/null
+check "bulkhead gui green --vv FILE" bh gui green --vv "$T/green.vv"
+ok $(grep -qx "spice://127.0.0.1:$port" "$T/last.out" && grep -qx host=127.0.0.1 "$T/green.vv" && grep -qx "port=$port" "$T/green.vv" &&
+    grep -qx "password=$(cat "$GWDIR/green.ticket")" "$T/green.vv" && grep -qx 'title=\[green\]' "$T/green.vv" &&
+    [ "$(stat -c %a "$T/green.vv")" = 600 ]; echo $?) "the .vv has host, port, password and title [green], mode 0600"
+owner=$(ss -ltnpH "sport = :$port" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+ok $([ -n "$owner" ] && [ "$(readlink "/proc/$owner/ns/pid")" = "$(readlink "/proc/$(vm_pid sys-gui)/ns/pid")" ] &&
+    [ "$(readlink "/proc/$owner/ns/net")" = "$(readlink "/proc/$(vm_pid sys-gui)/ns/net")" ]; echo $?) \
+    "the host's port $port is served by the gateway inside sys-gui"
+check "a host viewer with the .vv's host, port and password reaches green's display" \
+    env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri "spice://127.0.0.1:$port" --ticket-file "$GWDIR/green.ticket" rect 0 0 1280 800 $BG
+ok $(nsenter -t "$(vm_pid sys-gui)" -n ip -o link show lo | grep -q 'LOOPBACK,UP'; echo $?) \
+    "sys-gui (no netvm) has its loopback up"
+bh gui --desktop 2>"$T/err"; rc=$?
+ok $([ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q 'not there yet' "$T/err"; echo $?) "bulkhead gui --desktop: a one-line 'not there yet'"
+bh gui personal-x 2>"$T/err"; rc=$?
+ok $([ $rc -eq 1 ] && grep -q 'no usable display' "$T/err"; echo $?) "bulkhead gui for a qube without a display fails clearly"
+
+# The policy lets bulkhead.Gui reach sys-gui only.
+bh run work -- 'bulkhead-rpc personal bulkhead.Gui' </dev/null >/dev/null 2>&1
+ok $([ $? -eq 126 ]; echo $?) "bulkhead.Gui to another qube than sys-gui is denied"
+ok $(! grep -q disconnected "$T/a.rep"; echo $?) "work stayed connected throughout"
+
+ok $(! grep -q "Sanitizer\|runtime error:" "$T/gw.log"; echo $?) "the gateway logged no sanitiser report"
+kill "$GW_RUN_PID" 2>/dev/null
+tap_end
