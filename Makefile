@@ -177,9 +177,9 @@ CHAN_PEER := build/tests-xen/chan_peer
 XEN_STATIC_LIBS := -lxenvchan -lxenstore -lxengnttab -lxenevtchn -lxentoolcore -lxentoollog -lpthread
 
 # Static, so that the guest needs no libc; dom0 runs the same binary.
-$(CHAN_PEER): tests/xen/chan_peer.c lib/chan.c lib/chan.h
+$(CHAN_PEER): tests/xen/chan_peer.c lib/chan.c lib/chan.h lib/fdio.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -Ilib -static -o $@ tests/xen/chan_peer.c lib/chan.c $(XEN_STATIC_LIBS)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -Ilib -static -o $@ tests/xen/chan_peer.c lib/chan.c lib/fdio.c $(XEN_STATIC_LIBS)
 
 appliance:
 ifeq ($(SAN),1)

@@ -1,6 +1,8 @@
 #include "chan.h"
+#include "fdio.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <libxenvchan.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,4 +194,77 @@ chan_close(struct chan *c)
 	if (c->kind == CHAN_VCHAN && c->vchan != NULL)
 		libxenvchan_close(c->vchan);
 	free(c);
+}
+
+void
+chan_event(struct chan *c)
+{
+	if (c->kind == CHAN_VCHAN)
+		libxenvchan_wait(c->vchan);
+}
+
+ssize_t
+chan_read_ready(struct chan *c, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->kind == CHAN_UNIX) {
+		n = recv(c->fd, buf, len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		return n > 0 ? n : -1;
+	}
+	if (libxenvchan_data_ready(c->vchan) == 0)
+		return libxenvchan_is_open(c->vchan) ? 0 : -1;
+	c->vchan->blocking = 0;
+	n = libxenvchan_read(c->vchan, buf, len);
+	c->vchan->blocking = 1;
+	return n;
+}
+
+int
+chan_peer_seen(const struct chan *c)
+{
+	/* libxenvchan marks a server's ring "2" until the client maps it. */
+	return c->kind != CHAN_VCHAN || libxenvchan_is_open(c->vchan) != 2;
+}
+
+int
+chan_splice(struct chan *c, int fd, int wait_s)
+{
+	static char buf[65536];
+	int waited_ms = 0;
+
+	for (;;) {
+		struct pollfd p[2] = { { fd, POLLIN, 0 }, { chan_pollfd(c), POLLIN, 0 } };
+		ssize_t n;
+
+		/* Drain c first: a blocking chan_write may have eaten its event. */
+		while ((n = chan_read_ready(c, buf, sizeof(buf))) > 0)
+			if (fd_write_all(fd, buf, (size_t)n) < 0)
+				return -1;
+		if (n < 0)
+			return 0;
+		if (poll(p, 2, chan_peer_seen(c) ? -1 : 500) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (!chan_peer_seen(c) && (waited_ms += 500) >= wait_s * 1000 &&
+		    p[0].revents == 0 && p[1].revents == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (p[1].revents)
+			chan_event(c);
+		if (p[0].revents) {
+			n = read(fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return n == 0 ? 0 : -1;
+			if (chan_write(c, buf, (size_t)n) != n)
+				return -1;
+		}
+	}
 }
