@@ -141,11 +141,11 @@ $(BUILD)/tests/usb-direct: tests/usb/usb_direct.c tests/usb/usbtest.h
 	$(CC) $(ALL_CFLAGS) $(USB_CFLAGS) -o $@ $< $(LDFLAGS_ALL) $(USB_LIBS)
 
 # The parts of libbulkhead the agent uses (no libxlutil or json-c in a guest).
-AGENT_LIB_SRCS := lib/log.c lib/fdio.c lib/qubename.c lib/rpc_wire.c lib/rpc_relay.c $(wildcard lib/filecopy*.c)
+AGENT_LIB_SRCS := lib/log.c lib/fdio.c lib/qubename.c lib/rpc_wire.c lib/rpc_relay.c lib/chan.c lib/xen_relay_frame.c $(wildcard lib/filecopy*.c)
 
 $(AGENT): $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(wildcard agent/*.h lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib -static -o $@ $(AGENT_SRCS) $(AGENT_LIB_SRCS)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib -static -o $@ $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(XEN_STATIC_LIBS)
 
 template: $(TEMPLATE)/.stamp
 
