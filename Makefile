@@ -190,7 +190,8 @@ endif
 	$(MAKE) $(APPLIANCE_IMG)/SHA256SUMS
 
 $(APPLIANCE_IMG)/SHA256SUMS: build/bulkhead-domd build/bulkhead $(AGENT) $(CHAN_PEER) \
-		$(APPLIANCE)/kernel-package $(wildcard appliance-image/*) tests/xen/dom0-tests.sh
+		$(APPLIANCE)/kernel-package $(wildcard appliance-image/*) tests/xen/dom0-tests.sh \
+		tests/xen/dom0-bench.sh
 	appliance-image/build-xen-image $(APPLIANCE_IMG) $(APPLIANCE) build
 
 boot: appliance
