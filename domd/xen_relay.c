@@ -20,6 +20,10 @@
 #include "rpc_wire.h"
 #include "xen_relay_proto.h"
 
+/* A call ring's size each way: fewer wake-ups per byte than 64 KiB, and
+ * 128 pages of dom0's gntalloc budget (1024 by default) per ring. */
+#define CALL_RING (256 * 1024)
+
 static int stop_fd = -1;
 
 static void
@@ -77,7 +81,7 @@ call_bridge(int domid, unsigned n, int data_fd)
 		dup2(sync[1], 4);
 		close_range(5, ~0U, 0);
 		snprintf(path, sizeof(path), "/local/domain/%d/" XEN_RELAY_CALL, domid, n);
-		c = chan_listen(CHAN_VCHAN, domid, path, err, sizeof(err));
+		c = chan_listen_sized(CHAN_VCHAN, domid, path, CALL_RING, err, sizeof(err));
 		if (c == NULL) {
 			fprintf(stderr, "bulkhead-relay: %s\n", err);
 			_exit(1);

@@ -46,6 +46,14 @@ unix_addr(const char *port, struct sockaddr_un *sun, char *err, size_t errlen)
 struct chan *
 chan_listen(enum chan_kind kind, int domid, const char *port, char *err, size_t errlen)
 {
+	/* 64 KiB each way: large enough for a full data frame. */
+	return chan_listen_sized(kind, domid, port, 65536, err, errlen);
+}
+
+struct chan *
+chan_listen_sized(enum chan_kind kind, int domid, const char *port, size_t ring, char *err,
+    size_t errlen)
+{
 	struct chan *c = chan_new(kind);
 	struct sockaddr_un sun;
 
@@ -54,8 +62,7 @@ chan_listen(enum chan_kind kind, int domid, const char *port, char *err, size_t 
 		return NULL;
 	}
 	if (kind == CHAN_VCHAN) {
-		/* 64 KiB each way: large enough for a full data frame. */
-		c->vchan = libxenvchan_server_init(NULL, domid, port, 65536, 65536);
+		c->vchan = libxenvchan_server_init(NULL, domid, port, ring, ring);
 		if (c->vchan == NULL) {
 			snprintf(err, errlen, "cannot set up a vchan to domain %d at %s: %s "
 			    "(is this a Xen domain with gntdev and evtchn?)", domid, port,
@@ -232,7 +239,7 @@ chan_peer_seen(const struct chan *c)
 int
 chan_splice(struct chan *c, int fd, int wait_s)
 {
-	static char buf[65536];
+	static char buf[256 * 1024];
 	int waited_ms = 0;
 
 	for (;;) {

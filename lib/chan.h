@@ -17,6 +17,9 @@ struct chan;
  * chan_accept() for each peer. NULL with err filled. */
 struct chan *chan_listen(enum chan_kind kind, int domid, const char *port, char *err,
     size_t errlen);
+/* The same with a vchan ring of ring bytes each way (a power of two). */
+struct chan *chan_listen_sized(enum chan_kind kind, int domid, const char *port, size_t ring,
+    char *err, size_t errlen);
 struct chan *chan_accept(struct chan *listener, char *err, size_t errlen);
 /* Client side: connect to PORT served by domain domid. */
 struct chan *chan_connect(enum chan_kind kind, int domid, const char *port, char *err,
