@@ -142,11 +142,11 @@ $(BUILD)/tests/usb-direct: tests/usb/usb_direct.c tests/usb/usbtest.h
 	$(CC) $(ALL_CFLAGS) $(USB_CFLAGS) -o $@ $< $(LDFLAGS_ALL) $(USB_LIBS)
 
 # The parts of libbulkhead the agent uses (no libxlutil or json-c in a guest).
-AGENT_LIB_SRCS := lib/log.c lib/fdio.c lib/qubename.c lib/rpc_wire.c lib/rpc_relay.c $(wildcard lib/filecopy*.c)
+AGENT_LIB_SRCS := lib/log.c lib/fdio.c lib/qubename.c lib/rpc_wire.c lib/rpc_relay.c lib/chan.c lib/xen_relay_frame.c $(wildcard lib/filecopy*.c)
 
 $(AGENT): $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(wildcard agent/*.h lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib -static -o $@ $(AGENT_SRCS) $(AGENT_LIB_SRCS)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib -static -o $@ $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(XEN_STATIC_LIBS)
 
 template: $(TEMPLATE)/.stamp
 
@@ -178,9 +178,9 @@ CHAN_PEER := build/tests-xen/chan_peer
 XEN_STATIC_LIBS := -lxenvchan -lxenstore -lxengnttab -lxenevtchn -lxentoolcore -lxentoollog -lpthread
 
 # Static, so that the guest needs no libc; dom0 runs the same binary.
-$(CHAN_PEER): tests/xen/chan_peer.c lib/chan.c lib/chan.h
+$(CHAN_PEER): tests/xen/chan_peer.c lib/chan.c lib/chan.h lib/fdio.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -Ilib -static -o $@ tests/xen/chan_peer.c lib/chan.c $(XEN_STATIC_LIBS)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -Ilib -static -o $@ tests/xen/chan_peer.c lib/chan.c lib/fdio.c $(XEN_STATIC_LIBS)
 
 appliance:
 ifeq ($(SAN),1)
@@ -191,7 +191,8 @@ endif
 	$(MAKE) $(APPLIANCE_IMG)/SHA256SUMS
 
 $(APPLIANCE_IMG)/SHA256SUMS: build/bulkhead-domd build/bulkhead $(AGENT) $(CHAN_PEER) \
-		$(APPLIANCE)/kernel-package $(wildcard appliance-image/*) tests/xen/dom0-tests.sh
+		$(APPLIANCE)/kernel-package $(wildcard appliance-image/*) tests/xen/dom0-tests.sh \
+		tests/xen/dom0-bench.sh
 	appliance-image/build-xen-image $(APPLIANCE_IMG) $(APPLIANCE) build
 
 boot: appliance

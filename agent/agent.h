@@ -55,6 +55,11 @@ void rpcd_start(void);
 int rpcd_exited(pid_t pid, int status);
 void rpcd_forget(void);
 
+/* xen_chan.c: on Xen (BULKHEAD_CHAN=vchan, set by the guest's init) the
+ * control channel is a vchan to dom0, turned into a local socket. */
+int agent_on_xen(void);
+int rpc_connect_vchan(void);
+
 /* netd.c: bulkhead-firewall, supervised, in qubes that serve as netvms */
 void netd_start(void);
 int netd_exited(pid_t pid, int status);

@@ -179,7 +179,7 @@ rpcd_main(void)
 	for (;;) {
 		struct rpc_hello hello = { RPC_VERSION, RPC_ROLE_AGENT };
 		struct rpc_msg m;
-		int fd = rpc_connect_control(), data_fd, r;
+		int fd = agent_on_xen() ? rpc_connect_vchan() : rpc_connect_control(), data_fd, r;
 
 		if (fd < 0) {
 			nanosleep(&retry, NULL);

@@ -48,7 +48,7 @@ static int
 xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen)
 {
 	struct xen_launch l = { 0 };
-	char run[4200], ex[4200];
+	char run[4200], ex[4200], sock[4200];
 	int p[2];
 	pid_t mon;
 
@@ -82,6 +82,8 @@ xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen
 	l.console_dir = domd.xen_console_dir[0] ? domd.xen_console_dir : NULL;
 	l.run_path = run;
 	l.exit_path = ex;
+	snprintf(sock, sizeof(sock), "%s/control.sock", spec->ctl_dir);
+	l.ctl_sock = sock;
 	l.ready_wfd = p[1];
 	mon = xen_launch_monitor(&l);
 	close(p[1]);

@@ -294,7 +294,9 @@ call_route(struct call *k, const char *target)
 			admin_client_own_dispvm(k->d.client, t->q.name);
 		target = t->q.name;
 	}
-	snprintf(k->target, sizeof(k->target), "%s", target);
+	/* An ask's answer may route to k->target itself: no self-copy. */
+	if (target != k->target)
+		snprintf(k->target, sizeof(k->target), "%s", target);
 	t = vm_find(target);
 	if (t == NULL) {
 		call_finish(k, RPC_FAILED, target, -1, "no such qube");

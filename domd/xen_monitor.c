@@ -12,6 +12,7 @@
 #include "monitor_rec.h"
 #include "procstat.h"
 #include "proctitle.h"
+#include "xen_relay.h"
 #include "xen_util.h"
 
 static const char *
@@ -148,13 +149,17 @@ monitor(const struct xen_launch *l)
 		launch_fail(3, "libxl could not unpause domain %u", domid);
 	}
 	fprintf(stderr, "bulkhead-monitor: %s is Xen domain %u\n", l->name, domid);
-	/* The domain runs. Readiness of its agent over vchan is not checked
-	 * yet: "R" here means the domain was created and unpaused. */
+	/* The domain runs; its agent is ready when it says HELLO to domd
+	 * through the relay, as on ns. */
 	snprintf(msg, sizeof(msg), "P%d\nR", (int)getpid());
 	if (write(3, msg, strlen(msg)) < 0) {
 		/* domd went away; the record lets the next one adopt it */
 	}
 	close(3);
+	/* Kept open until the monitor exits: that ends the relay. */
+	if (xen_relay_start((int)domid, l->ctl_sock) < 0)
+		fprintf(stderr, "bulkhead-monitor: cannot start the control relay: %s "
+		    "(the agent cannot reach domd)\n", strerror(errno));
 
 	snprintf(rec, sizeof(rec), "%s\n", wait_end(ctx, domid));
 	write_record(l->exit_path, rec);

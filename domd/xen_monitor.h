@@ -16,6 +16,7 @@ struct xen_launch {
 	const char *console_dir; /* xenconsoled's --log-dir, or NULL */
 	const char *run_path;   /* runtime record */
 	const char *exit_path;  /* why the domain ended */
+	const char *ctl_sock;   /* domd's control socket for the qube */
 	int ready_wfd;          /* launch pipe, write end */
 };
 

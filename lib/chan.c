@@ -1,6 +1,8 @@
 #include "chan.h"
+#include "fdio.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <libxenvchan.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,14 @@ unix_addr(const char *port, struct sockaddr_un *sun, char *err, size_t errlen)
 struct chan *
 chan_listen(enum chan_kind kind, int domid, const char *port, char *err, size_t errlen)
 {
+	/* 64 KiB each way: large enough for a full data frame. */
+	return chan_listen_sized(kind, domid, port, 65536, err, errlen);
+}
+
+struct chan *
+chan_listen_sized(enum chan_kind kind, int domid, const char *port, size_t ring, char *err,
+    size_t errlen)
+{
 	struct chan *c = chan_new(kind);
 	struct sockaddr_un sun;
 
@@ -52,8 +62,7 @@ chan_listen(enum chan_kind kind, int domid, const char *port, char *err, size_t 
 		return NULL;
 	}
 	if (kind == CHAN_VCHAN) {
-		/* 64 KiB each way: large enough for a full data frame. */
-		c->vchan = libxenvchan_server_init(NULL, domid, port, 65536, 65536);
+		c->vchan = libxenvchan_server_init(NULL, domid, port, ring, ring);
 		if (c->vchan == NULL) {
 			snprintf(err, errlen, "cannot set up a vchan to domain %d at %s: %s "
 			    "(is this a Xen domain with gntdev and evtchn?)", domid, port,
@@ -192,4 +201,77 @@ chan_close(struct chan *c)
 	if (c->kind == CHAN_VCHAN && c->vchan != NULL)
 		libxenvchan_close(c->vchan);
 	free(c);
+}
+
+void
+chan_event(struct chan *c)
+{
+	if (c->kind == CHAN_VCHAN)
+		libxenvchan_wait(c->vchan);
+}
+
+ssize_t
+chan_read_ready(struct chan *c, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->kind == CHAN_UNIX) {
+		n = recv(c->fd, buf, len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		return n > 0 ? n : -1;
+	}
+	if (libxenvchan_data_ready(c->vchan) == 0)
+		return libxenvchan_is_open(c->vchan) ? 0 : -1;
+	c->vchan->blocking = 0;
+	n = libxenvchan_read(c->vchan, buf, len);
+	c->vchan->blocking = 1;
+	return n;
+}
+
+int
+chan_peer_seen(const struct chan *c)
+{
+	/* libxenvchan marks a server's ring "2" until the client maps it. */
+	return c->kind != CHAN_VCHAN || libxenvchan_is_open(c->vchan) != 2;
+}
+
+int
+chan_splice(struct chan *c, int fd, int wait_s)
+{
+	static char buf[256 * 1024];
+	int waited_ms = 0;
+
+	for (;;) {
+		struct pollfd p[2] = { { fd, POLLIN, 0 }, { chan_pollfd(c), POLLIN, 0 } };
+		ssize_t n;
+
+		/* Drain c first: a blocking chan_write may have eaten its event. */
+		while ((n = chan_read_ready(c, buf, sizeof(buf))) > 0)
+			if (fd_write_all(fd, buf, (size_t)n) < 0)
+				return -1;
+		if (n < 0)
+			return 0;
+		if (poll(p, 2, chan_peer_seen(c) ? -1 : 500) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (!chan_peer_seen(c) && (waited_ms += 500) >= wait_s * 1000 &&
+		    p[0].revents == 0 && p[1].revents == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (p[1].revents)
+			chan_event(c);
+		if (p[0].revents) {
+			n = read(fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return n == 0 ? 0 : -1;
+			if (chan_write(c, buf, (size_t)n) != n)
+				return -1;
+		}
+	}
 }

@@ -63,6 +63,12 @@ id=$(ask_id)
 check "ask deny" bh ask deny "$id"
 wait $bg
 ok $(grep -q "rc=126" "$T/ask.out" && grep -q "denied" "$T/ask.out"; echo $?) "ask-deny: the caller is denied"
+(echo q | bh run --pass-io work -- 'bulkhead-rpc other test.Ask' >"$T/ask.out" 2>&1; echo "rc=$?" >>"$T/ask.out") &
+bg=$!
+id=$(ask_id)
+check "ask allow (the rule's own target)" bh ask allow "$id"
+wait $bg
+ok $(grep -q "in other from work" "$T/ask.out" && grep -q "rc=3" "$T/ask.out"; echo $?) "ask-allow on a rule with a fixed target reaches that target"
 start=$(date +%s)
 bh run work -- 'bulkhead-rpc other test.Ask' >"$T/ask.out" 2>&1; rc=$?
 ok $([ $rc -eq 125 ] && grep -q "timed out" "$T/ask.out" && [ $(( $(date +%s) - start )) -le 6 ]; echo $?) "ask-timeout: denied after ask_timeout with exit 125"

@@ -1,10 +1,13 @@
 /* Both ends of a real channel between two Xen domains, through lib/chan.c:
  *   chan_peer server PEER_DOMID XS_PATH BYTES   (dom0)
- *   chan_peer client SERVER_DOMID XS_PATH       (the guest)
+ *   chan_peer client SERVER_DOMID XS_PATH [BYTES]   (the guest; both default 1 MiB)
  * The client sends BYTES of a fixed pseudo-random stream, the server checks
  * them and answers with another stream the client checks; each side prints
  * an FNV-1a checksum of what it received and the client's verdict travels
- * back, so the server's exit status says whether both directions worked. */
+ * back, so the server's exit status says whether both directions worked.
+ * For the benchmark, a raw stream with no per-byte work:
+ *   chan_peer drain PEER_DOMID XS_PATH BYTES    (dom0: serves, reads BYTES)
+ *   chan_peer blast SERVER_DOMID XS_PATH BYTES  (the guest: writes zeros) */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -176,11 +179,11 @@ fail:
 }
 
 static int
-client(int srv, const char *path)
+client(int srv, const char *path, uint64_t bytes)
 {
 	char err[256];
 	uint8_t hdr[8];
-	uint64_t bytes, fnv;
+	uint64_t fnv;
 	struct chan *c = chan_connect(CHAN_VCHAN, srv, path, err, sizeof(err));
 	int ok;
 
@@ -188,8 +191,7 @@ client(int srv, const char *path)
 		printf("chan_peer: client: %s\n", err);
 		return 1;
 	}
-	/* The client picks the size; the server checks it against its own. */
-	bytes = 1u << 20;
+	/* The client announces the size; the server checks it against its own. */
 	put_le64(hdr, bytes);
 	if (write_all(c, hdr, sizeof(hdr)) < 0 || send_stream(c, 1, bytes) < 0) {
 		printf("chan_peer: client: sending failed\n");
@@ -205,6 +207,30 @@ client(int srv, const char *path)
 	return ok ? 0 : 1;
 }
 
+static int
+raw_stream(int dom, const char *path, uint64_t bytes, int sending)
+{
+	static uint8_t buf[65536];
+	char err[256];
+	/* The ring of a call's data (domd/xen_relay.c): the same size. */
+	struct chan *c = sending ? chan_connect(CHAN_VCHAN, dom, path, err, sizeof(err)) :
+	    chan_listen_sized(CHAN_VCHAN, dom, path, 256 * 1024, err, sizeof(err));
+
+	if (c == NULL) {
+		fprintf(stderr, "chan_peer: %s\n", err);
+		return 1;
+	}
+	while (bytes > 0) {
+		size_t n = bytes < sizeof(buf) ? (size_t)bytes : sizeof(buf);
+		ssize_t r = sending ? chan_write(c, buf, n) : chan_read(c, buf, n);
+		if (r <= 0)
+			break;
+		bytes -= (uint64_t)r;
+	}
+	chan_close(c);
+	return bytes == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -214,7 +240,7 @@ main(int argc, char **argv)
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: chan_peer server PEER_DOMID XS_PATH [BYTES] | "
-		    "client SERVER_DOMID XS_PATH\n");
+		    "client SERVER_DOMID XS_PATH [BYTES]\n");
 		return 2;
 	}
 	dom = strtol(argv[2], &end, 10);
@@ -233,7 +259,9 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "server") == 0)
 		return server((int)dom, argv[3], bytes);
 	if (strcmp(argv[1], "client") == 0)
-		return client((int)dom, argv[3]);
+		return client((int)dom, argv[3], bytes);
+	if (strcmp(argv[1], "drain") == 0 || strcmp(argv[1], "blast") == 0)
+		return raw_stream((int)dom, argv[3], bytes, argv[1][0] == 'b');
 	fprintf(stderr, "chan_peer: unknown role '%s'\n", argv[1]);
 	return 2;
 }

@@ -20,7 +20,7 @@ wait_for() {
 }
 diag() { sed 's/^/# /'; }
 
-echo "1..17"
+echo "1..27"
 
 xl list 2>&1 | grep -q '^Domain-0 ' ; ok $? "the toolstack is up: xl list shows Domain-0"
 
@@ -88,6 +88,30 @@ ok $? "bulkhead start work: a Xen domain named work runs ($(($(date +%s) - t0)) 
 diag < /tmp/cli.log
 wait_for 60 grep -q 'guest-init: starting the agent' /var/lib/bulkhead/qubes/work/console.log
 ok $? "work's console, in its log in domd's store, shows its agent starting"
+# bulkhead run: the agent's control channel and each call's data over vchan.
+t0=$(date +%s)
+out=$(timeout 90 bulkhead run work -- echo hi 2>/tmp/run.err)
+rc=$?
+[ $rc -eq 0 ] && [ "$out" = hi ]
+ok $? "bulkhead run work -- echo hi: 'hi' and status 0 over vchan ($(($(date +%s) - t0)) s after start)"
+[ "$out" = hi ] || { echo "# rc $rc, out '$out'"; diag < /tmp/run.err; }
+timeout 30 bulkhead run work -- 'echo oops >&2; exit 7' >/dev/null 2>/tmp/run.err
+rc=$?
+[ $rc -eq 7 ] && grep -qx oops /tmp/run.err
+ok $? "a failing command: its status (7) and its stderr come back (got $rc)"
+timeout 30 bulkhead run work -- id -un >/tmp/run.out 2>&1 && grep -qx user /tmp/run.out &&
+	timeout 30 bulkhead run --user root work -- id -u 2>&1 | grep -qx 0
+ok $? "commands run as user by default, as root with --user root"
+diag < /tmp/run.out
+# 2 MB out and 1 MB in: many data frames each way through the call's ring.
+want=$(seq 1 300000 | md5sum)
+got=$(timeout 60 bulkhead run work -- seq 1 300000 | md5sum)
+[ "$got" = "$want" ]
+ok $? "a 2 MB stdout arrives whole (md5 matches)"
+want=$(head -c 1048576 /dev/zero | tr '\0' x | md5sum | cut -d' ' -f1)
+got=$(head -c 1048576 /dev/zero | tr '\0' x | timeout 60 bulkhead run --pass-io work -- md5sum | cut -d' ' -f1)
+[ "$got" = "$want" ]
+ok $? "--pass-io: 1 MiB of stdin reaches the command whole (md5 matches)"
 bulkhead stats work 2>&1 | grep -q '^memory .*MiB'
 ok $? "bulkhead stats work reports the domain's memory"
 bulkhead stats work 2>&1 | diag
@@ -98,6 +122,41 @@ kill "$domd"; wait "$domd"
 start_domd
 [ "$(state work)" = running ]
 ok $? "a restarted domd adopts the running domain by its uuid"
+out=$(timeout 60 bulkhead run work -- echo again 2>&1)
+[ "$out" = again ]
+ok $? "after the restart, the agent is back through the relay: bulkhead run works"
+echo "$out" | diag
+
+# Calls from one qube to another: each qube's relay carries its callers too.
+mkdir -p /etc/bulkhead/policy.d
+cat > /etc/bulkhead/policy.d/50-test.policy <<'POL'
+bulkhead.Filecopy  *  work      personal  allow
+bulkhead.Filecopy  *  personal  work      ask
+POL
+bulkhead create personal --class standalone --label green --memory 128 --vcpus 1 >/tmp/cli.log 2>&1 &&
+	timeout 90 bulkhead start personal >>/tmp/cli.log 2>&1 && [ "$(state personal)" = running ]
+ok $? "a second qube, personal, starts"
+diag < /tmp/cli.log
+sum() { timeout 60 bulkhead run "$1" -- "md5sum < $2" 2>/dev/null | cut -d' ' -f1; }
+t0=$(date +%s)
+timeout 60 bulkhead run work -- 'head -c 3000000 /dev/urandom > /tmp/f' &&
+	timeout 120 bulkhead run work -- 'bulkhead-copy personal /tmp/f' >/tmp/copy.log 2>&1 &&
+	want=$(sum work /tmp/f) && [ -n "$want" ] && [ "$(sum personal Incoming/work/f)" = "$want" ]
+ok $? "bulkhead-copy of 3 MB from work to personal over vchan, md5 matches ($(($(date +%s) - t0)) s)"
+diag < /tmp/copy.log
+(timeout 120 bulkhead run personal -- 'head -c 200000 /dev/urandom > /tmp/g && bulkhead-copy work /tmp/g' \
+	>/tmp/ask.log 2>&1; echo "rc=$?" >> /tmp/ask.log) &
+asker=$!
+ask_id() { bulkhead ask 2>/dev/null | awk '$2 == "bulkhead.Filecopy" && $3 == "personal" { print $1 }'; }
+wait_for 60 sh -c "bulkhead ask 2>/dev/null | grep -q bulkhead.Filecopy" && id=$(ask_id) && [ -n "$id" ] &&
+	bulkhead ask allow "$id" >/dev/null 2>&1
+ok $? "personal's copy to work waits for the operator; allowed from dom0 (ask ${id:-?})"
+wait "$asker"
+want=$(sum personal /tmp/g)
+grep -q 'rc=0' /tmp/ask.log && [ -n "$want" ] && [ "$(sum work Incoming/personal/g)" = "$want" ]
+ok $? "the allowed copy arrives in work, md5 matches"
+diag < /tmp/ask.log
+timeout 60 bulkhead kill personal >/dev/null 2>&1
 t0=$(date +%s)
 timeout 90 bulkhead shutdown work --wait --timeout 60 >/tmp/cli.log 2>&1 &&
 	[ "$(state work)" = halted ] && ! xl_has work
