@@ -15,6 +15,7 @@
 
 #include "atomicfile.h"
 #include "qube.h"
+#include "viewer_info.h"
 #include "xalloc.h"
 
 #define GUI_QUBE "sys-gui"
@@ -23,55 +24,8 @@
 
 enum { OPT_DESKTOP = 1, OPT_VV, OPT_GUI_QUBE };
 
-struct viewer {
-	char path[256]; /* Unix socket on this host, or "" */
-	char host[16];
-	int port;
-	char password[61];
-};
-
-/* "spice+unix:///home/..." or "spice://127.0.0.1:PORT", then the ticket. */
 static int
-parse_info(char *untrusted, const char *state_dir, const char *guivm, struct viewer *v)
-{
-	char *nl = strchr(untrusted, '\n'), *pw, *p;
-	size_t n;
-
-	memset(v, 0, sizeof(*v));
-	if (nl == NULL)
-		return -1;
-	*nl = '\0';
-	pw = nl + 1;
-	if ((nl = strchr(pw, '\n')) != NULL)
-		*nl = '\0';
-	n = strlen(pw);
-	if (n < 8 || n > 60)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)pw[i]))
-			return -1;
-	snprintf(v->password, sizeof(v->password), "%s", pw);
-	if (!strncmp(untrusted, "spice+unix:///home/", 19)) {
-		p = untrusted + 13;
-		if (strlen(p) > 100 || strstr(p, "/..") != NULL || state_dir == NULL)
-			return -1;
-		for (const char *c = p; *c; c++)
-			if (!isalnum((unsigned char)*c) && !strchr("/._-", *c))
-				return -1;
-		/* /home is in the private volume. */
-		snprintf(v->path, sizeof(v->path), "%s/qubes/%s/private%s", state_dir, guivm, p);
-		return 0;
-	}
-	if (sscanf(untrusted, "spice://127.0.0.1:%d", &v->port) == 1 && v->port > 0 &&
-	    v->port < 65536) {
-		snprintf(v->host, sizeof(v->host), "127.0.0.1");
-		return 0;
-	}
-	return -1;
-}
-
-static int
-write_vv(struct cmd_ctx *ctx, const char *vm, const char *file, const struct viewer *v)
+write_vv(struct cmd_ctx *ctx, const char *vm, const char *file, const struct viewer_info *v)
 {
 	char *text = xasprintf("[virt-viewer]\ntype=spice\nhost=%s\nport=%d\npassword=%s\n"
 	    "title=[%s]\ndelete-this-file=0\n", v->host, v->port, v->password, vm);
@@ -97,7 +51,7 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *vv = NULL, *guivm = GUI_QUBE, *vm, *state_dir = NULL;
 	json_object *info = NULL, *o, *sd;
-	struct viewer v;
+	struct viewer_info v;
 	char cmdline[160], buf[INFO_MAX + 1], uri[300], title[40], *vvfile;
 	int c, fd, rc;
 	ssize_t len;
@@ -146,7 +100,7 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		json_object_put(info);
 		return rc;
 	}
-	if (len < 0 || (buf[len] = '\0', parse_info(buf, state_dir, guivm, &v) < 0)) {
+	if (len < 0 || (buf[len] = '\0', viewer_info_parse(buf, state_dir, guivm, &v) < 0)) {
 		json_object_put(info);
 		cmd_error(ctx, vm, "%s's gateway has no usable display for it", guivm);
 		return BH_EXIT_FAIL;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "qube.h"
+#include "usblist.h"
 
 /* The USB qube's bulkhead.USBList, looked up as services are. */
 #define LIST_COMMAND "for d in /rw/config/rpc /etc/bulkhead/rpc; do " \
@@ -21,56 +22,9 @@
 
 enum { OPT_PERSISTENT = 1 };
 
-struct usbdev {
-	char id[QUBE_USB_LEN];   /* USBVM:BUSID */
-	char vidpid[10];
-	char speed[8];
-	char desc[140];
-};
-
-static bool
-speed_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 6)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]) && s[i] != '.')
-			return false;
-	return true;
-}
-
-/* One untrusted line "BUSID\tVID:PID\tSPEED\tMANUFACTURER\tPRODUCT" of
- * usbvm's list: 0 with d filled, -1 when it is malformed. */
-static int
-parse_line(const char *usbvm, char *untrusted_line, struct usbdev *d)
-{
-	char *f[5], *save = NULL, dev[16];
-	int n = 0;
-
-	for (char *t = strtok_r(untrusted_line, "\t", &save); t != NULL && n < 5;
-	    t = strtok_r(NULL, "\t", &save))
-		f[n++] = t;
-	if (n < 3 || strlen(f[0]) > 15)
-		return -1;
-	snprintf(d->id, sizeof(d->id), "%s:%s", usbvm, f[0]);
-	if (!qube_usb_id_valid(d->id, NULL, dev) || strchr(dev, ':') != NULL ||
-	    strlen(f[1]) != 9 || !speed_ok(f[2]))
-		return -1;
-	for (int i = 0; i < 9; i++)
-		if (i == 4 ? f[1][i] != ':' : !isxdigit((unsigned char)f[1][i]))
-			return -1;
-	snprintf(d->vidpid, sizeof(d->vidpid), "%s", f[1]);
-	snprintf(d->speed, sizeof(d->speed), "%s", f[2]);
-	snprintf(d->desc, sizeof(d->desc), "%.64s%s%.64s", n > 3 ? f[3] : "",
-	    n > 4 ? " " : "", n > 4 ? f[4] : "");
-	return 0;
-}
-
 /* The device lines of usbvm, appended to *devs. */
 static int
-read_devices(struct cmd_ctx *ctx, const char *usbvm, struct usbdev **devs, size_t *ndevs)
+read_devices(struct cmd_ctx *ctx, const char *usbvm, struct usblist_dev **devs, size_t *ndevs)
 {
 	int fd = memfd_create("usb-list", MFD_CLOEXEC), rc;
 	char *buf, *save = NULL;
@@ -96,8 +50,8 @@ read_devices(struct cmd_ctx *ctx, const char *usbvm, struct usbdev **devs, size_
 	buf[len] = '\0';
 	for (char *line = strtok_r(buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
-		struct usbdev d;
-		if (parse_line(usbvm, line, &d) < 0) {
+		struct usblist_dev d;
+		if (usblist_parse_line(usbvm, line, &d) < 0) {
 			fprintf(stderr, "bulkhead: usb: %s sent a malformed device line; "
 			    "ignored\n", usbvm);
 			continue;
@@ -113,7 +67,7 @@ read_devices(struct cmd_ctx *ctx, const char *usbvm, struct usbdev **devs, size_
 
 /* Where d is attached: by its bus id or by its model. */
 static const char *
-attached_to(json_object *atts, const struct usbdev *d)
+attached_to(json_object *atts, const struct usblist_dev *d)
 {
 	char byid[QUBE_USB_LEN];
 
@@ -132,7 +86,7 @@ static int
 usb_list(struct cmd_ctx *ctx)
 {
 	json_object *vms = NULL, *atts = NULL, *out = json_object_new_array();
-	struct usbdev *devs = NULL;
+	struct usblist_dev *devs = NULL;
 	size_t ndevs = 0;
 	int rc;
 
