@@ -7,6 +7,7 @@
  * host, which masquerades (ns_hostnat.c). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,32 +124,64 @@ parse_dns(const char *s, struct net_uplink *up)
 			up->nresolvers++;
 }
 
-/* Moves ifname from the host into the netvm unless it is there already. */
+/* Moves ifname from the host into the netvm unless it is there already, and
+ * holds the netvm's namespace: a namespace that ends destroys a virtual link
+ * in it (only a physical one returns to the host), so ns_uplink_detach()
+ * moves it back once the netvm's processes are gone. */
 static int
 move_in(struct vm *netvm, const char *ifname, char *err, size_t errlen)
 {
-	struct nl_sock *in = nlnet_open(netvm->rt.init_pid, err, errlen), *host = NULL;
-	int fd = -1, r = -1;
+	struct nl_sock *in = NULL, *host = NULL;
+	int fd, r = -1;
 
-	if (in == NULL)
-		return -1;
-	if (nlnet_link_exists(in, ifname)) {
-		r = 0;
-		goto out;
-	}
-	if ((host = nlnet_open(0, err, errlen)) == NULL)
-		goto out;
 	if ((fd = nlnet_ns_fd(netvm->rt.init_pid)) < 0) {
 		snprintf(err, errlen, "cannot open the network namespace of %s", netvm->q.name);
-		goto out;
+		return -1;
 	}
-	r = nlnet_link_move(host, ifname, fd, NULL, err, errlen);
+	if ((in = nlnet_open_ns(fd, err, errlen)) == NULL)
+		goto out;
+	if (!nlnet_link_exists(in, ifname)) {
+		if ((host = nlnet_open(0, err, errlen)) == NULL ||
+		    nlnet_link_move(host, ifname, fd, NULL, err, errlen) < 0)
+			goto out;
+	}
+	if (netvm->uplink_ns_fd >= 0)
+		close(netvm->uplink_ns_fd);
+	netvm->uplink_ns_fd = fd;
+	fd = -1;
+	r = 0;
 out:
 	if (fd >= 0)
 		close(fd);
 	nlnet_close(in);
 	nlnet_close(host);
 	return r;
+}
+
+/* Gives a dev: uplink back to the host (without the addresses sys-net gave
+ * it) and lets the netvm's namespace go. */
+static void
+move_out(struct vm *netvm, const char *ifname)
+{
+	struct nl_sock *in;
+	char err[256];
+	int host;
+
+	if ((in = nlnet_open_ns(netvm->uplink_ns_fd, err, sizeof(err))) == NULL) {
+		log_warnx("%s: uplink %s not given back: %s", netvm->q.name, ifname, err);
+	} else if (nlnet_link_exists(in, ifname)) {
+		if ((host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+		    nlnet_link_move(in, ifname, host, NULL, err, sizeof(err)) < 0)
+			log_warnx("%s: uplink %s not given back: %s", netvm->q.name, ifname,
+			    host < 0 ? strerror(errno) : err);
+		else
+			log_info("%s: uplink %s is back on the host", netvm->q.name, ifname);
+		if (host >= 0)
+			close(host);
+	}
+	nlnet_close(in);
+	close(netvm->uplink_ns_fd);
+	netvm->uplink_ns_fd = -1;
 }
 
 int
@@ -189,5 +222,6 @@ ns_uplink_detach(struct vm *netvm)
 {
 	if (!strcmp(netvm->q.uplink, "host-nat"))
 		hostnat_down(netvm);
-	/* A moved host interface goes back to the host with the namespace. */
+	if (netvm->uplink_ns_fd >= 0)
+		move_out(netvm, netvm->uplink.ifname);
 }

@@ -51,6 +51,7 @@ struct vm {
 	struct netvm_chan *netchan; /* a running netvm: its firewall channel */
 	bool net_attached;        /* linked to its running netvm */
 	struct net_uplink uplink; /* a running netvm: how it reaches upstream */
+	int uplink_ns_fd;         /* ns: a dev: uplink's namespace, held until it is moved back */
 	struct vm *next;
 };
 

@@ -30,19 +30,36 @@ nlnet_ns_fd(pid_t pid)
 struct nl_sock *
 nlnet_open(pid_t pid, char *err, size_t errlen)
 {
+	struct nl_sock *sk;
+	int target;
+
+	if (pid <= 0)
+		return nlnet_open_ns(-1, err, errlen);
+	if ((target = nlnet_ns_fd(pid)) < 0) {
+		snprintf(err, errlen, "cannot enter the network namespace of pid %d: %s",
+		    (int)pid, strerror(errno));
+		return NULL;
+	}
+	sk = nlnet_open_ns(target, err, errlen);
+	close(target);
+	return sk;
+}
+
+struct nl_sock *
+nlnet_open_ns(int ns_fd, char *err, size_t errlen)
+{
 	struct nl_sock *sk = nl_socket_alloc();
-	int self = -1, target = -1, r;
+	int self = -1, r;
 
 	if (sk == NULL) {
 		snprintf(err, errlen, "out of memory for a netlink socket");
 		return NULL;
 	}
-	if (pid > 0) {
+	if (ns_fd >= 0) {
 		self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		target = nlnet_ns_fd(pid);
-		if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0) {
-			snprintf(err, errlen, "cannot enter the network namespace of pid %d: %s",
-			    (int)pid, strerror(errno));
+		if (self < 0 || setns(ns_fd, CLONE_NEWNET) < 0) {
+			snprintf(err, errlen, "cannot enter a network namespace: %s",
+			    strerror(errno));
 			goto fail;
 		}
 	}
@@ -58,14 +75,10 @@ nlnet_open(pid_t pid, char *err, size_t errlen)
 	}
 	if (self >= 0)
 		close(self);
-	if (target >= 0)
-		close(target);
 	return sk;
 fail:
 	if (self >= 0)
 		close(self);
-	if (target >= 0)
-		close(target);
 	nl_socket_free(sk);
 	return NULL;
 }

@@ -13,6 +13,8 @@ struct nl_sock;
 
 /* A route socket in the network namespace of pid (0: our own). */
 struct nl_sock *nlnet_open(pid_t pid, char *err, size_t errlen);
+/* The same in the namespace ns_fd refers to (-1: our own). */
+struct nl_sock *nlnet_open_ns(int ns_fd, char *err, size_t errlen);
 void nlnet_close(struct nl_sock *sk);
 
 /* The namespace of pid as a descriptor (for the ns_fd arguments), or -1. */

@@ -207,4 +207,12 @@ check "a rule change after the restart" bh firewall work add "drop dst4=$OUT_IP 
 refused "is applied at once" probe work tcp "$OUT_IP" 7000
 check "other is untouched" probe other tcp "$OUT_IP" 7000
 
+diag "sys-net gives a dev: uplink back when it stops (a veth would die with it)"
+check "sys-net shuts down" bh shutdown --wait sys-net
+check "the uplink is back on the host" ip link show "$UP"
+check "sys-net starts again" bh start sys-net
+check "it took the uplink again and applied its configuration" applied sys-net
+refused "the host no longer has it" ip link show "$UP"
+eventually "other reaches the outside again" probe other tcp "$OUT_IP" 7000
+
 tap_end
