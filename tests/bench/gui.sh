@@ -10,7 +10,8 @@
 # to the viewer's canvas);
 # the two paths take turns BENCH_ROUNDS times (default 3) and the best of
 # each counts, as the machine's load varies. Also prints the gateway's
-# resident memory with one qube display.
+# resident memory with one qube display, and what each further qube display
+# adds (1 against 4 displays, each with a window updating and a viewer).
 # Goal: gateway >= 0.9 of the direct figure.
 #
 #   tests/bench/gui.sh   (from the repo root, after `make all gui-bins`)
@@ -87,5 +88,34 @@ for size in "1276 784" "100 100"; do
 		"${size/ /x}" "$g" "$d" "$(ratio "$g" "$d")" "$all"
 	printf 'gui: %-9s latency ms (median): gateway %s   direct %s\n' "${size/ /x}" "${gl:-?}" "${dl:-?}"
 done
-echo "gui: gateway resident memory with one qube display and a viewer: $(cat "$BH_T/rss")" \
-	"(the 1280x800 framebuffer, the window's backing and the read buffer are 4 MB each)"
+echo "gui: gateway resident memory with one qube display and a viewer: $(cat "$BH_T/rss")"
+
+# rss_with N: the gateway's resident kB with N qube displays, each with a
+# full-screen window updating and a viewer.
+rss_with() {
+	local n=$1 i args=() feeds=() probes=()
+	for i in $(seq "$n"); do args+=(--vm "m$i:blue:$BH_T/m$i.sock"); done
+	rm -f "$BH_T/gw.out"
+	"$GW" --run-dir "$BH_T" "${args[@]}" >"$BH_T/gw.out" 2>"$BH_T/gw.log" &
+	BH_HELPER_PID=$!
+	for _ in $(seq 100); do [ "$(wc -l <"$BH_T/gw.out" 2>/dev/null)" -ge "$n" ] && break; sleep 0.02; done
+	for i in $(seq "$n"); do
+		"$BH_T/bin/gui_feed" gateway "$BH_T/m$i.sock" 1276 784 4 >/dev/null 2>&1 &
+		feeds+=($!)
+		timeout 60 "$PROBE" --unix "$BH_T/m$i.spice" --ticket-file "$BH_T/m$i.ticket" \
+			fps 3 1276 784 >/dev/null 2>"$BH_T/probe-m$i.err" &
+		probes+=($!)
+	done
+	sleep 2.5
+	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$BH_HELPER_PID/status"
+	for i in "${probes[@]}"; do wait "$i" || bh_die "memory viewer: $(tail -1 "$BH_T"/probe-m*.err)"; done
+	for i in "${feeds[@]}"; do wait "$i" || true; done
+	kill -TERM "$BH_HELPER_PID"; wait "$BH_HELPER_PID" 2>/dev/null || true
+	BH_HELPER_PID=
+}
+r1=$(rss_with 1)
+r4=$(rss_with 4)
+fb_kb=$((1280 * 800 * 4 / 1024))
+awk -v a="$r1" -v b="$r4" -v fb="$fb_kb" 'BEGIN {
+	per = (b - a) / 3
+	printf "gui: gateway memory per qube display (1 vs 4 displays, each busy with a viewer): %.1f MiB, %.1f MiB beyond its %.1f MiB framebuffer (goal <= 16)\n", per / 1024, (per - fb) / 1024, fb / 1024 }'
