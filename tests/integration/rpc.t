@@ -9,6 +9,7 @@ printf 'cgroup_parent = "%s"\nstart_timeout = 20\nask_timeout = 2\n' "$CGROUP_PA
 cat >"$T/cfg/policy.d/50-test.policy" <<'EOF2'
 # service        arg  source  target    action
 test.Echo        *    work    other     allow
+test.Head        *    work    other     allow
 test.Echo        *    work    @default  ask default_target=other
 test.Ask         *    work    other     ask
 test.Nope        *    @anyvm  @anyvm    deny
@@ -43,6 +44,19 @@ EOF2
 bh run --user root other -- 'cp /rw/config/rpc/test.Echo /rw/config/rpc/test.Ask; cp /rw/config/rpc/test.Echo /rw/config/rpc/test.Nope'
 out=$(echo payload | bh run --pass-io work -- 'bulkhead-rpc other test.Echo+xyz'); rc=$?
 ok $([ "$out" = "$(printf 'in other from work arg=xyz\npayload')" ] && [ $rc -eq 3 ]; echo $?) "allow: the service runs in the target with source and argument, stdio and exit code pass"
+# Bulk data from a pipe is spliced by both relays, in frames of what the
+# pipe holds: 8 MB both ways, byte for byte.
+out=$(bh run work -- 'head -c 8000000 /dev/urandom >/tmp/b; (echo "in other from work arg="; cat /tmp/b) | sha256sum; cat /tmp/b | bulkhead-rpc other test.Echo | sha256sum')
+ok $([ "$(echo "$out" | sed -n 1p)" = "$(echo "$out" | sed -n 2p)" ] && [ -n "$out" ]; echo $?) "8 MB from a pipe through a call and back are intact"
+bh run --pass-io --user root other -- 'cat > /rw/config/rpc/test.Head; chmod 755 /rw/config/rpc/test.Head' <<'EOF2'
+#!/bin/sh
+head -c 10
+exit 4
+EOF2
+out=$(bh run work -- 'head -c 8000000 /dev/urandom 2>/dev/null | bulkhead-rpc other test.Head | wc -c' 2>&1)
+ok $([ "$(echo "$out" | tr -d ' ')" = 10 ]; echo $?) "a service that stops reading its input early ends the call with its output ($(echo $out))"
+out=$(bh run work -- 'head -c 8000000 /dev/urandom 2>/dev/null | bulkhead-rpc other test.Head >/dev/null; echo "rc=$?"' 2>&1)
+ok $([ "$out" = "rc=4" ]; echo $?) "and its exit code ($out)"
 bh run work -- 'bulkhead-rpc other test.Nope' 2>"$T/err"; rc=$?
 ok $([ $rc -eq 126 ] && grep -q "denied by policy" "$T/err"; echo $?) "deny: refused with exit 126 and 'denied by policy'"
 bh run work -- 'bulkhead-rpc other unknown.Service' 2>/dev/null; ok $([ $? -eq 126 ]; echo $?) "no matching rule: denied"
