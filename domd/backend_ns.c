@@ -28,7 +28,7 @@ ns_init(const struct domd_paths *paths, char *err, size_t errlen)
 		snprintf(err, errlen, "the ns backend needs namespaces (/proc/self/ns missing)");
 		return -1;
 	}
-	return cg_init(paths->cgroup_parent, err, errlen);
+	return cg_init(paths->cgroup_parent, domd.cgroup_favordynmods, err, errlen);
 }
 
 static int

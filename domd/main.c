@@ -69,6 +69,20 @@ usage(FILE *f)
 	    "  -v                 log more (repeat for debug)\n");
 }
 
+/* A number in domd.conf: true when set; out of range or not a number is
+ * fatal, with the key and the range in the message. */
+static bool
+conf_long(XLU_Config *cfg, const char *path, const char *key, long min, long max, long *out)
+{
+	int r = xlu_cfg_get_bounded_long(cfg, key, min, max, out, 1);
+
+	if (r == ESRCH)
+		return false;
+	if (r != 0)
+		fatalx("%s: %s must be a number from %ld to %ld", path, key, min, max);
+	return true;
+}
+
 /* domd.conf, in xl.cfg syntax: backend, cgroup_parent, start_timeout,
  * ask_timeout, xen_kernel, xen_ramdisk, xen_console_dir. */
 static void
@@ -92,10 +106,12 @@ read_config(const char **backend)
 			fatalx("%s: invalid cgroup_parent '%s'", path, s);
 		snprintf(domd.paths.cgroup_parent, sizeof(domd.paths.cgroup_parent), "%s", s);
 	}
-	if (xlu_cfg_get_bounded_long(cfg, "start_timeout", 1, 3600, &n, 1) == 0)
+	if (conf_long(cfg, path, "start_timeout", 1, 3600, &n))
 		domd.start_timeout = (int)n;
-	if (xlu_cfg_get_bounded_long(cfg, "ask_timeout", 1, 86400, &n, 1) == 0)
+	if (conf_long(cfg, path, "ask_timeout", 1, 86400, &n))
 		domd.ask_timeout = (int)n;
+	if (conf_long(cfg, path, "cgroup_favordynmods", 0, 1, &n))
+		domd.cgroup_favordynmods = n != 0;
 	if (xlu_cfg_get_string(cfg, "xen_kernel", &s, 1) == 0)
 		domd.xen_kernel = strdup(s);
 	if (xlu_cfg_get_string(cfg, "xen_ramdisk", &s, 1) == 0)
@@ -199,6 +215,7 @@ main(int argc, char **argv)
 	domd.paths.run_dir = "/run/bulkhead";
 	domd.start_timeout = 30;
 	domd.ask_timeout = 60;
+	domd.cgroup_favordynmods = true;
 	/* Where the appliance image puts the guest's kernel and initramfs. */
 	domd.xen_kernel = "/usr/share/bulkhead/guest/vmlinux";
 	domd.xen_ramdisk = "/usr/share/bulkhead/guest/initrd.gz";

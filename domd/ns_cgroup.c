@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@ enum { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_FREEZER, CG_NCTRL };
 static const char *const ctrl_names[CG_NCTRL] = { "memory", "cpu", "cpuacct", "freezer" };
 
 static bool v2;
+static bool v1_favor_dynmods; /* some v1 hierarchy is mounted with favordynmods */
 static char v2_root[512];
 static char v1_mount[CG_NCTRL][512];
 static char parent_name[64];
@@ -94,6 +96,8 @@ find_v1_mounts(void)
 		if (sscanf(sep + 3, "%63s %255s %1023s", fstype, src, opts) != 3 ||
 		    strcmp(fstype, "cgroup") != 0)
 			continue;
+		if (strstr(opts, "favordynmods") != NULL)
+			v1_favor_dynmods = true;
 		for (int c = 0; c < CG_NCTRL; c++) {
 			char *o, *osave;
 			char copy[1024];
@@ -120,8 +124,32 @@ group_dir(char *buf, size_t len, int ctrl, const char *name)
 		fatalx("cgroup path too long under %s", base);
 }
 
+/* Moving a process into a v1 group takes the kernel's thread-group lock for
+ * writing, which first waits for an RCU grace period: ~13 ms here, most of a
+ * qube's start. A hierarchy mounted with favordynmods (Linux 6.0+) keeps
+ * that lock in the mode where writers do not wait, for every hierarchy, at
+ * some cost to forks and exits; there is no remount for it, so domd mounts
+ * a named hierarchy of its own for it once, where systemd keeps its own. */
+static void
+favor_dynmods(void)
+{
+	static const char dir[] = "/sys/fs/cgroup/bulkhead";
+
+	if (v1_favor_dynmods)
+		return;
+	if ((mkdir(dir, 0755) < 0 && errno != EEXIST) ||
+	    mount("cgroup", dir, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    "none,name=bulkhead,favordynmods") < 0) {
+		log_warnx("cgroups: cannot mount %s with favordynmods (%s): every qube start "
+		    "waits for an RCU grace period", dir, strerror(errno));
+		return;
+	}
+	log_info("cgroups: %s mounted with favordynmods (fast moves into cgroups; set "
+	    "cgroup_favordynmods = 0 in domd.conf not to)", dir);
+}
+
 int
-cg_init(const char *parent, char *err, size_t errlen)
+cg_init(const char *parent, bool favor, char *err, size_t errlen)
 {
 	char dir[1024];
 
@@ -143,6 +171,8 @@ cg_init(const char *parent, char *err, size_t errlen)
 		snprintf(err, errlen, "no cgroup v2 and no v1 memory and freezer controllers mounted");
 		return -1;
 	}
+	if (favor)
+		favor_dynmods();
 	for (int c = 0; c < CG_NCTRL; c++) {
 		if (v1_mount[c][0] == '\0')
 			continue;

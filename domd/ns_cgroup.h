@@ -9,7 +9,9 @@
 
 #include "backend.h"
 
-int cg_init(const char *parent, char *err, size_t errlen);
+/* favor_dynmods: on cgroup v1, make moving a process into a group cheap
+ * (see cg_init). */
+int cg_init(const char *parent, bool favor_dynmods, char *err, size_t errlen);
 bool cg_is_v2(void);
 /* Creates the qube's group with its limits (memory MiB, vcpus). */
 int cg_create(const char *name, long memory_mib, long vcpus, char *err, size_t errlen);

@@ -101,4 +101,17 @@ ok $([ "$(store_sum)" = "$before" ]; echo $?) "the qube files are exactly as bef
 domd_stop; domd_start
 ok $([ "$(bh ls | wc -l)" -eq 4 ]; echo $?) "after a restart the store loads the same three qubes"
 
+# A bad domd.conf stops domd at once with the key and its range.
+domd_stop
+cp "$T/cfg/domd.conf" "$T/domd.conf.good"
+conf_err() { # conf_err LINE PATTERN
+	cp "$T/domd.conf.good" "$T/cfg/domd.conf"; echo "$1" >>"$T/cfg/domd.conf"
+	expect_err "domd.conf '$1' is refused" "$2" \
+		"$DOMD_BIN" --backend ns --config-dir "$T/cfg" --state-dir "$T/state" --run-dir "$T/run" --foreground
+}
+conf_err 'cgroup_favordynmods = 2' "cgroup_favordynmods must be a number from 0 to 1"
+conf_err 'start_timeout = "soon"' "start_timeout must be a number from 1 to 3600"
+conf_err 'ask_timeout = 0' "ask_timeout must be a number from 1 to 86400"
+cp "$T/domd.conf.good" "$T/cfg/domd.conf"
+
 tap_end

@@ -18,6 +18,12 @@ for ns in mnt pid net uts ipc cgroup; do
 	[ "$(readlink /proc/$pid/ns/$ns)" = "$(readlink /proc/self/ns/$ns)" ] && { same=1; diag "$ns namespace is the host's"; }
 done
 ok $same "work runs in its own mount, pid, net, uts, ipc and cgroup namespaces"
+if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+	ok 0 "# SKIP favordynmods: this host has cgroup v2"
+else
+	ok $(awk '$9 == "cgroup" && $NF ~ /favordynmods/' /proc/self/mountinfo | grep -q .; echo $?) \
+		"on cgroup v1 a hierarchy with favordynmods makes moves into cgroups cheap"
+fi
 ok $([ "$(in_vm work hostname)" = work ]; echo $?) "its hostname is its name"
 ok $([ "$(in_vm work 'echo $$')" != "" ] && in_vm work 'cat /proc/1/cmdline' | grep -q init; echo $?) "PID 1 in the qube is the agent (/sbin/init)"
 
