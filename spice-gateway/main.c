@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "desktop.h"
 #include "log.h"
 #include "loop.h"
 #include "qube.h"
@@ -28,7 +29,7 @@ usage(void)
 	    "usage: bulkhead-gateway [-v] --run-dir DIR [--tcp-port BASE] [--size WxH]\n"
 	    "           [--clip-max BYTES] [--clipboard NAME:in|out|both|none ...]\n"
 	    "           [--clipboard-policy static|domd] [--listen-fd FIRST]\n"
-	    "           [--rpc-socket PATH] --vm NAME:LABEL[:SOCKET] ...\n"
+	    "           [--rpc-socket PATH] [--desktop] --vm NAME:LABEL[:SOCKET] ...\n"
 	    "       bulkhead-gateway --attach PATH   (the bulkhead.Gui service)\n");
 	exit(2);
 }
@@ -64,7 +65,7 @@ parse_vm(const char *arg, uint32_t w, uint32_t h, const struct gui_limits *lim)
 	snprintf(vm->name, sizeof(vm->name), "%s", s);
 	snprintf(vm->label, sizeof(vm->label), "%s", label);
 	vm->fd = -1;
-	vm->listen_fd = -1;
+	vm_view_init(vm);
 	vm->clip_allowed = clip_policy;
 	gui_peer_init(&vm->peer, lim);
 	vm->in_cap = gui_peer_max_msg(&vm->peer);
@@ -91,6 +92,7 @@ main(int argc, char **argv)
 		{ "rpc-socket", required_argument, NULL, 'r' },
 		{ "listen-fd", required_argument, NULL, 'f' },
 		{ "attach", required_argument, NULL, 'a' },
+		{ "desktop", no_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -98,7 +100,7 @@ main(int argc, char **argv)
 	struct listen_cfg cfg = { .kind = LISTEN_UNIX };
 	struct gui_limits lim;
 	unsigned w = 1280, h = 800;
-	int nvm = 0, verbose = 0, c, sfd, rc;
+	int nvm = 0, verbose = 0, desktop = 0, c, sfd, rc;
 	sigset_t mask;
 	SpiceWatch *signal_watch;
 
@@ -131,6 +133,7 @@ main(int argc, char **argv)
 		case 'r': rpc_sock = optarg; break;
 		case 'f': cfg.kind = LISTEN_FD; cfg.fd = atoi(optarg); break;
 		case 'a': return attach_main(optarg);
+		case 'D': desktop = 1; break;
 		case 'v': verbose++; break;
 		default: usage();
 		}
@@ -139,7 +142,7 @@ main(int argc, char **argv)
 		usage();
 	if (cfg.kind == LISTEN_FD && cfg.fd < 3)
 		usage();
-	if (cfg.kind == LISTEN_TCP && (cfg.tcp_port < 1 || cfg.tcp_port + nvm > 65535))
+	if (cfg.kind == LISTEN_TCP && (cfg.tcp_port < 1 || cfg.tcp_port + nvm + desktop > 65535))
 		usage();
 	log_init("bulkhead-gateway", verbose, 0);
 	/* A qube's windows never need to be larger than its display. */
@@ -163,15 +166,23 @@ main(int argc, char **argv)
 		for (int j = 0; j < i; j++)
 			if (!strcmp(vms[i]->name, vms[j]->name))
 				fatalx("qube %s given twice", vms[i]->name);
+		/* Its files in the run dir would be the desktop's. */
+		if (desktop && !strcmp(vms[i]->name, DESKTOP_NAME))
+			fatalx("--desktop: a qube may not be called %s", DESKTOP_NAME);
 	}
+	if (desktop)
+		desktop_init(w, h, clip_policy == clip_policy_rpc);
 	if (rpc_sock != NULL && attach_listen(rpc_sock, vms, nvm) < 0)
 		exit(1);
 	for (int i = 0; i < nvm; i++) {
-		if (server_start(vms[i], &cfg) < 0)
+		if (server_start(&vms[i]->view, &cfg, w, h) < 0)
 			exit(1);
 		cfg.tcp_port++;
 		cfg.fd++;
 	}
+	/* The desktop's port and fd come after the qubes'. */
+	if (desktop && desktop_start(&cfg) < 0)
+		exit(1);
 	log_info("serving %d qube(s)", nvm);
 	rc = loop_run();
 	for (int i = 0; i < nvm; i++)
