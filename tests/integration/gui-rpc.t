@@ -6,7 +6,9 @@
 # says; the default policy lets bulkhead.Gui reach sys-gui only. `bulkhead
 # gui VM` tells the viewer where to connect. Clipboard
 # transfers are decided by domd's policy (bulkhead.Clipboard*), and follow
-# a change of it.
+# a change of it. The gateway's desktop shows both qubes; Ctrl+Shift+V there
+# is decided by bulkhead.ClipboardPaste, which asks the operator by default
+# (answered with `bulkhead ask`).
 . tests/integration/lib.sh
 . tests/integration/gui-lib.sh
 
@@ -28,8 +30,8 @@ chmod 755 "$svc/bulkhead.Gui"
 for vm in sys-gui work personal stranger; do bh start "$vm" >/dev/null; done
 
 gui_gateway sys-gui -v --run-dir /home/user/gui --rpc-socket /home/user/gui/rpc.sock \
-    --clipboard-policy domd --vm work:blue --vm personal:red
-wait_line "$T/gw.out" '^personal ' 30 || { sed 's/^/#   /' "$T/gw.log"; exit 1; }
+    --clipboard-policy domd --desktop --vm work:blue --vm personal:red
+wait_line "$T/gw.out" '^desktop ' 30 || { sed 's/^/#   /' "$T/gw.log"; exit 1; }
 ok $(grep -qx "work spice+unix:///home/user/gui/work.spice /home/user/gui/work.ticket" "$T/gw.out"; echo $?) \
     "the gateway runs in sys-gui and prints each qube's URI and ticket file"
 
@@ -40,7 +42,7 @@ fake() {
 	    >"$T/$rep" 2>&1 &
 	FAKE_PID=$!
 }
-fake work a.rep --seed 1 --hold 60 --clip from-work
+fake work a.rep --seed 1 --hold 150 --clip from-work
 bh --json gui work >"$T/gui.json" 2>"$T/gui.err"
 ok $? "bulkhead gui work --json"
 jf() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("" if v is None else v)' "$T/gui.json" "$1"; }
@@ -62,10 +64,10 @@ wait_line "$T/b.rep" '^disconnected' 20 >/dev/null
 ok $(grep -qx disconnected "$T/b.rep" && grep -q 'personal: qube disconnected: protocol violation' "$T/gw.log"; echo $?) \
     "a stream naming another qube lands on its caller's display and is cut off there"
 check "work's display is untouched" probe work pattern 40 60 200 120 1 nopattern 400 100 160 100 12
-fake personal b2.rep --seed 11 --hold 60
+fake personal b2.rep --seed 11 --hold 150 --offset 0,300
 check "personal's own stream shows on personal's display, framed in red, titled [personal]" \
-    probe personal pattern 40 60 200 120 11 rect 38 60 2 120 $RED text 42 50 '[personal] one' ffffff
-check "and never on work's" probe work pattern 40 60 200 120 1 nopattern 40 60 200 120 11
+    probe personal pattern 40 360 200 120 11 rect 38 360 2 120 $RED text 42 350 '[personal] one' ffffff
+check "and never on work's" probe work pattern 40 60 200 120 1 nopattern 40 360 200 120 11
 fake stranger c.rep --seed 21
 wait_line "$T/gw.log" 'rpc: qube stranger has no display here; refused' 20 >/dev/null
 ok $? "a qube the gateway has no display for is refused"
@@ -90,6 +92,56 @@ ok $([ "$(q sys-gui bulkhead.ClipboardToViewer+work)" = 0 ] && [ "$(q sys-gui bu
     "domd's answers: allowed for work again, denied for sys-* and unknown qubes"
 ok $([ "$(q work bulkhead.ClipboardToViewer+work)" = 126 ]; echo $?) "a qube other than sys-gui gets no allow by asking"
 
+# The desktop, and Ctrl+Shift+V under bulkhead.ClipboardPaste.
+bh --json gui --desktop >"$T/gui.json" 2>"$T/gui.err"
+ok $? "bulkhead gui --desktop --json"
+jf password >"$T/desktop.pw"
+ok $([ "$(jf unix_path)" = "$GWDIR/desktop.spice" ] && cmp -s "$T/desktop.pw" "$GWDIR/desktop.ticket" &&
+    [ "$(jf title)" = "[desktop]" ]; echo $?) "it names the desktop's socket and ticket, title [desktop]"
+check "the desktop shows work's and personal's windows, blue and red (viewer from bulkhead gui --desktop)" \
+    env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --unix "$(jf unix_path)" --ticket-file "$T/desktop.pw" \
+    pattern 40 60 200 120 1 rect 38 60 2 120 $BLUE text 42 50 '[work] one' ffffff \
+    pattern 40 360 200 120 11 rect 38 360 2 120 $RED text 42 350 '[personal] one' ffffff
+CTRL_SHIFT_C=1d,2a,2e CTRL_SHIFT_V=1d,2a,2f INFO=2e3436 ERR=a40000
+ask_id() { for _ in $(seq 100); do id=$(bh --json ask | python3 -c 'import json,sys; a=json.load(sys.stdin); print(a[0]["id"] if a else "")'); [ -n "$id" ] && { echo "$id"; return; }; sleep 0.1; done; }
+copy_paste() { # the viewer copies in work and pastes into personal, in the background
+	probe desktop click 100 100 keys $CTRL_SHIFT_C text 4 788 'Copied 9 bytes from [work]' ffffff \
+	    click 100 400 keys $CTRL_SHIFT_V sleep 300 >"$T/cp.out" 2>&1
+}
+copy_paste
+ok $? "Ctrl+Shift+C in work, Ctrl+Shift+V in personal"
+id=$(ask_id)
+ok $([ -n "$id" ] && bh ask | grep -q "bulkhead.ClipboardPaste+work+personal *work *personal"; echo $?) \
+    "the default policy asks: the paste from work to personal waits in the operator's queue"
+check "the desktop says it waits" probe desktop text 4 788 'Paste from [work] into [personal]: asking the policy' ffffff
+check "bulkhead ask allow" bh ask allow "$id"
+wait_line "$T/b2.rep" '^clip_data' 10 >/dev/null
+ok $(grep -qx 'clip_data 9 from-work' "$T/b2.rep"; echo $?) "allowed by the operator: personal got work's text"
+check "and the desktop says so" probe desktop text 4 788 'Pasted 9 bytes from [work] into [personal]' ffffff
+copy_paste
+id=$(ask_id)
+check "bulkhead ask deny" bh ask deny "$id"
+check "denied by the operator: the notice shows it" \
+    probe desktop count 0 784 1280 16 $ERR 5000 text 4 788 'Paste from [work] into [personal] denied by the policy' ffffff
+ok $([ "$(grep -c '^clip_data' "$T/b2.rep")" = 1 ]; echo $?) "personal got nothing more"
+printf 'bulkhead.ClipboardPaste * work personal allow\n' >"$T/cfg/policy.d/50-paste.policy"
+check "a policy that allows: the (kept) text goes at once" \
+    probe desktop click 100 400 keys $CTRL_SHIFT_V text 4 788 'Pasted 9 bytes from [work] into [personal]' ffffff
+ok $([ "$(grep -c '^clip_data 9 from-work' "$T/b2.rep")" = 2 ] && [ "$(bh --json ask | tr -d ' \n')" = "[]" ]; echo $?) \
+    "personal got it, no ask was made"
+printf 'bulkhead.ClipboardPaste * work personal deny\n' >"$T/cfg/policy.d/50-paste.policy"
+check "a policy that denies: the notice shows it" \
+    probe desktop click 100 100 keys $CTRL_SHIFT_C sleep 300 click 100 400 keys $CTRL_SHIFT_V \
+    count 0 784 1280 16 $ERR 5000 text 4 788 'Paste from [work] into [personal] denied by the policy' ffffff
+ok $([ "$(grep -c '^clip_data' "$T/b2.rep")" = 2 ]; echo $?) "personal got nothing"
+rm "$T/cfg/policy.d/50-paste.policy"
+ok $([ "$(q personal bulkhead.ClipboardPaste+work+personal)" = 126 ] && [ "$(bh --json ask | tr -d ' \n')" = "[]" ]; echo $?) \
+    "a qube that does not show both qubes' windows gets a deny, and puts no ask before the operator"
+ok $([ "$(q sys-gui bulkhead.ClipboardPaste+work+sys-net)" = 126 ] && [ "$(q sys-gui bulkhead.ClipboardPaste+work)" = 126 ]; echo $?) \
+    "unknown qubes and a malformed argument are denied"
+ok $(grep -q 'rpc: sys-gui asks bulkhead.ClipboardPaste for work+personal: ask (.*/90-default.policy:' "$T/domd.log"; echo $?) \
+    "domd decided by the default policy's ask line"
+
 # bulkhead gui: a TCP display gets a .vv. As in `make run`, the gateway in
 # sys-gui serves it on the host's loopback through a socket made there.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -109,8 +161,9 @@ check "a host viewer with the .vv's host, port and password reaches green's disp
     env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri "spice://127.0.0.1:$port" --ticket-file "$GWDIR/green.ticket" rect 0 0 1280 800 $BG
 ok $(nsenter -t "$(vm_pid sys-gui)" -n ip -o link show lo | grep -q 'LOOPBACK,UP'; echo $?) \
     "sys-gui (no netvm) has its loopback up"
-bh gui --desktop 2>"$T/err"; rc=$?
-ok $([ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q 'not there yet' "$T/err"; echo $?) "bulkhead gui --desktop: a one-line 'not there yet'"
+bh gui --desktop work 2>"$T/err"; rc=$?
+ok $([ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q "unexpected argument 'work'" "$T/err"; echo $?) \
+    "bulkhead gui --desktop takes no qube: a one-line usage error"
 bh gui personal-x 2>"$T/err"; rc=$?
 ok $([ $rc -eq 1 ] && grep -q 'no usable display' "$T/err"; echo $?) "bulkhead gui for a qube without a display fails clearly"
 
