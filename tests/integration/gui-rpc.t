@@ -145,10 +145,10 @@ ok $(grep -q 'rpc: sys-gui asks bulkhead.ClipboardPaste for work+personal: ask (
 # bulkhead gui: a TCP display gets a .vv. As in `make run`, the gateway in
 # sys-gui serves it on the host's loopback through a socket made there.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-scripts/gateway-ports "$port" 1 "$CGROUP_PARENT" sys-gui "$(vm_pid sys-gui)" -- env -i PATH=/usr/bin:/bin $GUI_ENV \
+scripts/gateway-ports "$port" 2 "$CGROUP_PARENT" sys-gui "$(vm_pid sys-gui)" -- env -i PATH=/usr/bin:/bin $GUI_ENV \
     /rw/guitest/bulkhead-gateway --run-dir /home/user/gui --listen-fd 3 --rpc-socket /home/user/gui/rpc2.sock \
-    --vm green:green >>"$T/gw.out" 2>>"$T/gw.log" &
-wait_line "$T/gw.out" '^green ' 30 >/dev/null
+    --desktop --vm green:green >>"$T/gw.out" 2>>"$T/gw.log" &
+wait_line "$T/gw.out" "^desktop spice://127.0.0.1:$((port + 1)) " 30 >/dev/null
 check "bulkhead gui green --vv FILE" bh gui green --vv "$T/green.vv"
 ok $(grep -qx "spice://127.0.0.1:$port" "$T/last.out" && grep -qx host=127.0.0.1 "$T/green.vv" && grep -qx "port=$port" "$T/green.vv" &&
     grep -qx "password=$(cat "$GWDIR/green.ticket")" "$T/green.vv" && grep -qx 'title=\[green\]' "$T/green.vv" &&
@@ -159,6 +159,12 @@ ok $([ -n "$owner" ] && [ "$(readlink "/proc/$owner/ns/pid")" = "$(readlink "/pr
     "the host's port $port is served by the gateway inside sys-gui"
 check "a host viewer with the .vv's host, port and password reaches green's display" \
     env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri "spice://127.0.0.1:$port" --ticket-file "$GWDIR/green.ticket" rect 0 0 1280 800 $BG
+check "bulkhead gui --desktop: the desktop on the next port, in desktop.vv" env -C "$T" "$CLI_BIN" gui --desktop
+ok $(grep -qx "spice://127.0.0.1:$((port + 1))" "$T/last.out" && grep -qx "port=$((port + 1))" "$T/desktop.vv" &&
+    grep -qx "password=$(cat "$GWDIR/desktop.ticket")" "$T/desktop.vv" && grep -qx 'title=\[desktop\]' "$T/desktop.vv"; echo $?) \
+    "desktop.vv has its port, password and the title [desktop]"
+check "a host viewer reaches the desktop there" \
+    env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri "spice://127.0.0.1:$((port + 1))" --ticket-file "$GWDIR/desktop.ticket" rect 0 0 1280 800 $BG
 ok $(nsenter -t "$(vm_pid sys-gui)" -n ip -o link show lo | grep -q 'LOOPBACK,UP'; echo $?) \
     "sys-gui (no netvm) has its loopback up"
 bh gui --desktop work 2>"$T/err"; rc=$?
