@@ -6,7 +6,8 @@
 # gateway's buffer, Ctrl+Shift+V pastes it into the focused qube (here under
 # the command line's policy; gui-rpc.t has domd's) and empties it, with a
 # notice bar for what happened. Test qubes are tests/gui/fake_vm, the viewer
-# tests/gui/spice_probe.
+# tests/gui/spice_probe. Last, a real remote-viewer under Xvfb shows the
+# desktop, and its screenshot is kept: $BUILD/test-artefacts/gui-desktop-remote-viewer.png.
 . tests/integration/lib.sh
 . tests/integration/gui-lib.sh
 gui_on_host
@@ -109,6 +110,39 @@ ok $(grep -qx 'key 1 0x20 down' "$a" && ! grep -q 0x20 "$b"; echo $?) "work got 
 ok $(! grep -q disconnected "$a" "$b"; echo $?) "work and personal stayed connected"
 
 kill "$GW_PID"; wait "$GW_PID" 2>/dev/null; GW_PID=
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+
+# remote-viewer under Xvfb, on the desktop over TCP, from a .vv as
+# `bulkhead gui --desktop` writes it.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$T/tcp"
+# spice-server keeps a real viewer's allocations to the end: not ours to check.
+ASAN_OPTIONS=detect_leaks=0 "$GW" --run-dir "$T/tcp" --tcp-port "$port" --desktop --vm work:blue:"$T/tcp/work.sock" \
+    --vm personal:red:"$T/tcp/personal.sock" >"$T/tcp/gw.out" 2>>"$T/gw.log" &
+GW_PID=$!
+wait_line "$T/tcp/gw.out" '^desktop ' 20 >/dev/null
+"$FAKE" --socket "$T/tcp/work.sock" --seed 1 >/dev/null 2>&1 & PIDS+=($!)
+"$FAKE" --socket "$T/tcp/personal.sock" --seed 11 --offset 0,300 >/dev/null 2>&1 & PIDS+=($!)
+printf '[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=%d\npassword=%s\ntitle=[desktop]\ndelete-this-file=0\n' \
+    $((port + 2)) "$(cat "$T/tcp/desktop.ticket")" >"$T/desktop.vv"
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$T/xdisplay" >"$T/xvfb.log" 2>&1 & PIDS+=($!)
+wait_line "$T/xdisplay" '^[0-9]+$' 10 >/dev/null
+export DISPLAY=:$(cat "$T/xdisplay")
+remote-viewer "$T/desktop.vv" >"$T/remote-viewer.log" 2>&1 & PIDS+=($!)
+ART=$PWD/$BUILD/test-artefacts/gui-desktop-remote-viewer.png
+mkdir -p "${ART%/*}"
+rm -f "$ART"
+for _ in $(seq 30); do
+	sleep 0.5
+	xwd -root -silent >"$T/shot.xwd" 2>/dev/null || continue
+	python3 tests/gui/xwd2png.py "$T/shot.xwd" "$ART" $BLUE $RED >"$T/colours" 2>/dev/null || continue
+	awk '$2 < 500 { bad = 1 } END { exit bad }' "$T/colours" && break
+done
+ok $([ -s "$ART" ] && head -c 8 "$ART" | grep -q PNG && awk '$2 < 500 { bad = 1 } END { exit bad }' "$T/colours"; echo $?) \
+    "remote-viewer shows the desktop: its screenshot ($BUILD/test-artefacts/gui-desktop-remote-viewer.png) has work's blue and personal's red frames ($(tr '\n' ' ' <"$T/colours"))"
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+kill "$GW_PID"; wait "$GW_PID" 2>/dev/null; GW_PID=
+
 "$GW" --run-dir "$T" --desktop --vm desktop:red >/dev/null 2>"$T/err"; rc=$?
 ok $([ $rc -ne 0 ] && grep -q 'a qube may not be called desktop' "$T/err"; echo $?) \
     "--desktop refuses a qube named desktop (its files would clash)"
