@@ -8,9 +8,11 @@
 # transfers are decided by domd's policy (bulkhead.Clipboard*), and follow
 # a change of it. The gateway's desktop shows both qubes; Ctrl+Shift+V there
 # is decided by bulkhead.ClipboardPaste, which asks the operator by default
-# (answered with `bulkhead ask`).
+# (answered with `bulkhead ask`). The console's v shows the selected qube's
+# viewer URI the same way.
 . tests/integration/lib.sh
 . tests/integration/gui-lib.sh
+. tests/integration/console-lib.sh
 
 mkdir -p "$T/cfg/policy.d"
 cp config/site/policy.d/90-default.policy "$T/cfg/policy.d/"
@@ -92,6 +94,20 @@ ok $([ "$(q sys-gui bulkhead.ClipboardToViewer+work)" = 0 ] && [ "$(q sys-gui bu
     "domd's answers: allowed for work again, denied for sys-* and unknown qubes"
 ok $([ "$(q work bulkhead.ClipboardToViewer+work)" = 126 ]; echo $?) "a qube other than sys-gui gets no allow by asking"
 
+# The console: v on the selected qube shows where its viewer connects.
+console_start -x 200 -y 30
+wait_row work running 10
+select_vm work
+keys v
+wait_screen "work: viewer at spice\+unix://$GWDIR/work\.spice  password $(cat "$GWDIR/work.ticket")" 10
+oks $? "console: v shows work's viewer URI and password"
+select_vm stranger
+keys v
+wait_screen "stranger: no viewer: sys-gui's gateway has no usable display for it" 10
+oks $? "console: v on a qube without a display says so on one line"
+ok $(console_alive; echo $?) "the console kept running"
+console_end
+
 # The desktop, and Ctrl+Shift+V under bulkhead.ClipboardPaste.
 bh --json gui --desktop >"$T/gui.json" 2>"$T/gui.err"
 ok $? "bulkhead gui --desktop --json"
@@ -163,6 +179,10 @@ check "bulkhead gui --desktop: the desktop on the next port, in desktop.vv" env 
 ok $(grep -qx "spice://127.0.0.1:$((port + 1))" "$T/last.out" && grep -qx "port=$((port + 1))" "$T/desktop.vv" &&
     grep -qx "password=$(cat "$GWDIR/desktop.ticket")" "$T/desktop.vv" && grep -qx 'title=\[desktop\]' "$T/desktop.vv"; echo $?) \
     "desktop.vv has its port, password and the title [desktop]"
+mkdir -p "$T/novv"
+check "bulkhead gui --no-vv green" env -C "$T/novv" "$CLI_BIN" gui --no-vv green
+ok $(grep -qx "spice://127.0.0.1:$port" "$T/last.out" && [ -z "$(ls -A "$T/novv")" ]; echo $?) \
+    "--no-vv (the console's v): the URI, and no .vv written"
 check "a host viewer reaches the desktop there" \
     env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri "spice://127.0.0.1:$((port + 1))" --ticket-file "$GWDIR/desktop.ticket" rect 0 0 1280 800 $BG
 ok $(nsenter -t "$(vm_pid sys-gui)" -n ip -o link show lo | grep -q 'LOOPBACK,UP'; echo $?) \
