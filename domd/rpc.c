@@ -413,9 +413,10 @@ emit_ask_done(unsigned id, const char *result)
 	json_object_put(o);
 }
 
-/* A query's allow: the call's exit code 0, with no service behind it. */
+/* A query's allow: out on the call's stdout (NULL: nothing) and exit code
+ * 0, with no service behind it. */
 static void
-query_allow(struct call *k)
+query_allow(struct call *k, const char *out)
 {
 	uint32_t code = 0;
 	int sp[2];
@@ -425,7 +426,7 @@ query_allow(struct call *k)
 		return;
 	}
 	/* Two small frames: they fit in the socket's buffer. */
-	rpc_data_send(sp[0], RPC_DATA_STDOUT, NULL, 0);
+	rpc_data_send(sp[0], RPC_DATA_STDOUT, out, out ? (uint32_t)strlen(out) : 0);
 	rpc_data_send(sp[0], RPC_DATA_EXIT, &code, 4);
 	close(sp[0]);
 	call_finish(k, RPC_ALLOWED, "dom0", sp[1], NULL);
@@ -473,7 +474,7 @@ answer_paste(struct call *k)
 	    d.action == POLICY_ALLOW ? "allowed" : d.action == POLICY_ASK ? "ask" : "denied",
 	    d.origin);
 	if (d.action == POLICY_ALLOW) {
-		query_allow(k);
+		query_allow(k, NULL);
 	} else if (d.action == POLICY_ASK) {
 		k->query = true;
 		k->stage = STAGE_ASK;
@@ -483,6 +484,24 @@ answer_paste(struct call *k)
 		emit_ask(k);
 	} else
 		call_finish(k, RPC_DENIED, "dom0", -1, NULL);
+}
+
+/* bulkhead.GuiLabel+VM, called to dom0 by the GUI qube when VM's first
+ * stream arrives and it has no display for VM yet: VM's label on stdout,
+ * to a qube that may show VM's windows (bulkhead.Gui from VM to it). */
+static void
+answer_label(struct call *k)
+{
+	struct vm *vm = vm_find(k->arg);
+	char out[32];
+
+	if (vm == NULL || !shows_windows_of(k->source, k->arg)) {
+		log_info("rpc: %s asks %s for %s: denied", k->source, k->service, k->arg);
+		call_finish(k, RPC_DENIED, "dom0", -1, NULL);
+		return;
+	}
+	snprintf(out, sizeof(out), "%s\n", qube_label_name(vm->q.label));
+	query_allow(k, out);
 }
 
 /* bulkhead.ClipboardToViewer+VM and bulkhead.ClipboardFromViewer+VM, called
@@ -501,6 +520,10 @@ answer_query(struct call *k)
 		answer_paste(k);
 		return true;
 	}
+	if (!strcmp(k->service, "bulkhead.GuiLabel")) {
+		answer_label(k);
+		return true;
+	}
 	if (strcmp(k->service, "bulkhead.ClipboardToViewer") &&
 	    strcmp(k->service, "bulkhead.ClipboardFromViewer"))
 		return false;
@@ -514,7 +537,7 @@ answer_query(struct call *k)
 	if (d.action != POLICY_ALLOW)
 		call_finish(k, RPC_DENIED, "dom0", -1, NULL);
 	else
-		query_allow(k);
+		query_allow(k, NULL);
 	return true;
 }
 
@@ -751,7 +774,7 @@ rpc_ask_answer(struct request *req, unsigned id, bool allow, const char *target)
 		log_info("rpc: ask %u allowed by the operator", id);
 		emit_ask_done(id, "allowed");
 		reply_ok(req, NULL);
-		query_allow(k);
+		query_allow(k, NULL);
 		return;
 	}
 	if (target == NULL || target[0] == '\0')

@@ -1,15 +1,13 @@
 #include "clip_policy.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "rpc_call.h"
 
 #define CLIP_RULES_MAX 64
 
@@ -62,48 +60,22 @@ clip_policy_static(void *ctx, const char *vm, enum clip_dir dir)
 	return r >= 0 ? r : strncmp(vm, "sys-", 4) != 0;
 }
 
-/* `bulkhead-rpc dom0 CALL`, ended by SIGALRM after timeout_s. */
-static pid_t
-spawn_rpc(const char *call, unsigned timeout_s)
-{
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		log_warn("fork");
-		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-		}
-		alarm(timeout_s);
-		execlp("bulkhead-rpc", "bulkhead-rpc", "dom0", call, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
 bool
 clip_policy_rpc(void *ctx, const char *vm, enum clip_dir dir)
 {
 	const char *svc = dir == CLIP_FROM_VIEWER ? "bulkhead.ClipboardFromViewer" :
 	    "bulkhead.ClipboardToViewer";
 	char call[128];
-	int r = rule_for(vm, dir), status;
+	int r = rule_for(vm, dir);
 	pid_t pid;
 
 	if (r >= 0)
 		return r;
 	snprintf(call, sizeof(call), "%s+%s", svc, vm);
 	/* domd answers at once; a stuck call ends as a deny. */
-	if ((pid = spawn_rpc(call, 5)) < 0)
+	if ((pid = rpc_call_start(call, 5, -1)) < 0)
 		return false;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return rpc_call_wait(pid);
 }
 
 bool
@@ -121,7 +93,7 @@ clip_paste_rpc_start(const char *src, const char *dst, int *pidfd)
 
 	snprintf(call, sizeof(call), "bulkhead.ClipboardPaste+%s+%s", src, dst);
 	/* An ask waits for the operator; domd's own timeout denies it first. */
-	if ((pid = spawn_rpc(call, CLIP_PASTE_TIMEOUT_S)) < 0)
+	if ((pid = rpc_call_start(call, CLIP_PASTE_TIMEOUT_S, -1)) < 0)
 		return -1;
 	if ((*pidfd = pidfd_open(pid, 0)) < 0) {
 		log_warn("pidfd_open");
@@ -130,15 +102,4 @@ clip_paste_rpc_start(const char *src, const char *dst, int *pidfd)
 		return -1;
 	}
 	return pid;
-}
-
-bool
-clip_paste_rpc_result(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

@@ -31,9 +31,7 @@ bool clip_policy_rpc(void *ctx, const char *vm, enum clip_dir dir);
 bool clip_paste_static(const char *src, const char *dst);
 /* From domd's policy (bulkhead.ClipboardPaste+SRC+DST), which may ask the
  * operator: runs the call without waiting. Returns its pid and a pidfd
- * that becomes readable when it ended, or -1. */
+ * that becomes readable when it ended (then rpc_call_wait() it), or -1. */
 pid_t clip_paste_rpc_start(const char *src, const char *dst, int *pidfd);
-/* Reaps the ended call: allowed? */
-bool clip_paste_rpc_result(pid_t pid);
 
 #endif

@@ -304,7 +304,7 @@ desktop_init(uint32_t w, uint32_t h, bool paste_by_domd)
 }
 
 int
-desktop_start(const struct listen_cfg *cfg)
+desktop_start(const struct listen_cfg *place)
 {
-	return server_start(&desk->view, cfg, desk->c.w, desk->c.h);
+	return server_start(&desk->view, place, desk->c.w, desk->c.h);
 }

@@ -27,7 +27,8 @@ struct vm;
 
 /* paste_by_domd: ask domd's policy (else the command line's). */
 void desktop_init(uint32_t w, uint32_t h, bool paste_by_domd);
-int desktop_start(const struct listen_cfg *cfg);
+/* Starts its display at place (vms_next_listen). */
+int desktop_start(const struct listen_cfg *place);
 
 /* These do nothing without a desktop. */
 /* A checked event that screen_apply() applied to vm's screen. */

@@ -13,6 +13,7 @@
 #include "desktop_int.h"
 #include "log.h"
 #include "loop.h"
+#include "rpc_call.h"
 #include "vm.h"
 #include "xalloc.h"
 
@@ -92,7 +93,7 @@ paste_done(bool allowed)
 static void
 on_paste_answer(int fd, int event, void *opaque)
 {
-	bool allowed = clip_paste_rpc_result(desk->paste_pid);
+	bool allowed = rpc_call_wait(desk->paste_pid);
 
 	loop_watch_remove(desk->paste_watch);
 	desk->paste_watch = NULL;

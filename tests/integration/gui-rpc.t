@@ -18,11 +18,12 @@ mkdir -p "$T/cfg/policy.d"
 cp config/site/policy.d/90-default.policy "$T/cfg/policy.d/"
 domd_start || exit 1
 setup_template
-bh create sys-gui --label black --template tpl >/dev/null
+# Room for two gateways built with ASan (a few hundred MB each).
+bh create sys-gui --label black --template tpl --memory 1536 >/dev/null
 for vm in work:blue personal:red stranger:green; do
 	bh create "${vm%%:*}" --label "${vm#*:}" --template tpl >/dev/null
 done
-gui_install sys-gui "$GW"
+gui_install sys-gui "$GW" "$FAKE"
 for vm in work personal stranger; do gui_install "$vm" "$FAKE"; done
 svc=$T/state/qubes/sys-gui/private/config/rpc
 mkdir -p "$svc"
@@ -32,7 +33,7 @@ chmod 755 "$svc/bulkhead.Gui"
 for vm in sys-gui work personal stranger; do bh start "$vm" >/dev/null; done
 
 gui_gateway sys-gui -v --run-dir /home/user/gui --rpc-socket /home/user/gui/rpc.sock \
-    --clipboard-policy domd --desktop --vm work:blue --vm personal:red
+    --clipboard-policy domd --desktop --new-qubes --vm work:blue --vm personal:red
 wait_line "$T/gw.out" '^desktop ' 30 || { sed 's/^/#   /' "$T/gw.log"; exit 1; }
 ok $(grep -qx "work spice+unix:///home/user/gui/work.spice /home/user/gui/work.ticket" "$T/gw.out"; echo $?) \
     "the gateway runs in sys-gui and prints each qube's URI and ticket file"
@@ -44,6 +45,7 @@ fake() {
 	    >"$T/$rep" 2>&1 &
 	FAKE_PID=$!
 }
+q() { bh run "$1" -- "bulkhead-rpc dom0 $2" </dev/null >/dev/null 2>&1; echo $?; }  # a query to domd: its exit status
 fake work a.rep --seed 1 --hold 150 --clip from-work
 bh --json gui work >"$T/gui.json" 2>"$T/gui.err"
 ok $? "bulkhead gui work --json"
@@ -70,9 +72,24 @@ fake personal b2.rep --seed 11 --hold 150 --offset 0,300
 check "personal's own stream shows on personal's display, framed in red, titled [personal]" \
     probe personal pattern 40 360 200 120 11 rect 38 360 2 120 $RED text 42 350 '[personal] one' ffffff
 check "and never on work's" probe work pattern 40 60 200 120 1 nopattern 40 360 200 120 11
-fake stranger c.rep --seed 21
-wait_line "$T/gw.log" 'rpc: qube stranger has no display here; refused' 20 >/dev/null
-ok $? "a qube the gateway has no display for is refused"
+# A qube without a --vm display (as one created after the gateway started)
+# gets one with its first stream, in the label domd gives for it.
+fake stranger c.rep --seed 21 --offset 700,300 --hold 150
+wait_line "$T/gw.out" '^stranger ' 20 >/dev/null
+ok $(grep -qx "stranger spice+unix:///home/user/gui/stranger.spice /home/user/gui/stranger.ticket" "$T/gw.out" &&
+    grep -q 'stranger: a display for a new qube (green)' "$T/gw.log"; echo $?) \
+    "--new-qubes: stranger's first stream makes its display (label green from domd)"
+check "stranger's display shows its windows in a green frame" \
+    probe stranger pattern 740 360 200 120 21 rect 738 360 2 120 73d216 text 742 350 '[stranger] one' 000000
+check "the desktop shows them too" probe desktop pattern 740 360 200 120 21 rect 738 360 2 120 73d216 pattern 40 60 200 120 1
+bh gui stranger >"$T/out" 2>&1
+ok $(grep -qx "spice+unix://$GWDIR/stranger.spice" "$T/out"; echo $?) "bulkhead gui stranger finds it"
+bh run sys-gui -- "BULKHEAD_RPC_SOURCE=nosuchqube $GUI_ENV /rw/guitest/bulkhead-gateway --attach /home/user/gui/rpc.sock" </dev/null >/dev/null 2>&1
+wait_line "$T/gw.log" 'rpc: qube nosuchqube has no display here; refused' 20 >/dev/null
+ok $(grep -q 'rpc: domd gives no label for qube nosuchqube' "$T/gw.log" && ! grep -q '^nosuchqube ' "$T/gw.out"; echo $?) \
+    "a stream for a qube domd does not know gets no display"
+ok $([ "$(q work bulkhead.GuiLabel+personal)" = 126 ] && [ "$(q sys-gui bulkhead.GuiLabel+nosuchqube)" = 126 ]; echo $?) \
+    "domd tells labels only to the qube that shows the windows, of qubes it knows"
 
 # Clipboard: domd's default policy allows it for AppVMs, a new rule denies it.
 check "clipboard work -> viewer: allowed by the default policy" probe work copy from-work
@@ -88,7 +105,6 @@ ok $(PROBE_TIMEOUT_MS=1500 probe work paste not-for-work 2>/dev/null; [ $? -ne 0
     "clipboard viewer -> work: denied after the policy change"
 ok $(! grep -q not-for-work "$T/a.rep"; echo $?) "work never got the denied text"
 rm "$T/cfg/policy.d/50-clip.policy"
-q() { bh run "$1" -- "bulkhead-rpc dom0 $2" </dev/null >/dev/null 2>&1; echo $?; }
 ok $([ "$(q sys-gui bulkhead.ClipboardToViewer+work)" = 0 ] && [ "$(q sys-gui bulkhead.ClipboardFromViewer+sys-gui)" = 126 ] &&
     [ "$(q sys-gui bulkhead.ClipboardToViewer+nosuchqube)" = 126 ]; echo $?) \
     "domd's answers: allowed for work again, denied for sys-* and unknown qubes"
@@ -101,9 +117,9 @@ select_vm work
 keys v
 wait_screen "work: viewer at spice\+unix://$GWDIR/work\.spice  password $(cat "$GWDIR/work.ticket")" 10
 oks $? "console: v shows work's viewer URI and password"
-select_vm stranger
+select_vm sys-gui
 keys v
-wait_screen "stranger: no viewer: sys-gui's gateway has no usable display for it" 10
+wait_screen "sys-gui: no viewer: sys-gui's gateway has no usable display for it" 10
 oks $? "console: v on a qube without a display says so on one line"
 ok $(console_alive; echo $?) "the console kept running"
 console_end
@@ -143,6 +159,8 @@ ok $([ "$(grep -c '^clip_data' "$T/b2.rep")" = 1 ]; echo $?) "personal got nothi
 printf 'bulkhead.ClipboardPaste * work personal allow\n' >"$T/cfg/policy.d/50-paste.policy"
 check "a policy that allows: the (kept) text goes at once" \
     probe desktop click 100 400 keys $CTRL_SHIFT_V text 4 788 'Pasted 9 bytes from [work] into [personal]' ffffff
+wait_line "$T/b2.rep" '^clip_data 9 from-work' 5 >/dev/null
+for _ in $(seq 50); do [ "$(grep -c '^clip_data 9 from-work' "$T/b2.rep")" = 2 ] && break; sleep 0.1; done
 ok $([ "$(grep -c '^clip_data 9 from-work' "$T/b2.rep")" = 2 ] && [ "$(bh --json ask | tr -d ' \n')" = "[]" ]; echo $?) \
     "personal got it, no ask was made"
 printf 'bulkhead.ClipboardPaste * work personal deny\n' >"$T/cfg/policy.d/50-paste.policy"
@@ -161,9 +179,9 @@ ok $(grep -q 'rpc: sys-gui asks bulkhead.ClipboardPaste for work+personal: ask (
 # bulkhead gui: a TCP display gets a .vv. As in `make run`, the gateway in
 # sys-gui serves it on the host's loopback through a socket made there.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-scripts/gateway-ports "$port" 2 "$CGROUP_PARENT" sys-gui "$(vm_pid sys-gui)" -- env -i PATH=/usr/bin:/bin $GUI_ENV \
-    /rw/guitest/bulkhead-gateway --run-dir /home/user/gui --listen-fd 3 --rpc-socket /home/user/gui/rpc2.sock \
-    --desktop --vm green:green >>"$T/gw.out" 2>>"$T/gw.log" &
+scripts/gateway-ports "$port" 3 "$CGROUP_PARENT" sys-gui "$(vm_pid sys-gui)" -- env -i PATH=/usr/bin:/bin $GUI_ENV \
+    /rw/guitest/bulkhead-gateway --run-dir /home/user/gui --listen-fd 3:3 --rpc-socket /home/user/gui/rpc2.sock \
+    --desktop --new-qubes --vm green:green >>"$T/gw.out" 2>>"$T/gw.log" &
 wait_line "$T/gw.out" "^desktop spice://127.0.0.1:$((port + 1)) " 30 >/dev/null
 check "bulkhead gui green --vv FILE" bh gui green --vv "$T/green.vv"
 ok $(grep -qx "spice://127.0.0.1:$port" "$T/last.out" && grep -qx host=127.0.0.1 "$T/green.vv" && grep -qx "port=$port" "$T/green.vv" &&
@@ -185,6 +203,19 @@ ok $(grep -qx "spice://127.0.0.1:$port" "$T/last.out" && [ -z "$(ls -A "$T/novv"
     "--no-vv (the console's v): the URI, and no .vv written"
 check "a host viewer reaches the desktop there" \
     env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri "spice://127.0.0.1:$((port + 1))" --ticket-file "$GWDIR/desktop.ticket" rect 0 0 1280 800 $BG
+# A new qube's stream (personal, as sys-gui's agent would name it) takes the
+# one spare inherited socket; the next new qube finds none left.
+bh run sys-gui -- "$GUI_ENV /rw/guitest/fake_vm --exec 'BULKHEAD_RPC_SOURCE=personal $GUI_ENV /rw/guitest/bulkhead-gateway --attach /home/user/gui/rpc2.sock' --seed 11 --hold 30" \
+    >"$T/p2.rep" 2>&1 &
+wait_line "$T/gw.out" "^personal spice://127.0.0.1:$((port + 2)) " 20 >/dev/null
+ok $? "--listen-fd 3:3 --new-qubes: personal's first stream gets the spare socket, port $((port + 2))"
+check "a host viewer sees personal's windows there" \
+    env ASAN_OPTIONS=detect_leaks=0 "$PROBE" --uri "spice://127.0.0.1:$((port + 2))" --ticket-file "$GWDIR/personal.ticket" \
+    pattern 40 60 200 120 11 rect 38 60 2 120 $RED
+bh run sys-gui -- "$GUI_ENV /rw/guitest/fake_vm --exec 'BULKHEAD_RPC_SOURCE=stranger $GUI_ENV /rw/guitest/bulkhead-gateway --attach /home/user/gui/rpc2.sock' --seed 21" \
+    >"$T/s2.rep" 2>&1
+ok $(grep -qx disconnected "$T/s2.rep" && grep -q 'stranger: no listening socket left for a new qube' "$T/gw.log"; echo $?) \
+    "the next new qube finds no socket left and is refused"
 ok $(nsenter -t "$(vm_pid sys-gui)" -n ip -o link show lo | grep -q 'LOOPBACK,UP'; echo $?) \
     "sys-gui (no netvm) has its loopback up"
 bh gui --desktop work 2>"$T/err"; rc=$?
