@@ -16,6 +16,7 @@
 
 mkdir -p "$T/cfg/policy.d"
 cp config/site/policy.d/90-default.policy "$T/cfg/policy.d/"
+printf 'cgroup_parent = "%s"\nstart_timeout = 20\nask_timeout = 5\n' "$CGROUP_PARENT" >"$T/cfg/domd.conf"
 domd_start || exit 1
 setup_template
 # Room for two gateways built with ASan (a few hundred MB each).
@@ -156,6 +157,14 @@ check "bulkhead ask deny" bh ask deny "$id"
 check "denied by the operator: the notice shows it" \
     probe desktop count 0 784 1280 16 $ERR 5000 text 4 788 'Paste from [work] into [personal] denied by the policy' ffffff
 ok $([ "$(grep -c '^clip_data' "$T/b2.rep")" = 1 ]; echo $?) "personal got nothing more"
+copy_paste
+id=$(ask_id)
+ok $([ -n "$id" ]; echo $?) "another paste, another ask; nobody answers it"
+check "after ask_timeout (5 s) it is denied, and the notice says so" \
+    env PROBE_TIMEOUT_MS=9000 ASAN_OPTIONS=detect_leaks=0 "$PROBE" --unix "$GWDIR/desktop.spice" --ticket-file "$GWDIR/desktop.ticket" \
+    text 4 788 'Paste from [work] into [personal] denied by the policy' ffffff
+ok $([ "$(grep -c '^clip_data' "$T/b2.rep")" = 1 ] && [ "$(bh --json ask | tr -d ' \n')" = "[]" ] &&
+    grep -q "rpc: ask $id timed out; denied" "$T/domd.log"; echo $?) "personal got nothing; the ask is gone"
 printf 'bulkhead.ClipboardPaste * work personal allow\n' >"$T/cfg/policy.d/50-paste.policy"
 check "a policy that allows: the (kept) text goes at once" \
     probe desktop click 100 400 keys $CTRL_SHIFT_V text 4 788 'Pasted 9 bytes from [work] into [personal]' ffffff
