@@ -1,5 +1,6 @@
 #include "vms.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,9 @@ void
 vms_init(const struct vms_cfg *c)
 {
 	cfg = *c;
+	/* Spare inherited sockets are not for the calls to dom0 we run. */
+	for (int i = 0; cfg.listen.kind == LISTEN_FD && i < cfg.listen_fds; i++)
+		fcntl(cfg.listen.fd + i, F_SETFD, FD_CLOEXEC);
 }
 
 static struct vm *
