@@ -16,7 +16,7 @@ PURPLE=75507b INFO=2e3436 ERR=a40000
 a=$T/a.rep b=$T/b.rep
 CTRL_SHIFT_C=1d,2a,2e CTRL_SHIFT_V=1d,2a,2f
 
-"$GW" -v --run-dir "$T" --desktop --vm work:blue:"$T/work.sock" --vm personal:red:"$T/personal.sock" \
+LSAN_OPTIONS=suppressions=$PWD/tests/gui/lsan-glib.supp "$GW" -v --run-dir "$T" --desktop --vm work:blue:"$T/work.sock" --vm personal:red:"$T/personal.sock" \
     --vm evil:purple:"$T/evil.sock" --clipboard evil:out >"$T/gw.out" 2>"$T/gw.log" &
 GW_PID=$!
 wait_line "$T/gw.out" '^desktop ' 20 || { sed 's/^/#   /' "$T/gw.log"; exit 1; }
