@@ -64,8 +64,9 @@ desktop_clip_data(struct vm *vm, const uint8_t *untrusted_text, size_t len)
 	    vm->name);
 }
 
+/* allowed, or why not. */
 static void
-paste_done(bool allowed)
+paste_done(bool allowed, const char *why)
 {
 	struct vm *to = desk->paste_to;
 
@@ -76,7 +77,7 @@ paste_done(bool allowed)
 		free(desk->paste_text);
 	} else {
 		desktop_notice(NOTICE_ERROR_BG, "Paste from [%s] into [%s] %s", desk->paste_src,
-		    to->name, allowed ? "failed: it went away" : "denied by the policy");
+		    to->name, allowed ? "failed: it went away" : why);
 		/* The text stays for another paste, unless a copy replaced it. */
 		if (!desk->clip_full) {
 			desk->clip = desk->paste_text;
@@ -93,7 +94,8 @@ paste_done(bool allowed)
 static void
 on_paste_answer(int fd, int event, void *opaque)
 {
-	bool allowed = rpc_call_wait(desk->paste_pid);
+	int status = rpc_call_status(desk->paste_pid);
+	bool allowed = status == 0;
 
 	loop_watch_remove(desk->paste_watch);
 	desk->paste_watch = NULL;
@@ -102,7 +104,8 @@ on_paste_answer(int fd, int event, void *opaque)
 	desk->paste_pid = -1;
 	log_info("desktop: paste from %s into %s: %s by domd", desk->paste_src, desk->paste_to->name,
 	    allowed ? "allowed" : "denied");
-	paste_done(allowed);
+	paste_done(allowed, status == RPC_CALL_TIMED_OUT ? "denied: no answer in time" :
+	    "denied by the policy");
 }
 
 void
@@ -130,12 +133,12 @@ desktop_paste(void)
 	desk->clip_len = 0;
 	desk->clip_full = false;
 	if (!desk->paste_by_domd) {
-		paste_done(clip_paste_static(desk->paste_src, vm->name));
+		paste_done(clip_paste_static(desk->paste_src, vm->name), "denied by the policy");
 		return;
 	}
 	desk->paste_pid = clip_paste_rpc_start(desk->paste_src, vm->name, &desk->paste_pidfd);
 	if (desk->paste_pid < 0) {
-		paste_done(false);
+		paste_done(false, "failed: cannot ask domd");
 		return;
 	}
 	desk->paste_watch = loop_watch_add(desk->paste_pidfd, SPICE_WATCH_EVENT_READ,

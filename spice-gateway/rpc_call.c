@@ -30,15 +30,21 @@ rpc_call_start(const char *call, unsigned timeout_s, int out_fd)
 	return pid;
 }
 
-bool
-rpc_call_wait(pid_t pid)
+int
+rpc_call_status(pid_t pid)
 {
 	int status;
 
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool
+rpc_call_wait(pid_t pid)
+{
+	return rpc_call_status(pid) == 0;
 }
 
 bool

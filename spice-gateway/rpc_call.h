@@ -11,6 +11,10 @@
 /* Starts the call with stdin /dev/null and stdout out_fd (-1: /dev/null);
  * SIGALRM ends it after timeout_s. Its pid, or -1. */
 pid_t rpc_call_start(const char *call, unsigned timeout_s, int out_fd);
+#define RPC_CALL_TIMED_OUT 125 /* bulkhead-rpc's status for an unanswered ask */
+
+/* Waits for it: its exit status (0: allowed), or -1 when it did not exit. */
+int rpc_call_status(pid_t pid);
 /* Waits for it: allowed? */
 bool rpc_call_wait(pid_t pid);
 /* Runs it to the end (a few ms: domd answers at once); out gets the first

@@ -162,7 +162,7 @@ id=$(ask_id)
 ok $([ -n "$id" ]; echo $?) "another paste, another ask; nobody answers it"
 check "after ask_timeout (5 s) it is denied, and the notice says so" \
     env PROBE_TIMEOUT_MS=9000 ASAN_OPTIONS=detect_leaks=0 "$PROBE" --unix "$GWDIR/desktop.spice" --ticket-file "$GWDIR/desktop.ticket" \
-    text 4 788 'Paste from [work] into [personal] denied by the policy' ffffff
+    text 4 788 'Paste from [work] into [personal] denied: no answer in time' ffffff
 ok $([ "$(grep -c '^clip_data' "$T/b2.rep")" = 1 ] && [ "$(bh --json ask | tr -d ' \n')" = "[]" ] &&
     grep -q "rpc: ask $id timed out; denied" "$T/domd.log"; echo $?) "personal got nothing; the ask is gone"
 printf 'bulkhead.ClipboardPaste * work personal allow\n' >"$T/cfg/policy.d/50-paste.policy"
