@@ -7,7 +7,8 @@
 # the command line's policy; gui-rpc.t has domd's) and empties it, with a
 # notice bar for what happened. Test qubes are tests/gui/fake_vm, the viewer
 # tests/gui/spice_probe. Last, a real remote-viewer under Xvfb shows the
-# desktop, and its screenshot is kept: $BUILD/test-artefacts/gui-desktop-remote-viewer.png.
+# desktop (its screenshot is kept: $BUILD/test-artefacts/gui-desktop-remote-viewer.png)
+# and xdotool types Ctrl+Shift+C and Ctrl+Shift+V into it.
 . tests/integration/lib.sh
 . tests/integration/gui-lib.sh
 gui_on_host
@@ -121,8 +122,8 @@ ASAN_OPTIONS=detect_leaks=0 "$GW" --run-dir "$T/tcp" --tcp-port "$port" --deskto
     --vm personal:red:"$T/tcp/personal.sock" >"$T/tcp/gw.out" 2>>"$T/gw.log" &
 GW_PID=$!
 wait_line "$T/tcp/gw.out" '^desktop ' 20 >/dev/null
-"$FAKE" --socket "$T/tcp/work.sock" --seed 1 >/dev/null 2>&1 & PIDS+=($!)
-"$FAKE" --socket "$T/tcp/personal.sock" --seed 11 --offset 0,300 >/dev/null 2>&1 & PIDS+=($!)
+"$FAKE" --socket "$T/tcp/work.sock" --seed 1 --clip from-work >"$T/rv-a.rep" 2>&1 & PIDS+=($!)
+"$FAKE" --socket "$T/tcp/personal.sock" --seed 11 --offset 0,300 >"$T/rv-b.rep" 2>&1 & PIDS+=($!)
 printf '[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=%d\npassword=%s\ntitle=[desktop]\ndelete-this-file=0\n' \
     $((port + 2)) "$(cat "$T/tcp/desktop.ticket")" >"$T/desktop.vv"
 Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$T/xdisplay" >"$T/xvfb.log" 2>&1 & PIDS+=($!)
@@ -140,6 +141,15 @@ for _ in $(seq 30); do
 done
 ok $([ -s "$ART" ] && head -c 8 "$ART" | grep -q PNG && awk '$2 < 500 { bad = 1 } END { exit bad }' "$T/colours"; echo $?) \
     "remote-viewer shows the desktop: its screenshot ($BUILD/test-artefacts/gui-desktop-remote-viewer.png) has work's blue and personal's red frames ($(tr '\n' ' ' <"$T/colours"))"
+# xdotool types into the viewer as a person would: a click on work's window
+# (the viewer's own title bar is above the display), Ctrl+Shift+C, a click
+# on personal's, Ctrl+Shift+V.
+xdotool mousemove 140 170 click 1 sleep 0.5 key ctrl+shift+c sleep 0.5 \
+    mousemove 140 470 click 1 sleep 0.5 key ctrl+shift+v 2>"$T/xdotool.err"
+wait_line "$T/rv-b.rep" '^clip_data' 5 >/dev/null
+ok $(grep -qx clip_request "$T/rv-a.rep" && grep -qx 'clip_data 9 from-work' "$T/rv-b.rep" &&
+    ! grep -q '0x2e\|0x2f' "$T/rv-a.rep" "$T/rv-b.rep"; echo $?) \
+    "in remote-viewer, Ctrl+Shift+C in work and Ctrl+Shift+V in personal carry work's text, the keys taken by the gateway"
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 kill "$GW_PID"; wait "$GW_PID" 2>/dev/null; GW_PID=
 
