@@ -4,10 +4,12 @@
  * sends is untrusted and checked here. A display on a Unix socket in
  * sys-gui's private volume is named by its path on this host (ns backend);
  * a TCP one (make run: the host's loopback) also gets a .vv file for
- * remote-viewer. */
+ * remote-viewer. --desktop does the same for the gateway's desktop, the
+ * display of all qubes' windows (its files are named "desktop"). */
 #include "cmd.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -21,8 +23,9 @@
 #define GUI_QUBE "sys-gui"
 #define GUI_DIR "/home/user/gui" /* the gateway's --run-dir in sys-gui */
 #define INFO_MAX 512
+#define DESKTOP "desktop" /* the gateway's name for its desktop display */
 
-enum { OPT_DESKTOP = 1, OPT_VV, OPT_GUI_QUBE };
+enum { OPT_DESKTOP = 1, OPT_VV, OPT_NO_VV, OPT_GUI_QUBE };
 
 static int
 write_vv(struct cmd_ctx *ctx, const char *vm, const char *file, const struct viewer_info *v)
@@ -50,6 +53,7 @@ static int
 gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *vv = NULL, *guivm = GUI_QUBE, *vm, *state_dir = NULL;
+	bool desktop = false, no_vv = false;
 	json_object *info = NULL, *o, *sd;
 	struct viewer_info v;
 	char cmdline[160], buf[INFO_MAX + 1], uri[300], title[40], *vvfile;
@@ -58,6 +62,7 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "desktop", no_argument, NULL, OPT_DESKTOP },
 		{ "vv", required_argument, NULL, OPT_VV },
+		{ "no-vv", no_argument, NULL, OPT_NO_VV },
 		{ "gui-qube", required_argument, NULL, OPT_GUI_QUBE },
 		CMD_COMMON_OPTIONS
 	};
@@ -65,18 +70,17 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case CMD_OPT_EXIT: return ctx->exit;
-		case OPT_DESKTOP:
-			cmd_error(ctx, NULL, "the aggregated desktop display is not there yet; "
-			    "use 'bulkhead gui VM'");
-			return BH_EXIT_FAIL;
+		case OPT_DESKTOP: desktop = true; break;
 		case OPT_VV: vv = optarg; break;
+		case OPT_NO_VV: no_vv = true; break;
 		case OPT_GUI_QUBE: guivm = optarg; break;
 		default: return cmd_usage_error(ctx, "unknown option");
 		}
 	}
-	if ((rc = cmd_check_args(ctx, argc, argv, 1, 1, "VM")) != BH_EXIT_OK)
+	if ((rc = cmd_check_args(ctx, argc, argv, desktop ? 0 : 1, desktop ? 0 : 1,
+	    desktop ? "" : "VM")) != BH_EXIT_OK)
 		return rc;
-	vm = argv[optind];
+	vm = desktop ? DESKTOP : argv[optind];
 	if (!qube_name_valid(vm) || !qube_name_valid(guivm))
 		return cmd_usage_error(ctx, "invalid qube name");
 	if ((rc = cmd_call(ctx, "daemon.info", NULL, NULL, &info)) != BH_EXIT_OK)
@@ -107,7 +111,7 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	json_object_put(info);
 	snprintf(title, sizeof(title), "[%s]", vm);
-	vvfile = v.port ? (vv ? xstrdup(vv) : xasprintf("%s.vv", vm)) : NULL;
+	vvfile = v.port && !no_vv ? (vv ? xstrdup(vv) : xasprintf("%s.vv", vm)) : NULL;
 	if (vvfile != NULL && write_vv(ctx, vm, vvfile, &v) < 0) {
 		free(vvfile);
 		return BH_EXIT_FAIL;
@@ -139,13 +143,17 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_gui_entry = {
 	.name = "gui",
-	.usage = "[--vv FILE] [--gui-qube NAME] VM | --desktop",
+	.usage = "[--vv FILE | --no-vv] [--gui-qube NAME] (VM | --desktop)",
 	.summary = "show where a viewer finds VM's display (URI, password, .vv file)",
 	.help = "Reads, through domd, the URI and ticket that the SPICE gateway in sys-gui "
 	    "(or --gui-qube) wrote for VM's display, and prints the viewer URI. A display on "
 	    "a Unix socket (ns backend) is named by its path on this host, with its "
 	    "password; a TCP one also gets a .vv file for remote-viewer (FILE, default "
-	    "VM.vv, mode 0600) with host, port, password and the title [VM]. --desktop, "
-	    "the aggregated display, is not there yet.",
+	    "VM.vv, mode 0600) with host, port, password and the title [VM]; --no-vv "
+	    "writes none (the console's v key uses it). --desktop "
+	    "names the gateway's desktop instead, the one display of all qubes' windows "
+	    "(title [desktop], default file desktop.vv), where Ctrl+Shift+C copies the "
+	    "focused qube's clipboard and Ctrl+Shift+V pastes it into the focused qube "
+	    "(policy: bulkhead.ClipboardPaste).",
 	.exec = gui_exec,
 };

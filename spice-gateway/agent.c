@@ -257,6 +257,6 @@ agent_add(struct vm *vm)
 	vda_init(&vm->vda, vm->peer.lim.clip_max + 4 + 8);
 	vm->agent.base.sif = &agent_iface.base;
 	vm->agent.subtype = "vdagent";
-	if (spice_server_add_interface(vm->server, &vm->agent.base) != 0)
+	if (spice_server_add_interface(vm->view.server, &vm->agent.base) != 0)
 		fatalx("%s: cannot add the agent interface", vm->name);
 }

@@ -16,11 +16,9 @@
 #include "loop.h"
 #include "qube.h"
 #include "sock.h"
+#include "vms.h"
 
 #define NAME_LINE_MAX 40 /* "NAME\n", NAME at most 31 bytes */
-
-static struct vm **rpc_vms;
-static int rpc_nvms;
 
 /* Copies what is readable on from to to; false at the end or on an error. */
 static bool
@@ -80,6 +78,7 @@ read_name(int c)
 	struct timeval tv = { 1, 0 };
 	char line[NAME_LINE_MAX];
 	size_t len = 0;
+	struct vm *vm;
 
 	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	/* Byte by byte: nothing after the newline may be consumed here. */
@@ -96,11 +95,9 @@ read_name(int c)
 		log_warnx("rpc: a connection without a valid qube name; closed");
 		return NULL;
 	}
-	for (int i = 0; i < rpc_nvms; i++)
-		if (!strcmp(rpc_vms[i]->name, line))
-			return rpc_vms[i];
-	log_warnx("rpc: qube %s has no display here; refused", line);
-	return NULL;
+	if ((vm = vms_for_stream(line)) == NULL)
+		log_warnx("rpc: qube %s has no display here; refused", line);
+	return vm;
 }
 
 static void
@@ -122,14 +119,12 @@ on_rpc(int fd, int event, void *opaque)
 }
 
 int
-attach_listen(const char *path, struct vm **vms, int n)
+attach_listen(const char *path)
 {
 	int fd = sock_listen_unix(path, "rpc");
 
 	if (fd < 0)
 		return -1;
-	rpc_vms = vms;
-	rpc_nvms = n;
 	loop_watch_add(fd, SPICE_WATCH_EVENT_READ, on_rpc, NULL);
 	return 0;
 }

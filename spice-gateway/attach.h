@@ -14,7 +14,7 @@
 int attach_main(const char *sock_path);
 
 /* The gateway side: listens on path, routes each connection by its name
- * line to the qube of that name among vms[0..n). -1 on failure. */
-int attach_listen(const char *path, struct vm **vms, int n);
+ * line to the qube of that name (vms_for_stream). -1 on failure. */
+int attach_listen(const char *path);
 
 #endif

@@ -1,13 +1,13 @@
 #include "clip_policy.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "log.h"
+#include "rpc_call.h"
 
 #define CLIP_RULES_MAX 64
 
@@ -66,30 +66,40 @@ clip_policy_rpc(void *ctx, const char *vm, enum clip_dir dir)
 	const char *svc = dir == CLIP_FROM_VIEWER ? "bulkhead.ClipboardFromViewer" :
 	    "bulkhead.ClipboardToViewer";
 	char call[128];
-	int r = rule_for(vm, dir), status;
+	int r = rule_for(vm, dir);
 	pid_t pid;
 
 	if (r >= 0)
 		return r;
 	snprintf(call, sizeof(call), "%s+%s", svc, vm);
-	pid = fork();
-	if (pid < 0) {
-		log_warn("fork");
+	/* domd answers at once; a stuck call ends as a deny. */
+	if ((pid = rpc_call_start(call, 5, -1)) < 0)
 		return false;
+	return rpc_call_wait(pid);
+}
+
+bool
+clip_paste_static(const char *src, const char *dst)
+{
+	return clip_policy_static(NULL, src, CLIP_TO_VIEWER) &&
+	    clip_policy_static(NULL, dst, CLIP_FROM_VIEWER);
+}
+
+pid_t
+clip_paste_rpc_start(const char *src, const char *dst, int *pidfd)
+{
+	char call[128];
+	pid_t pid;
+
+	snprintf(call, sizeof(call), "bulkhead.ClipboardPaste+%s+%s", src, dst);
+	/* An ask waits for the operator; domd's own timeout denies it first. */
+	if ((pid = rpc_call_start(call, CLIP_PASTE_TIMEOUT_S, -1)) < 0)
+		return -1;
+	if ((*pidfd = pidfd_open(pid, 0)) < 0) {
+		log_warn("pidfd_open");
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
 	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-		}
-		/* domd answers at once; a stuck call ends as a deny. */
-		alarm(5);
-		execlp("bulkhead-rpc", "bulkhead-rpc", "dom0", call, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return false;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return pid;
 }

@@ -1,5 +1,6 @@
 /* bulkhead-gateway: shows each qube's windows to remote SPICE viewers, one
- * SpiceServer per qube, all on one event loop (runs in sys-gui). */
+ * SpiceServer per qube (and one for the desktop of all qubes), all on one
+ * event loop (runs in sys-gui). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,17 +10,11 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "desktop.h"
 #include "log.h"
 #include "loop.h"
-#include "qube.h"
-#include "server.h"
-#include "vmlink.h"
+#include "vms.h"
 #include "xalloc.h"
-
-#define MAX_VMS 64
-
-static struct vm *vms[MAX_VMS]; /* live until exit */
-static clip_policy_fn clip_policy = clip_policy_static;
 
 static void
 usage(void)
@@ -27,8 +22,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: bulkhead-gateway [-v] --run-dir DIR [--tcp-port BASE] [--size WxH]\n"
 	    "           [--clip-max BYTES] [--clipboard NAME:in|out|both|none ...]\n"
-	    "           [--clipboard-policy static|domd] [--listen-fd FIRST]\n"
-	    "           [--rpc-socket PATH] --vm NAME:LABEL[:SOCKET] ...\n"
+	    "           [--clipboard-policy static|domd] [--listen-fd FIRST[:COUNT]]\n"
+	    "           [--rpc-socket PATH [--new-qubes]] [--desktop] --vm NAME:LABEL[:SOCKET] ...\n"
 	    "       bulkhead-gateway --attach PATH   (the bulkhead.Gui service)\n");
 	exit(2);
 }
@@ -42,39 +37,19 @@ on_signal(int fd, int event, void *opaque)
 		loop_quit(0);
 }
 
-/* NAME:LABEL[:SOCKET]; without a socket the qube comes only through RPC. */
-static struct vm *
-parse_vm(const char *arg, uint32_t w, uint32_t h, const struct gui_limits *lim)
+/* FIRST[:COUNT]; without COUNT, as many as there are displays to start. */
+static void
+parse_listen_fd(const char *arg, struct vms_cfg *c)
 {
-	char *s = xstrdup(arg), *label, *path;
-	uint32_t rgb;
-	struct vm *vm;
+	char *end;
 
-	label = strchr(s, ':');
-	if (label == NULL)
-		fatalx("--vm %s: expected NAME:LABEL[:SOCKET]", arg);
-	*label++ = '\0';
-	if ((path = strchr(label, ':')) != NULL)
-		*path++ = '\0';
-	if (!qube_name_valid(s))
-		fatalx("--vm %s: bad qube name", arg);
-	if (!screen_label_rgb(label, &rgb))
-		fatalx("--vm %s: unknown label %s", arg, label);
-	vm = xcalloc(1, sizeof(*vm));
-	snprintf(vm->name, sizeof(vm->name), "%s", s);
-	snprintf(vm->label, sizeof(vm->label), "%s", label);
-	vm->fd = -1;
-	vm->listen_fd = -1;
-	vm->clip_allowed = clip_policy;
-	gui_peer_init(&vm->peer, lim);
-	vm->in_cap = gui_peer_max_msg(&vm->peer);
-	vm->in = xmalloc(vm->in_cap);
-	vm->out = xmalloc(VM_OUTBUF_MAX);
-	screen_init(&vm->scr, vm->name, rgb, w, h);
-	if (path != NULL && vmlink_listen_unix(vm, path) < 0)
-		exit(1);
-	free(s);
-	return vm;
+	c->listen.kind = LISTEN_FD;
+	c->listen.fd = (int)strtol(arg, &end, 10);
+	c->listen_fds = -1;
+	if (*end == ':')
+		c->listen_fds = (int)strtol(end + 1, &end, 10);
+	if (*end != '\0' || c->listen.fd < 3 || (c->listen_fds != -1 && c->listen_fds < 1))
+		usage();
 }
 
 int
@@ -90,31 +65,33 @@ main(int argc, char **argv)
 		{ "clipboard-policy", required_argument, NULL, 'P' },
 		{ "rpc-socket", required_argument, NULL, 'r' },
 		{ "listen-fd", required_argument, NULL, 'f' },
+		{ "new-qubes", no_argument, NULL, 'N' },
+		{ "desktop", no_argument, NULL, 'D' },
 		{ "attach", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *vm_args[MAX_VMS], *rpc_sock = NULL;
-	struct listen_cfg cfg = { .kind = LISTEN_UNIX };
-	struct gui_limits lim;
+	const char *vm_args[VMS_MAX], *rpc_sock = NULL;
+	struct vms_cfg cfg = { .listen.kind = LISTEN_UNIX, .clip = clip_policy_static };
+	struct listen_cfg place;
 	unsigned w = 1280, h = 800;
-	int nvm = 0, verbose = 0, c, sfd, rc;
+	int nvm = 0, verbose = 0, desktop = 0, c, sfd, rc;
 	sigset_t mask;
 	SpiceWatch *signal_watch;
 
-	gui_limits_default(&lim);
+	gui_limits_default(&cfg.lim);
 	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': cfg.run_dir = optarg; break;
-		case 't': cfg.kind = LISTEN_TCP; cfg.tcp_port = atoi(optarg); break;
+		case 'd': cfg.listen.run_dir = optarg; break;
+		case 't': cfg.listen.kind = LISTEN_TCP; cfg.listen.tcp_port = atoi(optarg); break;
 		case 's':
 			if (sscanf(optarg, "%ux%u", &w, &h) != 2 || w < 64 || h < 64 || w > 4096 ||
 			    h > 4096)
 				usage();
 			break;
-		case 'c': lim.clip_max = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'c': cfg.lim.clip_max = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'm':
-			if (nvm == MAX_VMS)
+			if (nvm == VMS_MAX)
 				usage();
 			vm_args[nvm++] = optarg;
 			break;
@@ -124,28 +101,32 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			if (!strcmp(optarg, "domd"))
-				clip_policy = clip_policy_rpc;
+				cfg.clip = clip_policy_rpc;
 			else if (strcmp(optarg, "static") != 0)
 				usage();
 			break;
 		case 'r': rpc_sock = optarg; break;
-		case 'f': cfg.kind = LISTEN_FD; cfg.fd = atoi(optarg); break;
+		case 'f': parse_listen_fd(optarg, &cfg); break;
+		case 'N': cfg.new_qubes = true; break;
+		case 'D': desktop = 1; break;
 		case 'a': return attach_main(optarg);
 		case 'v': verbose++; break;
 		default: usage();
 		}
 	}
-	if (cfg.run_dir == NULL || nvm == 0 || optind != argc)
+	if (cfg.listen.run_dir == NULL || nvm == 0 || optind != argc ||
+	    (cfg.new_qubes && rpc_sock == NULL))
 		usage();
-	if (cfg.kind == LISTEN_FD && cfg.fd < 3)
-		usage();
-	if (cfg.kind == LISTEN_TCP && (cfg.tcp_port < 1 || cfg.tcp_port + nvm > 65535))
+	if (cfg.listen.kind == LISTEN_FD && cfg.listen_fds == -1)
+		cfg.listen_fds = nvm + desktop;
+	if (cfg.listen.kind == LISTEN_TCP &&
+	    (cfg.listen.tcp_port < 1 || cfg.listen.tcp_port + nvm + desktop > 65535))
 		usage();
 	log_init("bulkhead-gateway", verbose, 0);
 	/* A qube's windows never need to be larger than its display. */
-	lim.max_width = w;
-	lim.max_height = h;
-	gui_limits_sanitise(&lim);
+	cfg.lim.max_width = cfg.w = w;
+	cfg.lim.max_height = cfg.h = h;
+	gui_limits_sanitise(&cfg.lim);
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
@@ -158,24 +139,26 @@ main(int argc, char **argv)
 		fatal("signalfd");
 	signal_watch = loop_watch_add(sfd, SPICE_WATCH_EVENT_READ, on_signal, NULL);
 
+	vms_init(&cfg);
 	for (int i = 0; i < nvm; i++) {
-		vms[i] = parse_vm(vm_args[i], w, h, &lim);
-		for (int j = 0; j < i; j++)
-			if (!strcmp(vms[i]->name, vms[j]->name))
-				fatalx("qube %s given twice", vms[i]->name);
+		struct vm *vm = vms_add_arg(vm_args[i]);
+
+		/* Its files in the run dir would be the desktop's. */
+		if (desktop && !strcmp(vm->name, DESKTOP_NAME))
+			fatalx("--desktop: a qube may not be called %s", DESKTOP_NAME);
 	}
-	if (rpc_sock != NULL && attach_listen(rpc_sock, vms, nvm) < 0)
+	if (desktop)
+		desktop_init(w, h, cfg.clip == clip_policy_rpc);
+	if (rpc_sock != NULL && attach_listen(rpc_sock) < 0)
 		exit(1);
-	for (int i = 0; i < nvm; i++) {
-		if (server_start(vms[i], &cfg) < 0)
-			exit(1);
-		cfg.tcp_port++;
-		cfg.fd++;
-	}
-	log_info("serving %d qube(s)", nvm);
+	if (vms_start_all() < 0)
+		exit(1);
+	/* The desktop's port and fd come after the qubes'. */
+	if (desktop && (!vms_next_listen(&place) || desktop_start(&place) < 0))
+		exit(1);
+	log_info("serving %d qube(s)%s", nvm, desktop ? " and the desktop" : "");
 	rc = loop_run();
-	for (int i = 0; i < nvm; i++)
-		vm_disconnect(vms[i], "gateway stopping");
+	vms_disconnect_all("gateway stopping");
 	loop_watch_remove(signal_watch);
 	/* spice-server's worker threads are not torn down: exiting ends them. */
 	return rc;

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "font.h"
 #include "xalloc.h"
 
 static void compose(struct screen *s, struct rect r);
@@ -30,13 +29,10 @@ screen_label_rgb(const char *label, uint32_t *rgb)
 void
 screen_init(struct screen *s, const char *vm, uint32_t label_rgb, uint32_t w, uint32_t h)
 {
-	uint32_t r = label_rgb >> 16 & 0xff, g = label_rgb >> 8 & 0xff, b = label_rgb & 0xff;
-
 	memset(s, 0, sizeof(*s));
 	snprintf(s->vm, sizeof(s->vm), "%s", vm);
 	s->label = label_rgb;
-	/* Dark text on light labels, white on dark ones. */
-	s->text = (r * 299 + g * 587 + b * 114) / 1000 > 140 ? 0x000000 : 0xffffff;
+	s->text = paint_text_rgb(label_rgb);
 	s->w = w;
 	s->h = h;
 	s->fb = xcalloc((size_t)w * h, 4);
@@ -68,116 +64,38 @@ screen_free(struct screen *s)
 	s->fb = NULL;
 }
 
-static bool
-rect_empty(struct rect r)
+struct deco
+screen_deco(const struct screen *s)
 {
-	return r.w == 0 || r.h == 0;
+	return (struct deco){ s->vm, s->label, s->text };
 }
 
-static struct rect
-rect_intersect(struct rect a, struct rect b)
+static struct canvas
+canvas_of(struct screen *s)
 {
-	int64_t x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
-	int64_t x1 = (int64_t)a.x + a.w < (int64_t)b.x + b.w ? (int64_t)a.x + a.w : (int64_t)b.x + b.w;
-	int64_t y1 = (int64_t)a.y + a.h < (int64_t)b.y + b.h ? (int64_t)a.y + a.h : (int64_t)b.y + b.h;
-
-	if (x1 <= x0 || y1 <= y0)
-		return (struct rect){ 0, 0, 0, 0 };
-	return (struct rect){ (int32_t)x0, (int32_t)y0, (uint32_t)(x1 - x0), (uint32_t)(y1 - y0) };
-}
-
-/* The window with its decorations. */
-static struct rect
-outer(const struct swin *w)
-{
-	uint32_t top = w->override_redirect ? SCREEN_BORDER : SCREEN_BORDER + SCREEN_TITLE_H;
-
-	return (struct rect){ w->x - SCREEN_BORDER, w->y - (int32_t)top, w->w + 2 * SCREEN_BORDER,
-		w->h + top + SCREEN_BORDER };
+	return (struct canvas){ s->fb, s->w, s->h };
 }
 
 void
 screen_damage(struct screen *s, struct rect r)
 {
-	struct rect d = s->dirty;
-	int64_t x0, y0, x1, y1;
-
 	r = rect_intersect(r, (struct rect){ 0, 0, s->w, s->h });
-	if (rect_empty(r))
-		return;
-	if (rect_empty(d)) {
-		s->dirty = r;
-		return;
-	}
-	x0 = d.x < r.x ? d.x : r.x;
-	y0 = d.y < r.y ? d.y : r.y;
-	x1 = (int64_t)d.x + d.w > (int64_t)r.x + r.w ? (int64_t)d.x + d.w : (int64_t)r.x + r.w;
-	y1 = (int64_t)d.y + d.h > (int64_t)r.y + r.h ? (int64_t)d.y + d.h : (int64_t)r.y + r.h;
-	s->dirty = (struct rect){ (int32_t)x0, (int32_t)y0, (uint32_t)(x1 - x0), (uint32_t)(y1 - y0) };
-}
-
-static void
-fill(struct screen *s, struct rect r, struct rect clip, uint32_t rgb)
-{
-	r = rect_intersect(r, clip);
-	for (uint32_t row = 0; row < r.h; row++) {
-		uint32_t *p = s->fb + (size_t)(r.y + row) * s->w + r.x;
-		for (uint32_t i = 0; i < r.w; i++)
-			p[i] = rgb;
-	}
-}
-
-static void
-draw_text(struct screen *s, int32_t x, int32_t y, const char *text, struct rect clip)
-{
-	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
-		const uint8_t *g;
-
-		if (*c >= 0x80 && *c < 0xc0)
-			continue; /* UTF-8 continuation: one '?' per character */
-		g = font_glyph(*c);
-		for (int col = 0; col < FONT_W; col++)
-			for (int row = 0; row < FONT_H; row++)
-				if (g[col] >> row & 1)
-					fill(s, (struct rect){ x + col, y + row, 1, 1 }, clip, s->text);
-		x += FONT_ADVANCE;
-		if (x >= clip.x + (int32_t)clip.w)
-			break;
-	}
-}
-
-static void
-draw_window(struct screen *s, const struct swin *w, struct rect clip)
-{
-	struct rect o = outer(w), content = { w->x, w->y, w->w, w->h };
-	struct rect c;
-
-	if (rect_empty(rect_intersect(o, clip)))
-		return;
-	fill(s, o, clip, s->label);
-	if (!w->override_redirect) {
-		char text[sizeof(s->vm) + GUI_TITLE_MAX + 4];
-		struct rect bar = { w->x, o.y + SCREEN_BORDER, w->w, SCREEN_TITLE_H };
-
-		snprintf(text, sizeof(text), "[%s] %s", s->vm, w->title);
-		draw_text(s, bar.x + 2, bar.y + 2, text, rect_intersect(bar, clip));
-	}
-	c = rect_intersect(content, clip);
-	for (uint32_t row = 0; row < c.h; row++)
-		memcpy(s->fb + (size_t)(c.y + row) * s->w + c.x,
-		    w->pix + (size_t)(c.y - w->y + row) * w->w + (c.x - w->x), (size_t)c.w * 4);
+	s->dirty = rect_union(s->dirty, r);
 }
 
 /* Recomposes r of the framebuffer from the background up. */
 static void
 compose(struct screen *s, struct rect r)
 {
+	struct canvas c = canvas_of(s);
+	struct deco d = screen_deco(s);
+
 	r = rect_intersect(r, (struct rect){ 0, 0, s->w, s->h });
 	if (rect_empty(r))
 		return;
-	fill(s, r, r, SCREEN_BG);
+	paint_fill(&c, r, r, SCREEN_BG);
 	for (int i = 0; i < s->norder; i++)
-		draw_window(s, &s->win[s->order[i]], r);
+		paint_window(&c, &s->win[s->order[i]], &d, r);
 	screen_damage(s, r);
 }
 
@@ -195,18 +113,16 @@ screen_take_dirty(struct screen *s)
 static void
 show_damage(struct screen *s, int slot, struct rect r)
 {
-	const struct swin *w = &s->win[slot];
+	struct canvas cv = canvas_of(s);
 	struct rect c = rect_intersect(r, (struct rect){ 0, 0, s->w, s->h });
 	int i = s->norder - 1;
 
 	for (; i >= 0 && s->order[i] != slot; i--)
-		if (!rect_empty(rect_intersect(outer(&s->win[s->order[i]]), c))) {
+		if (!rect_empty(rect_intersect(swin_outer(&s->win[s->order[i]]), c))) {
 			compose(s, r);
 			return;
 		}
-	for (uint32_t row = 0; row < c.h; row++)
-		memcpy(s->fb + (size_t)(c.y + row) * s->w + c.x,
-		    w->pix + (size_t)(c.y - w->y + row) * w->w + (c.x - w->x), (size_t)c.w * 4);
+	paint_content(&cv, &s->win[slot], c);
 	screen_damage(s, c);
 }
 
@@ -241,7 +157,7 @@ place(const struct screen *s, struct swin *w, int32_t x, int32_t y)
 static bool
 set_geometry(struct screen *s, struct swin *w, const struct gui_geometry *g)
 {
-	struct rect before = outer(w);
+	struct rect before = swin_outer(w);
 
 	if (w->pix == NULL || g->width != w->w || g->height != w->h) {
 		uint64_t now = w->pix ? (uint64_t)w->w * w->h : 0;
@@ -262,7 +178,7 @@ set_geometry(struct screen *s, struct swin *w, const struct gui_geometry *g)
 	place(s, w, g->x, g->y);
 	if (w->mapped) {
 		compose(s, before);
-		compose(s, outer(w));
+		compose(s, swin_outer(w));
 	}
 	return true;
 }
@@ -285,7 +201,7 @@ screen_apply(struct screen *s, const struct gui_event *ev)
 		if (w->mapped) {
 			w->mapped = false;
 			unstack(s, ev->slot);
-			compose(s, outer(w));
+			compose(s, swin_outer(w));
 		}
 		if (s->focus == ev->slot)
 			s->focus = -1;
@@ -299,13 +215,13 @@ screen_apply(struct screen *s, const struct gui_event *ev)
 		if (!w->mapped) {
 			w->mapped = true;
 			s->order[s->norder++] = ev->slot;
-			compose(s, outer(w));
+			compose(s, swin_outer(w));
 		}
 		return true;
 	case GUI_TITLE:
 		memcpy(w->title, ev->title, sizeof(w->title));
 		if (w->mapped)
-			compose(s, outer(w));
+			compose(s, swin_outer(w));
 		return true;
 	case GUI_DAMAGE: {
 		const struct gui_damage *d = &ev->u.damage;
@@ -328,12 +244,10 @@ screen_hit(const struct screen *s, int32_t x, int32_t y, int *slot)
 {
 	for (int i = s->norder - 1; i >= 0; i--) {
 		const struct swin *w = &s->win[s->order[i]];
-		struct rect o = outer(w);
-
-		if (x < o.x || y < o.y || x >= o.x + (int32_t)o.w || y >= o.y + (int32_t)o.h)
+		if (!rect_contains(swin_outer(w), x, y))
 			continue;
 		*slot = s->order[i];
-		if (x >= w->x && y >= w->y && x < w->x + (int32_t)w->w && y < w->y + (int32_t)w->h)
+		if (swin_content_has(w, x, y))
 			return HIT_CONTENT;
 		return HIT_DECORATION;
 	}
@@ -350,7 +264,7 @@ screen_focus(struct screen *s, int slot)
 	if (slot >= 0 && s->win[slot].mapped && s->order[s->norder - 1] != slot) {
 		unstack(s, slot);
 		s->order[s->norder++] = slot;
-		compose(s, outer(&s->win[slot]));
+		compose(s, swin_outer(&s->win[slot]));
 	}
 	return old;
 }

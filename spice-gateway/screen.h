@@ -1,7 +1,6 @@
 /* One qube's screen in the gateway: its windows (already checked by
  * gui_vm_parse), their stacking, and the framebuffer composed from them with
- * the decorations the gateway draws: a frame in the qube's label colour and
- * a title bar "[qube] title" that the qube's pixels never cover. */
+ * the decorations the gateway draws (paint.h). */
 #ifndef BULKHEAD_GW_SCREEN_H
 #define BULKHEAD_GW_SCREEN_H
 
@@ -9,27 +8,11 @@
 #include <stdint.h>
 
 #include "gui_wire.h"
+#include "paint.h"
 
-#define SCREEN_BORDER 2   /* frame width around every window */
-#define SCREEN_TITLE_H 12 /* title bar above normal windows */
-#define SCREEN_BG 0x202020u
 /* A qube's windows together may hold this many screens' worth of pixels:
  * 500 windows of the display's size would be gigabytes. */
 #define SCREEN_PIXEL_BUDGET 8
-
-struct rect {
-	int32_t x, y;
-	uint32_t w, h; /* w == 0 or h == 0: empty */
-};
-
-struct swin {
-	bool used, mapped, override_redirect;
-	uint32_t id;
-	int32_t x, y; /* content origin on the screen, after placement */
-	uint32_t w, h;
-	uint32_t *pix; /* w*h, xRGB */
-	char title[GUI_TITLE_MAX];
-};
 
 enum hit { HIT_NONE, HIT_DECORATION, HIT_CONTENT };
 
@@ -61,6 +44,9 @@ bool screen_apply(struct screen *s, const struct gui_event *ev);
 enum hit screen_hit(const struct screen *s, int32_t x, int32_t y, int *slot);
 /* Raises and focuses slot (-1: nothing); returns the slot that lost focus. */
 int screen_focus(struct screen *s, int slot);
+
+/* How this qube's windows are decorated. */
+struct deco screen_deco(const struct screen *s);
 
 /* The rectangle to send to the viewer since the last call (may be empty). */
 struct rect screen_take_dirty(struct screen *s);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "desktop.h"
 #include "display.h"
 #include "log.h"
 #include "loop.h"
@@ -33,6 +34,7 @@ vm_disconnect(struct vm *vm, const char *why)
 	vm->clip_offered = vm->clip_vm_requested = false;
 	vm->disconnects++;
 	screen_reset(&vm->scr);
+	desktop_forget(vm);
 	vm_flush(vm);
 }
 
@@ -72,8 +74,9 @@ vm_flush(struct vm *vm)
 	if (d.w == 0 || d.h == 0)
 		return;
 	/* When too much is in flight the rectangle stays dirty; a release wakes us. */
-	if (display_push(vm->disp, vm->scr.fb, (uint32_t)d.x, (uint32_t)d.y, d.w, d.h))
+	if (display_push(vm->view.disp, vm->scr.fb, (uint32_t)d.x, (uint32_t)d.y, d.w, d.h))
 		screen_take_dirty(&vm->scr);
+	desktop_flush();
 }
 
 static void
@@ -94,9 +97,16 @@ handle(struct vm *vm, const struct gui_event *ev)
 	case GUI_CLIP_OFFER:
 		agent_clip_offer(vm);
 		break;
-	case GUI_CLIP_DATA:
-		agent_clip_data(vm, ev->data, ev->data_len);
+	case GUI_CLIP_DATA: {
+		bool for_desktop = vm->clip_desktop_requested;
+
+		vm->clip_desktop_requested = false;
+		if (for_desktop)
+			desktop_clip_data(vm, ev->data, ev->data_len);
+		if (!for_desktop || vm->clip_vm_requested)
+			agent_clip_data(vm, ev->data, ev->data_len);
 		break;
+	}
 	default:
 		break;
 	}
@@ -133,6 +143,7 @@ vm_read(struct vm *vm)
 			vm_disconnect(vm, "its windows are over the pixel budget");
 			return;
 		}
+		desktop_event(vm, &ev);
 		handle(vm, &ev);
 		off += used;
 		/* Each frame of damage goes out on its own while spice keeps up;

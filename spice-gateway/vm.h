@@ -13,11 +13,11 @@
 #include "clip_policy.h"
 #include "gui_wire.h"
 #include "screen.h"
+#include "seat.h"
+#include "server.h"
 #include "vdagent.h"
 
 #define VM_OUTBUF_MAX (1024 * 1024) /* input queued for a qube that does not read */
-
-struct display;
 
 struct vm {
 	char name[32];
@@ -37,18 +37,9 @@ struct vm {
 	struct screen scr;
 
 	/* The viewer's side. */
-	SpiceServer *server;
-	struct display *disp;
-	SpiceWatch *disp_watch;
-	int listen_fd;
-	SpiceWatch *listen_watch;
-	char ticket[33];
-	SpiceKbdInstance kbd;
-	SpiceTabletInstance tablet;
+	struct viewer view;
+	struct seat seat;
 	SpiceCharDeviceInstance agent;
-	uint8_t kbd_prefix; /* 0xe0 seen */
-	uint32_t buttons;
-	int32_t px, py;
 	struct vda_reasm vda;
 	uint8_t *agent_out;
 	size_t agent_out_len, agent_out_off;
@@ -59,6 +50,7 @@ struct vm {
 	bool clip_offered;        /* the qube has text for the viewer */
 	bool clip_vm_requested;   /* we asked the qube for it */
 	bool clip_viewer_grabbed; /* we asked the viewer for its text */
+	bool clip_desktop_requested; /* Ctrl+Shift+C on the desktop asked for it */
 };
 
 /* Takes a connected stream from the qube; an existing one is dropped. */
@@ -70,8 +62,9 @@ void vm_send(struct vm *vm, uint32_t type, uint32_t window, const void *body, ui
 /* Sends what changed on the screen to the viewer. */
 void vm_flush(struct vm *vm);
 
-/* input.c: the keyboard and tablet interfaces of vm->server. */
-void input_add(struct vm *vm);
+/* Sets up vm->view for server_start(): this qube's display, keyboard,
+ * tablet and agent. */
+void vm_view_init(struct vm *vm);
 /* agent.c: the vdagent char device of vm->server. */
 void agent_add(struct vm *vm);
 /* The qube offers text / sends the text the viewer asked for. */

@@ -3,7 +3,9 @@
 # at 1280x800, against a plain libspice-server display (the same QXL code,
 # no protocol, no composition) fed the same frames in the same run:
 #  - full-screen frames (the window's whole 1276x784 content);
-#  - 100x100 damage.
+#  - 100x100 damage;
+# each also through the gateway's desktop (--desktop: the viewer on the
+# display of all qubes, the qube's window composed there too).
 # The viewer is spice-client-glib (tests/gui/spice_probe), counting the
 # updates of that size it receives per second over BENCH_SECONDS (default 5)
 # and the median age of the pixels it shows (latency: the frame's time stamp
@@ -51,15 +53,20 @@ direct() {
 	fps_of "$BH_T/probe.out"
 }
 
-# gateway W H: the same through the gateway; leaves its RSS in $BH_T/rss.
+# gateway W H [desktop]: the same through the gateway (the viewer on the
+# qube's display, or on the desktop); leaves its RSS in $BH_T/rss.
 gateway() {
-	rm -f "$BH_T/gw.out"
-	"$GW" --run-dir "$BH_T" --vm bench:blue:"$BH_T/bench.sock" >"$BH_T/gw.out" 2>"$BH_T/gw.log" &
+	local view=${3:-bench}
+
+	rm -f "$BH_T/gw.out" "$BH_T/$view.uri"
+	# shellcheck disable=SC2046
+	"$GW" --run-dir "$BH_T" $([ "$view" = desktop ] && echo --desktop) --vm bench:blue:"$BH_T/bench.sock" \
+		>"$BH_T/gw.out" 2>"$BH_T/gw.log" &
 	BH_HELPER_PID=$!
-	for _ in $(seq 100); do [ -s "$BH_T/gw.out" ] && break; sleep 0.02; done
+	for _ in $(seq 100); do [ -e "$BH_T/$view.uri" ] && break; sleep 0.02; done
 	"$BH_T/bin/gui_feed" gateway "$BH_T/bench.sock" "$1" "$2" $((SECONDS_RUN + 2)) >"$BH_T/feed.out" 2>&1 &
 	local feed=$!
-	timeout 60 "$PROBE" --unix "$BH_T/bench.spice" --ticket-file "$BH_T/bench.ticket" \
+	timeout 60 "$PROBE" --unix "$BH_T/$view.spice" --ticket-file "$BH_T/$view.ticket" \
 		fps "$SECONDS_RUN" "$1" "$2" >"$BH_T/probe.out" 2>"$BH_T/probe.err" || bh_die "gateway viewer: $(tail -1 "$BH_T/probe.err")"
 	sed -n 's/^VmRSS:[[:space:]]*//p' "/proc/$BH_HELPER_PID/status" >"$BH_T/rss"
 	wait "$feed" || true
@@ -73,20 +80,25 @@ max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 
 echo "gui: ${SECONDS_RUN}s per figure, 1280x800 display, compression and streaming off"
 for size in "1276 784" "100 100"; do
-	d=0 g=0 dl= gl= all=
+	d=0 g=0 k=0 dl= gl= kl= all=
 	for _ in $(seq "$ROUNDS"); do
 		# shellcheck disable=SC2086
 		read -r dr dlr < <(direct $size)
 		# shellcheck disable=SC2086
 		read -r gr glr < <(gateway $size)
+		# shellcheck disable=SC2086
+		read -r kr klr < <(gateway $size desktop)
 		# The latency goes with the best round's rate.
 		[ "$(max "$d" "$dr")" = "$d" ] || { d=$dr dl=$dlr; }
 		[ "$(max "$g" "$gr")" = "$g" ] || { g=$gr gl=$glr; }
+		[ "$(max "$k" "$kr")" = "$k" ] || { k=$kr kl=$klr; }
 		all="$all $gr/$dr"
 	done
 	printf 'gui: %-9s updates/s: gateway %7.1f   direct %7.1f   ratio %s (goal >= 0.9; rounds gateway/direct:%s)\n' \
 		"${size/ /x}" "$g" "$d" "$(ratio "$g" "$d")" "$all"
 	printf 'gui: %-9s latency ms (median): gateway %s   direct %s\n' "${size/ /x}" "${gl:-?}" "${dl:-?}"
+	printf 'gui: %-9s through the desktop: updates/s %7.1f   ratio to direct %s   latency ms %s\n' \
+		"${size/ /x}" "$k" "$(ratio "$k" "$d")" "${kl:-?}"
 done
 echo "gui: gateway resident memory with one qube display and a viewer: $(cat "$BH_T/rss")"
 

@@ -4,14 +4,15 @@
  * qube might, to show that the gateway clamps, refuses or disconnects.
  *
  *   fake_vm --socket PATH | --exec CMD [--seed N] [--mode MODE] [--hold SECONDS]
- *           [--clip TEXT] [--prefix TEXT]
+ *           [--clip TEXT] [--prefix TEXT] [--offset DX,DY]
  *   MODE: normal title huge many big outside short random
  *
  * Report lines on stdout: "hello", "key WIN CODE down|up", "button WIN B
  * down|up X Y", "motion WIN X Y", "focus WIN in|out", "configure WIN X Y W
  * H", "close WIN", "clip_request", "clip_data LEN TEXT", "disconnected".
  * --clip offers TEXT to the clipboard and sends it when asked ("BAD" sends
- * bytes that are not UTF-8). --exec runs CMD (through /bin/sh) with the
+ * bytes that are not UTF-8, "SIZE:N" N bytes of 'x'). --offset moves every
+ * window by DX,DY (two qubes side by side on the desktop). --exec runs CMD (through /bin/sh) with the
  * stream as its stdin and stdout instead of connecting to PATH; --prefix
  * sends TEXT raw before the hello (a qube trying to name itself). */
 #include <endian.h>
@@ -34,6 +35,7 @@
 static int sock = -1;
 static int broken; /* the gateway closed the connection */
 static const char *clip_text;
+static int32_t off_x, off_y;
 
 static void
 send_raw(const void *buf, size_t len)
@@ -65,7 +67,8 @@ send_msg(uint32_t type, uint32_t win, const void *body, uint32_t len)
 static void
 create(uint32_t win, int32_t x, int32_t y, uint32_t w, uint32_t h, const char *title)
 {
-	struct gui_geometry g = { htole32((uint32_t)x), htole32((uint32_t)y), htole32(w), htole32(h), 0 };
+	struct gui_geometry g = { htole32((uint32_t)(x + off_x)), htole32((uint32_t)(y + off_y)),
+		htole32(w), htole32(h), 0 };
 	struct gui_title t;
 
 	send_msg(GUI_CREATE, win, &g, sizeof(g));
@@ -174,7 +177,13 @@ report(int hold_ms)
 				printf("clip_request\n");
 				if (clip_text && !strcmp(clip_text, "BAD"))
 					send_msg(GUI_CLIP_DATA, 0, "\xff\xfe\xc3(", 4);
-				else if (clip_text)
+				else if (clip_text && !strncmp(clip_text, "SIZE:", 5)) {
+					uint32_t size = (uint32_t)atoi(clip_text + 5);
+					char *x = malloc(size ? size : 1);
+					memset(x, 'x', size);
+					send_msg(GUI_CLIP_DATA, 0, x, size);
+					free(x);
+				} else if (clip_text)
 					send_msg(GUI_CLIP_DATA, 0, clip_text, (uint32_t)strlen(clip_text));
 			} else if (type == GUI_CLIP_DATA) {
 				printf("clip_data %u %.*s\n", len, (int)len, (const char *)b);
@@ -201,6 +210,7 @@ main(int argc, char **argv)
 		{ "clip", required_argument, NULL, 'c' },
 		{ "exec", required_argument, NULL, 'e' },
 		{ "prefix", required_argument, NULL, 'p' },
+		{ "offset", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -218,6 +228,10 @@ main(int argc, char **argv)
 		case 'c': clip_text = optarg; break;
 		case 'e': cmd = optarg; break;
 		case 'p': prefix = optarg; break;
+		case 'o':
+			if (sscanf(optarg, "%d,%d", &off_x, &off_y) != 2)
+				return 2;
+			break;
 		default: return 2;
 		}
 	}
@@ -262,7 +276,8 @@ main(int argc, char **argv)
 		send_msg(GUI_MAP, 2, NULL, 0);
 		damage(2, seed + 1, 0, 0, 160, 100, -1);
 		/* A menu: override-redirect, 50x40 at (700,300). */
-		struct gui_geometry g = { htole32(700), htole32(300), htole32(50), htole32(40),
+		struct gui_geometry g = { htole32((uint32_t)(700 + off_x)), htole32((uint32_t)(300 + off_y)),
+			htole32(50), htole32(40),
 			htole32(GUI_OVERRIDE_REDIRECT) };
 		send_msg(GUI_CREATE, 3, &g, sizeof(g));
 		send_msg(GUI_MAP, 3, NULL, 0);

@@ -13,6 +13,8 @@
  *                                 exactly the glyphs' pixels have the colour
  *   click X Y                     left click there
  *   key CODE                      press and release a set-1 scancode (hex)
+ *   keys CODE,CODE,...            press them in order, release in reverse (a
+ *                                 combination: keys 1d,2a,2e is Ctrl+Shift+C)
  *   sleep MS
  *   dump FILE                     the screen as a PPM
  *   paste TEXT                    the viewer's clipboard takes TEXT (grab, and
@@ -215,7 +217,7 @@ nargs(const char *c)
 		return 4;
 	if (!strcmp(c, "click"))
 		return 2;
-	if (!strcmp(c, "key") || !strcmp(c, "sleep") || !strcmp(c, "dump") || !strcmp(c, "paste") ||
+	if (!strcmp(c, "key") || !strcmp(c, "keys") || !strcmp(c, "sleep") || !strcmp(c, "dump") || !strcmp(c, "paste") ||
 	    !strcmp(c, "copy") || !strcmp(c, "nocopy"))
 		return 1;
 	return -1;
@@ -368,6 +370,15 @@ step(gpointer unused)
 			spice_inputs_channel_button_release(inputs, SPICE_MOUSE_BUTTON_LEFT, 0);
 		} else if (!strcmp(c, "key")) {
 			spice_inputs_channel_key_press_and_release(inputs, (guint)strtoul(a[1], NULL, 16));
+		} else if (!strcmp(c, "keys")) {
+			gchar **k = g_strsplit(a[1], ",", 0);
+			int n = (int)g_strv_length(k);
+
+			for (int i = 0; i < n; i++)
+				spice_inputs_channel_key_press(inputs, (guint)strtoul(k[i], NULL, 16));
+			for (int i = n - 1; i >= 0; i--)
+				spice_inputs_channel_key_release(inputs, (guint)strtoul(k[i], NULL, 16));
+			g_strfreev(k);
 		} else if (!strcmp(c, "sleep")) {
 			r = now - cmd_start >= atoi(a[1]);
 		} else if (!strcmp(c, "dump")) {

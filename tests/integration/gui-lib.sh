@@ -47,3 +47,32 @@ wait_line() { # wait_line FILE REGEX [SECONDS]
 	done
 	echo "# $1 has no line matching $2:"; sed 's/^/#   /' "$1"; return 1
 }
+
+# gui_on_host: for tests that run the gateway on the host with its run dir
+# in $T (gui.t, gui-desktop.t): probe and fake work there, and the exit
+# stops the test qubes (PIDS) and the gateway (GW_PID).
+#   probe VM CMD...          a viewer on VM's display ("desktop" too)
+#   fake NAME REPORT ARGS... a test qube on $T/NAME.sock, in the background
+gui_on_host() {
+	GW_PID=
+	PIDS=()
+	gui_cleanup() {
+		local rc=$?
+		for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+		[ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null
+		set_rc() { return "$1"; }
+		set_rc "$rc"; cleanup
+	}
+	trap gui_cleanup EXIT
+	# spice-client-glib's own allocations at exit are not ours to check.
+	probe() {
+		local vm=$1; shift
+		ASAN_OPTIONS=detect_leaks=0 timeout -k 5 40 "$PROBE" --unix "$T/$vm.spice" \
+		    --ticket-file "${TICKET:-$T/$vm.ticket}" "$@" 2> >(grep -v 'makecontext\|stack type\|False positive\|sanitizers/issues/189' >&2)
+	}
+	fake() {
+		local vm=$1 rep=$2; shift 2
+		"$FAKE" --socket "$T/$vm.sock" "$@" >"$T/$rep" 2>&1 &
+		PIDS+=($!)
+	}
+}

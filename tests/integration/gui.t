@@ -9,31 +9,8 @@
 . tests/integration/lib.sh
 . tests/integration/gui-lib.sh
 
-GW_PID=
-PIDS=()
 PURPLE=75507b
-
-gui_cleanup() {
-	local rc=$?
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	[ -n "$GW_PID" ] && kill "$GW_PID" 2>/dev/null
-	set_rc() { return "$1"; }
-	set_rc "$rc"; cleanup
-}
-trap gui_cleanup EXIT
-
-# probe VM CMD...: a viewer on VM's display (here in $T, not sys-gui's).
-# spice-client-glib's own allocations at exit are not ours to check.
-probe() {
-	local vm=$1; shift
-	ASAN_OPTIONS=detect_leaks=0 timeout -k 5 40 "$PROBE" --unix "$T/$vm.spice" \
-	    --ticket-file "${TICKET:-$T/$vm.ticket}" "$@" 2> >(grep -v 'makecontext\|stack type\|False positive\|sanitizers/issues/189' >&2)
-}
-fake() { # fake NAME REPORT ARGS...: a test qube in the background
-	local vm=$1 rep=$2; shift 2
-	"$FAKE" --socket "$T/$vm.sock" "$@" >"$T/$rep" 2>&1 &
-	PIDS+=($!)
-}
+gui_on_host
 
 "$GW" -v --run-dir "$T" --vm work:blue:"$T/work.sock" --vm personal:red:"$T/personal.sock" \
     --vm evil:purple:"$T/evil.sock" --clipboard personal:none >"$T/gw.out" 2>"$T/gw.log" &
