@@ -38,7 +38,9 @@ SPICE_CLIENT_LIBS = $(shell pkg-config --libs spice-client-glib-2.0)
 LIB_SRCS := $(wildcard lib/*.c)
 DOMD_SRCS := $(wildcard domd/*.c)
 CONSOLE_SRCS := $(wildcard console/*.c)
-AGENT_SRCS := $(wildcard agent/*.c)
+# agent/gui_*.c are the GUI agent, a separate program (it needs xcb).
+AGENT_SRCS := $(filter-out agent/gui_%.c,$(wildcard agent/*.c))
+GUI_AGENT_SRCS := $(wildcard agent/gui_*.c)
 NETFW_SRCS := $(wildcard netvm-firewall/*.c)
 USBPROXY_SRCS := $(wildcard usbproxy/*.c)
 GW_SRCS := $(wildcard spice-gateway/*.c)
@@ -49,6 +51,7 @@ CONSOLE_OBJS := $(CONSOLE_SRCS:%.c=$(BUILD)/%.o)
 NETFW_OBJS := $(NETFW_SRCS:%.c=$(BUILD)/%.o)
 USBPROXY_OBJS := $(USBPROXY_SRCS:%.c=$(BUILD)/%.o)
 GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/%.o)
+GUI_AGENT_OBJS := $(GUI_AGENT_SRCS:%.c=$(BUILD)/%.o)
 
 LIBBULKHEAD := $(BUILD)/libbulkhead.a
 DOMD := $(BUILD)/bulkhead-domd
@@ -56,6 +59,7 @@ CLI := $(BUILD)/bulkhead
 NETFW := $(BUILD)/bulkhead-firewall
 USBPROXY := $(BUILD)/bulkhead-usbproxy
 GATEWAY := $(BUILD)/bulkhead-gateway
+GUI_AGENT := $(BUILD)/bulkhead-gui-agent
 # The agent is PID 1 of template roots that carry no libc: always static and
 # never sanitised (the sanitiser runtimes need a dynamic loader).
 AGENT := build/bulkhead-agent
@@ -73,7 +77,7 @@ TEMPLATE := build/template/root
 
 .PHONY: all deps run check check-unit check-integration check-fuzz check-xen fuzz bench template install clean san unit-bins gui-bins fuzz-bins usb-test-bins appliance boot
 
-all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY)
+all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY) $(GUI_AGENT)
 
 deps:
 	@scripts/install-deps
@@ -110,7 +114,18 @@ $(BUILD)/spice-gateway/%.o: spice-gateway/%.c
 $(GATEWAY): $(GW_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(SPICE_LIBS)
 
-GUI_TEST_BINS := $(BUILD)/tests/gui/fake_vm $(BUILD)/tests/gui/spice_probe
+# The GUI agent lives in X-capable templates (their xcb libraries), not in
+# the minimal one.
+XCB_LIBS := -lxcb -lxcb-damage -lxcb-xfixes -lxcb-xtest
+$(GUI_AGENT): $(GUI_AGENT_OBJS) $(BUILD)/lib/log.o $(BUILD)/lib/xalloc.o $(BUILD)/lib/gui_gw_wire.o
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(XCB_LIBS)
+
+GUI_TEST_BINS := $(BUILD)/tests/gui/fake_vm $(BUILD)/tests/gui/spice_probe $(BUILD)/tests/gui/x_pattern_app
+
+# An X app with known pixels that logs the input it gets (gui-agent.t).
+$(BUILD)/tests/gui/x_pattern_app: tests/gui/x_pattern_app.c tests/gui/pattern.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS_ALL) -lxcb
 
 $(BUILD)/tests/gui/fake_vm: tests/gui/fake_vm.c tests/gui/pattern.h $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
@@ -249,5 +264,5 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
-# (build/appliance holds unpacked packages, whose folders may end in .d.)
--include $(shell find build build-san -path build/appliance -prune -o -type f -name '*.d' -print 2>/dev/null)
+# (build/appliance and build/debian hold unpacked packages, whose folders may end in .d.)
+-include $(shell find build build-san -path build/appliance -prune -o -path build/debian -prune -o -type f -name '*.d' -print 2>/dev/null)
