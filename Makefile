@@ -194,6 +194,11 @@ $(BUILD)/tests/test_fw_iptc: tests/unit/test_fw_iptc.c $(BUILD)/netvm-firewall/f
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Inetvm-firewall -o $@ $< $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(IPTC_LIBS)
 
+# The GUI agent's pure parts (its keymap and UTF-8 cut); no X needed.
+$(BUILD)/tests/test_gui_agent: tests/unit/test_gui_agent.c $(BUILD)/agent/gui_keymap.o $(BUILD)/agent/gui_utf8.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iagent -o $@ $< $(BUILD)/agent/gui_keymap.o $(BUILD)/agent/gui_utf8.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
+
 # libFuzzer harnesses: clang only, always with ASan+UBSan.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib $(NL_CFLAGS) -fsanitize=fuzzer,address,undefined
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
