@@ -59,23 +59,33 @@ become_user(void)
 }
 
 static void
-x_events(void)
+x_event(xcb_generic_event_t *ev)
+{
+	uint8_t type = ev->response_type & 0x7f;
+
+	if (type == 0) /* an error: a window went away under a request */
+		log_debug("X error %u", ((xcb_generic_error_t *)ev)->error_code);
+	else if (type == gx.damage_event + XCB_DAMAGE_NOTIFY)
+		damage_event(ev);
+	else if (!clip_event(ev))
+		windows_event(ev);
+	free(ev);
+}
+
+/* Every event there is; false if none was. */
+static bool
+x_events(xcb_generic_event_t *(*next)(xcb_connection_t *))
 {
 	xcb_generic_event_t *ev;
+	bool any = false;
 
-	while ((ev = xcb_poll_for_event(gx.c)) != NULL) {
-		uint8_t type = ev->response_type & 0x7f;
-
-		if (type == 0) /* an error: a window went away under a request */
-			log_debug("X error %u", ((xcb_generic_error_t *)ev)->error_code);
-		else if (type == gx.damage_event + XCB_DAMAGE_NOTIFY)
-			damage_event(ev);
-		else if (!clip_event(ev))
-			windows_event(ev);
-		free(ev);
+	while ((ev = next(gx.c)) != NULL) {
+		x_event(ev);
+		any = true;
 	}
 	if (xcb_connection_has_error(gx.c))
 		fatalx("the X server went away");
+	return any;
 }
 
 static void
@@ -87,9 +97,13 @@ run(void)
 
 		if (!link_up() && link_retry_ms() == 0)
 			link_connect();
-		x_events();
+		x_events(xcb_poll_for_event);
 		damage_flush();
 		xcb_flush(gx.c);
+		/* Replies read while sending damage may have queued events with
+		 * them, which poll() would not see on the socket. */
+		if (x_events(xcb_poll_for_queued_event))
+			continue;
 		pfd[0].fd = xcb_get_file_descriptor(gx.c);
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;

@@ -80,6 +80,9 @@ gx_open(const char *display)
 		xcb_create_window(gx.c, 0, gx.own, gx.root, -1, -1, 1, 1, 0,
 		    XCB_WINDOW_CLASS_INPUT_ONLY, XCB_COPY_FROM_PARENT, XCB_CW_EVENT_MASK, &mask);
 	}
+	/* An X server we did not start may draw a software cursor: hidden, for
+	 * the reason in gui_xvfb.c. */
+	xcb_xfixes_hide_cursor(gx.c, gx.root);
 	/* Top-level windows appear, move and go as children of the root. */
 	{
 		uint32_t mask = XCB_EVENT_MASK_SUBSTRUCTURE_NOTIFY;

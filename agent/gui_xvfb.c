@@ -34,6 +34,7 @@ xvfb_start(const char *display, const char *size)
 	int p[2];
 	pid_t pid;
 	ssize_t n;
+	size_t got;
 
 	if (answers(display)) {
 		log_info("an X server answers on %s already", display);
@@ -47,28 +48,38 @@ xvfb_start(const char *display, const char *size)
 	pid = fork();
 	if (pid < 0) {
 		log_warn("fork");
+		close(p[0]);
+		close(p[1]);
 		return -1;
 	}
 	if (pid == 0) {
 		close(p[0]);
 		snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
+		/* No cursor: Xvfb draws it in software, and its removal for a
+		 * GetImage under it is damage the server reports in the middle
+		 * of the image reply, which breaks the connection's framing.
+		 * The viewer draws its own cursor. */
 		execl(XVFB_PATH, "Xvfb", display, "-screen", "0", screen, "-nolisten", "tcp",
-		    "-displayfd", fdarg, (char *)NULL);
+		    "-nocursor", "-displayfd", fdarg, (char *)NULL);
 		log_warn("exec %s", XVFB_PATH);
 		_exit(127);
 	}
 	close(p[1]);
-	/* Xvfb writes its display number once it accepts connections. */
+	/* Xvfb writes its display number and a newline once it accepts
+	 * connections; closing the pipe before the newline would kill it. */
 	pfd.fd = p[0];
 	pfd.events = POLLIN;
-	while ((n = poll(&pfd, 1, XVFB_WAIT_MS)) < 0 && errno == EINTR)
-		;
-	n = n > 0 ? read(p[0], buf, sizeof(buf) - 1) : -1;
-	close(p[0]);
-	if (n <= 0) {
-		log_warnx("Xvfb on %s did not come up", display);
-		return -1;
+	for (got = 0; got == 0 || buf[got - 1] != '\n';) {
+		while ((n = poll(&pfd, 1, XVFB_WAIT_MS)) < 0 && errno == EINTR)
+			;
+		if (n <= 0 || got == sizeof(buf) || (n = read(p[0], buf + got, sizeof(buf) - got)) <= 0) {
+			close(p[0]);
+			log_warnx("Xvfb on %s did not come up", display);
+			return -1;
+		}
+		got += (size_t)n;
 	}
+	close(p[0]);
 	log_info("Xvfb (pid %d) serves %s at %s", (int)pid, display, screen);
 	return pid;
 }

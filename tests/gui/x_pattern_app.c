@@ -2,14 +2,16 @@
  * the input it gets; or the clipboard's owner or reader.
  *
  *   x_pattern_app --log FILE [--seed N] [--geometry WxH+X+Y] [--title T]
- *                 [--own-clip TEXT]
+ *                 [--own-clip TEXT] [--redraw-on-key]
  *   x_pattern_app --print-clip
  *
  * The window shows pattern_pixel(SEED, x, y) at its pixel (x, y). Log
  * lines (flushed each): "mapped", "key KEYCODE KEYSYM" (the keysym of the
  * unshifted key, hex), "button B X Y" (window-relative), "close" (the
  * window manager's WM_DELETE_WINDOW, then it exits), "clip served N".
- * --own-clip makes it the CLIPBOARD's owner with TEXT. --print-clip prints
+ * --redraw-on-key draws the pattern of the next seed after each key press
+ * (pixels that change after the window appeared). --own-clip makes it the
+ * CLIPBOARD's owner with TEXT. --print-clip prints
  * the CLIPBOARD's text as UTF8_STRING and exits 0, or 1 when there is none
  * (within 3 s). DISPLAY names the X server. */
 #include <poll.h>
@@ -122,7 +124,7 @@ main(int argc, char **argv)
 {
 	const char *logpath = NULL, *title = "pattern", *own_clip = NULL;
 	unsigned w = 200, h = 120;
-	int x = 40, y = 60, print = 0;
+	int x = 40, y = 60, print = 0, redraw = 0;
 	uint32_t seed = 1;
 	xcb_window_t win;
 	xcb_gcontext_t gc;
@@ -131,8 +133,9 @@ main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--print-clip")) {
-			print = 1;
+		if (!strcmp(a, "--print-clip") || !strcmp(a, "--redraw-on-key")) {
+			print |= !strcmp(a, "--print-clip");
+			redraw |= !strcmp(a, "--redraw-on-key");
 			continue;
 		}
 		if (v == NULL) {
@@ -211,6 +214,8 @@ main(int argc, char **argv)
 		case XCB_KEY_PRESS: {
 			xcb_key_press_event_t *e = (xcb_key_press_event_t *)ev;
 			say("key %u 0x%x", e->detail, keysym_of(e->detail));
+			if (redraw)
+				draw(win, gc, ++seed, (uint16_t)w, (uint16_t)h);
 			break;
 		}
 		case XCB_BUTTON_PRESS: {
