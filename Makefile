@@ -243,7 +243,7 @@ build-fuzz/fuzz_vdagent: tests/fuzz/fuzz_vdagent.c spice-gateway/vdagent.c spice
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -Ispice-gateway -o $@ $< spice-gateway/vdagent.c
 
-run: deps all template
+run: deps all template debian-template
 	scripts/run-appliance
 
 # `make check`: deps, a normal and a sanitised build and the Xen appliance,
