@@ -2,7 +2,7 @@
  * the input it gets; or the clipboard's owner or reader.
  *
  *   x_pattern_app --log FILE [--seed N] [--geometry WxH+X+Y] [--title T]
- *                 [--own-clip TEXT] [--redraw-on-key]
+ *                 [--own-clip TEXT] [--redraw-on-key] [--override-redirect]
  *   x_pattern_app --print-clip
  *
  * The window shows pattern_pixel(SEED, x, y) at its pixel (x, y). Log
@@ -10,7 +10,10 @@
  * unshifted key, hex), "button B X Y" (window-relative), "close" (the
  * window manager's WM_DELETE_WINDOW, then it exits), "clip served N".
  * --redraw-on-key draws the pattern of the next seed after each key press
- * (pixels that change after the window appeared). --own-clip makes it the
+ * (pixels that change after the window appeared) and titles the window
+ * "TITLE SEED". --override-redirect
+ * makes it a window like a menu's, which a window manager leaves alone.
+ * --own-clip makes it the
  * CLIPBOARD's owner with TEXT. --print-clip prints
  * the CLIPBOARD's text as UTF8_STRING and exits 0, or 1 when there is none
  * (within 3 s). DISPLAY names the X server. */
@@ -124,7 +127,7 @@ main(int argc, char **argv)
 {
 	const char *logpath = NULL, *title = "pattern", *own_clip = NULL;
 	unsigned w = 200, h = 120;
-	int x = 40, y = 60, print = 0, redraw = 0;
+	int x = 40, y = 60, print = 0, redraw = 0, override = 0;
 	uint32_t seed = 1;
 	xcb_window_t win;
 	xcb_gcontext_t gc;
@@ -133,9 +136,11 @@ main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--print-clip") || !strcmp(a, "--redraw-on-key")) {
+		if (!strcmp(a, "--print-clip") || !strcmp(a, "--redraw-on-key") ||
+		    !strcmp(a, "--override-redirect")) {
 			print |= !strcmp(a, "--print-clip");
 			redraw |= !strcmp(a, "--redraw-on-key");
+			override |= !strcmp(a, "--override-redirect");
 			continue;
 		}
 		if (v == NULL) {
@@ -173,11 +178,12 @@ main(int argc, char **argv)
 
 	win = xcb_generate_id(c);
 	{
-		uint32_t mask = XCB_EVENT_MASK_EXPOSURE | XCB_EVENT_MASK_KEY_PRESS |
-		    XCB_EVENT_MASK_BUTTON_PRESS | XCB_EVENT_MASK_STRUCTURE_NOTIFY;
+		/* In the order of the value mask's bits. */
+		uint32_t v[] = { (uint32_t)override, XCB_EVENT_MASK_EXPOSURE | XCB_EVENT_MASK_KEY_PRESS |
+		    XCB_EVENT_MASK_BUTTON_PRESS | XCB_EVENT_MASK_STRUCTURE_NOTIFY };
 		xcb_create_window(c, scr->root_depth, win, scr->root, (int16_t)x, (int16_t)y,
 		    (uint16_t)w, (uint16_t)h, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT, scr->root_visual,
-		    XCB_CW_EVENT_MASK, &mask);
+		    XCB_CW_OVERRIDE_REDIRECT | XCB_CW_EVENT_MASK, v);
 	}
 	gc = xcb_generate_id(c);
 	xcb_create_gc(c, gc, win, 0, NULL);
@@ -214,8 +220,14 @@ main(int argc, char **argv)
 		case XCB_KEY_PRESS: {
 			xcb_key_press_event_t *e = (xcb_key_press_event_t *)ev;
 			say("key %u 0x%x", e->detail, keysym_of(e->detail));
-			if (redraw)
-				draw(win, gc, ++seed, (uint16_t)w, (uint16_t)h);
+			if (redraw) {
+				char t[300];
+				int n = snprintf(t, sizeof(t), "%s %u", title, ++seed);
+				draw(win, gc, seed, (uint16_t)w, (uint16_t)h);
+				xcb_change_property(c, XCB_PROP_MODE_REPLACE, win, atom("_NET_WM_NAME"),
+				    utf8, 8, (uint32_t)n, t);
+				xcb_flush(c);
+			}
 			break;
 		}
 		case XCB_BUTTON_PRESS: {
