@@ -56,7 +56,7 @@ int gx_open(const char *display);
 xcb_atom_t gx_atom(const char *name);
 
 /* gui_link.c: the stream to the gateway. */
-void link_init(const char *cmd, size_t clip_max);
+void link_init(const char *cmd, const char *socket_path, size_t clip_max);
 bool link_up(void);
 int link_fd(void);               /* -1 while down */
 bool link_wants_write(void);

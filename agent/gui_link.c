@@ -15,7 +15,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@
 #define CONGESTED_BYTES (16u << 20)      /* queued bytes at which damage waits */
 
 static const char *link_cmd;
+static const char *link_socket; /* instead of link_cmd: a gateway's socket */
 static size_t clip_max;
 static int fd = -1;
 static pid_t child;
@@ -46,9 +49,10 @@ now_ms(void)
 }
 
 void
-link_init(const char *cmd, size_t clip)
+link_init(const char *cmd, const char *socket_path, size_t clip)
 {
 	link_cmd = cmd;
+	link_socket = socket_path;
 	clip_max = clip;
 	in_cap = sizeof(struct gui_hdr) + GUI_CLIP_MAX;
 	in = xmalloc(in_cap);
@@ -71,23 +75,38 @@ link_retry_ms(void)
 	return left < 0 ? 0 : (int)left;
 }
 
-int
-link_connect(void)
+/* The stream: a connection to the socket, or the command's stdin and
+ * stdout; -1 (said why) if it could not start. */
+static int
+open_stream(void)
 {
-	struct gui_hello hello = { htole32(GUI_VERSION), 0 };
 	int sv[2];
 	pid_t pid;
 
+	if (link_socket != NULL) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", link_socket);
+		if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			log_warn("%s", link_socket);
+			if (s >= 0)
+				close(s);
+			return -1;
+		}
+		child = 0;
+		return s;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_warn("socketpair");
-		goto later;
+		return -1;
 	}
 	pid = fork();
 	if (pid < 0) {
 		log_warn("fork");
 		close(sv[0]);
 		close(sv[1]);
-		goto later;
+		return -1;
 	}
 	if (pid == 0) {
 		dup2(sv[1], 0);
@@ -96,19 +115,28 @@ link_connect(void)
 		_exit(127);
 	}
 	close(sv[1]);
-	fd = sv[0];
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	child = pid;
+	return sv[0];
+}
+
+int
+link_connect(void)
+{
+	struct gui_hello hello = { htole32(GUI_VERSION), 0 };
+
+	fd = open_stream();
+	if (fd < 0) {
+		retry_at = now_ms() + retry_ms;
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	up_since = now_ms();
 	in_len = out_off = out_len = 0;
-	log_info("calling the gateway: %s", link_cmd);
+	log_info("calling the gateway: %s", link_socket ? link_socket : link_cmd);
 	link_send(GUI_HELLO, 0, &hello, sizeof(hello));
 	windows_resend();
 	clip_reoffer();
 	return 0;
-later:
-	retry_at = now_ms() + retry_ms;
-	return -1;
 }
 
 void

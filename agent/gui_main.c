@@ -30,14 +30,15 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: " GUI_AGENT_NAME " [-v] [--display :N] [--size WxH] [--no-xvfb]\n"
-	    "       [--exec CMD] [--clip-max BYTES]\n"
+	    "       [--exec CMD | --socket PATH] [--clip-max BYTES]\n"
 	    "\n"
 	    "Shows the qube's X windows on sys-gui's SPICE gateway. Starts Xvfb on\n"
 	    "DISPLAY (default :0, WxH default 1280x800, the gateway's display) unless\n"
 	    "an X server answers there or --no-xvfb, then calls the gateway with\n"
 	    "CMD (default '" DEFAULT_CALL "'), the GUI protocol on its\n"
-	    "stdin and stdout, and calls again when the call ends. Run as root (as\n"
-	    "init does), it first becomes the qube's user (uid %d).\n"
+	    "stdin and stdout (or connects to a gateway's --vm socket PATH), and\n"
+	    "calls again when the call ends. Run as root (as init does), it first\n"
+	    "becomes the qube's user (uid %d).\n"
 	    "\n"
 	    "  --clip-max BYTES  clipboard text sent at most (the gateway's limit,\n"
 	    "                    default %d)\n",
@@ -129,13 +130,14 @@ main(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "no-xvfb", no_argument, NULL, 'n' },
 		{ "exec", required_argument, NULL, 'e' },
+		{ "socket", required_argument, NULL, 'S' },
 		{ "clip-max", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *display = ":0", *size = "1280x800", *cmd = DEFAULT_CALL;
+	const char *display = ":0", *size = "1280x800", *cmd = DEFAULT_CALL, *sock = NULL;
 	int verbose = 0, xvfb = 1, c;
 	unsigned w, h;
 	char extra;
@@ -148,6 +150,7 @@ main(int argc, char **argv)
 		case 's': size = optarg; break;
 		case 'n': xvfb = 0; break;
 		case 'e': cmd = optarg; break;
+		case 'S': sock = optarg; break;
 		case 'c':
 			clip = strtol(optarg, &end, 10);
 			if (*end != '\0' || clip < GUI_CLIP_MIN || clip > GUI_CLIP_MAX) {
@@ -180,7 +183,7 @@ main(int argc, char **argv)
 		return 1;
 	if (gx_open(display) < 0)
 		return 1;
-	link_init(cmd, (size_t)clip);
+	link_init(cmd, sock, (size_t)clip);
 	clip_init();
 	windows_scan();
 	run();
