@@ -117,7 +117,7 @@ $(GATEWAY): $(GW_OBJS) $(LIBBULKHEAD)
 # The GUI agent lives in X-capable templates (their xcb libraries), not in
 # the minimal one.
 XCB_LIBS := -lxcb -lxcb-damage -lxcb-xfixes -lxcb-xtest
-$(GUI_AGENT): $(GUI_AGENT_OBJS) $(BUILD)/lib/log.o $(BUILD)/lib/xalloc.o $(BUILD)/lib/gui_gw_wire.o
+$(GUI_AGENT): $(GUI_AGENT_OBJS) $(BUILD)/lib/log.o $(BUILD)/lib/xalloc.o $(BUILD)/lib/gui_gw_wire.o $(BUILD)/lib/gui_wire.o
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(XCB_LIBS)
 
 GUI_TEST_BINS := $(BUILD)/tests/gui/fake_vm $(BUILD)/tests/gui/spice_probe $(BUILD)/tests/gui/x_pattern_app

@@ -1,4 +1,5 @@
 #include "gui_gw_wire.h"
+#include "gui_wire.h"
 
 #include <endian.h>
 #include <string.h>
@@ -41,16 +42,12 @@ gui_gw_parse(const void *untrusted_buf, size_t untrusted_len, size_t clip_max,
     struct gui_gw_event *ev, size_t *used)
 {
 	const uint8_t *b = untrusted_buf, *body;
-	struct gui_hdr h;
 	uint32_t type, window, len;
 	long want;
 
-	if (untrusted_len < sizeof(h))
+	if (untrusted_len < sizeof(struct gui_hdr))
 		return 0;
-	memcpy(&h, b, sizeof(h));
-	type = le32toh(h.type);
-	window = le32toh(h.window);
-	len = le32toh(h.len);
+	gui_hdr_read(b, &type, &window, &len);
 	want = body_len(type);
 	if (want == -1 || (want >= 0 && len != (uint32_t)want))
 		return -1;
@@ -58,9 +55,9 @@ gui_gw_parse(const void *untrusted_buf, size_t untrusted_len, size_t clip_max,
 		return -1;
 	if (needs_window(type) ? window == 0 : window != 0)
 		return -1;
-	if (untrusted_len - sizeof(h) < len)
+	if (untrusted_len - sizeof(struct gui_hdr) < len)
 		return 0;
-	body = b + sizeof(h);
+	body = b + sizeof(struct gui_hdr);
 
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
@@ -113,6 +110,6 @@ gui_gw_parse(const void *untrusted_buf, size_t untrusted_len, size_t clip_max,
 	default: /* CLOSE_REQ, CLIP_REQUEST: no body */
 		break;
 	}
-	*used = sizeof(h) + len;
+	*used = sizeof(struct gui_hdr) + len;
 	return 1;
 }
