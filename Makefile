@@ -38,7 +38,9 @@ SPICE_CLIENT_LIBS = $(shell pkg-config --libs spice-client-glib-2.0)
 LIB_SRCS := $(wildcard lib/*.c)
 DOMD_SRCS := $(wildcard domd/*.c)
 CONSOLE_SRCS := $(wildcard console/*.c)
-AGENT_SRCS := $(wildcard agent/*.c)
+# agent/gui_*.c are the GUI agent, a separate program (it needs xcb).
+AGENT_SRCS := $(filter-out agent/gui_%.c,$(wildcard agent/*.c))
+GUI_AGENT_SRCS := $(wildcard agent/gui_*.c)
 NETFW_SRCS := $(wildcard netvm-firewall/*.c)
 USBPROXY_SRCS := $(wildcard usbproxy/*.c)
 GW_SRCS := $(wildcard spice-gateway/*.c)
@@ -49,6 +51,7 @@ CONSOLE_OBJS := $(CONSOLE_SRCS:%.c=$(BUILD)/%.o)
 NETFW_OBJS := $(NETFW_SRCS:%.c=$(BUILD)/%.o)
 USBPROXY_OBJS := $(USBPROXY_SRCS:%.c=$(BUILD)/%.o)
 GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/%.o)
+GUI_AGENT_OBJS := $(GUI_AGENT_SRCS:%.c=$(BUILD)/%.o)
 
 LIBBULKHEAD := $(BUILD)/libbulkhead.a
 DOMD := $(BUILD)/bulkhead-domd
@@ -56,6 +59,7 @@ CLI := $(BUILD)/bulkhead
 NETFW := $(BUILD)/bulkhead-firewall
 USBPROXY := $(BUILD)/bulkhead-usbproxy
 GATEWAY := $(BUILD)/bulkhead-gateway
+GUI_AGENT := $(BUILD)/bulkhead-gui-agent
 # The agent is PID 1 of template roots that carry no libc: always static and
 # never sanitised (the sanitiser runtimes need a dynamic loader).
 AGENT := build/bulkhead-agent
@@ -71,9 +75,9 @@ USB_TEST_BINS := $(BUILD)/tests/usb-fakedev $(BUILD)/tests/usbip-peer $(BUILD)/t
 
 TEMPLATE := build/template/root
 
-.PHONY: all deps run check check-unit check-integration check-fuzz check-xen fuzz bench template install clean san unit-bins gui-bins fuzz-bins usb-test-bins appliance boot
+.PHONY: all deps run check check-unit check-integration check-fuzz check-xen fuzz bench template debian-template install clean san unit-bins gui-bins fuzz-bins usb-test-bins appliance boot
 
-all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY)
+all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY) $(GUI_AGENT)
 
 deps:
 	@scripts/install-deps
@@ -110,7 +114,18 @@ $(BUILD)/spice-gateway/%.o: spice-gateway/%.c
 $(GATEWAY): $(GW_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(SPICE_LIBS)
 
-GUI_TEST_BINS := $(BUILD)/tests/gui/fake_vm $(BUILD)/tests/gui/spice_probe
+# The GUI agent lives in X-capable templates (their xcb libraries), not in
+# the minimal one.
+XCB_LIBS := -lxcb -lxcb-damage -lxcb-xfixes -lxcb-xtest
+$(GUI_AGENT): $(GUI_AGENT_OBJS) $(BUILD)/lib/log.o $(BUILD)/lib/xalloc.o $(BUILD)/lib/gui_gw_wire.o $(BUILD)/lib/gui_wire.o
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(XCB_LIBS)
+
+GUI_TEST_BINS := $(BUILD)/tests/gui/fake_vm $(BUILD)/tests/gui/spice_probe $(BUILD)/tests/gui/x_pattern_app
+
+# An X app with known pixels that logs the input it gets (gui-agent.t).
+$(BUILD)/tests/gui/x_pattern_app: tests/gui/x_pattern_app.c tests/gui/pattern.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS_ALL) -lxcb
 
 $(BUILD)/tests/gui/fake_vm: tests/gui/fake_vm.c tests/gui/pattern.h $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
@@ -151,8 +166,24 @@ $(AGENT): $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(wildcard agent/*.h lib/*.h)
 template: $(TEMPLATE)/.stamp
 
 TEMPLATE_PROGRAMS := build/bulkhead-firewall build/bulkhead-usbproxy
-$(TEMPLATE)/.stamp: $(AGENT) $(TEMPLATE_PROGRAMS) appliance-image/build-template /bin/busybox
+$(TEMPLATE)/.stamp: $(AGENT) $(TEMPLATE_PROGRAMS) appliance-image/build-template appliance-image/template-lib.sh /bin/busybox
 	appliance-image/build-template $(TEMPLATE) $(AGENT) $(TEMPLATE_PROGRAMS)
+
+# The X-capable template (Debian with Xvfb and the GUI agent): debootstrap
+# once into build/debian/base, reused after. Without the archive it leaves
+# build/debian/unreachable (exit 75), which gui-agent.t reports as a skip.
+DEBIAN_TEMPLATE := build/debian/root
+debian-template:
+ifeq ($(SAN),1)
+	$(error the Debian template carries the normal build: run make debian-template without SAN=1)
+endif
+	$(MAKE) $(AGENT) build/bulkhead-gui-agent $(TEMPLATE_PROGRAMS)
+	$(MAKE) $(DEBIAN_TEMPLATE)/.stamp
+
+$(DEBIAN_TEMPLATE)/.stamp: $(AGENT) build/bulkhead-gui-agent $(TEMPLATE_PROGRAMS) \
+		appliance-image/build-debian-template appliance-image/template-lib.sh
+	appliance-image/build-debian-template $(DEBIAN_TEMPLATE) $(AGENT) build/bulkhead-gui-agent \
+		$(TEMPLATE_PROGRAMS) || [ $$? -eq 75 ]
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
@@ -162,6 +193,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 $(BUILD)/tests/test_fw_iptc: tests/unit/test_fw_iptc.c $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Inetvm-firewall -o $@ $< $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(IPTC_LIBS)
+
+# The GUI agent's pure parts (its keymap and UTF-8 cut); no X needed.
+$(BUILD)/tests/test_gui_agent: tests/unit/test_gui_agent.c $(BUILD)/agent/gui_keymap.o $(BUILD)/agent/gui_utf8.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iagent -o $@ $< $(BUILD)/agent/gui_keymap.o $(BUILD)/agent/gui_utf8.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
 
 # libFuzzer harnesses: clang only, always with ASan+UBSan.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib $(NL_CFLAGS) -fsanitize=fuzzer,address,undefined
@@ -207,13 +243,13 @@ build-fuzz/fuzz_vdagent: tests/fuzz/fuzz_vdagent.c spice-gateway/vdagent.c spice
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -Ispice-gateway -o $@ $< spice-gateway/vdagent.c
 
-run: deps all template
+run: deps all template debian-template
 	scripts/run-appliance
 
 # `make check`: deps, a normal and a sanitised build and the Xen appliance,
 # then every test with prove (tests/xen/run-xen.t boots the appliance).
 check: deps
-	$(MAKE) all template appliance
+	$(MAKE) all template debian-template appliance
 	$(MAKE) SAN=1 all unit-bins usb-test-bins gui-bins
 	$(MAKE) fuzz-bins
 	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t tests/xen/run-xen.t
@@ -249,5 +285,5 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
-# (build/appliance holds unpacked packages, whose folders may end in .d.)
--include $(shell find build build-san -path build/appliance -prune -o -type f -name '*.d' -print 2>/dev/null)
+# (build/appliance and build/debian hold unpacked packages, whose folders may end in .d.)
+-include $(shell find build build-san -path build/appliance -prune -o -path build/debian -prune -o -type f -name '*.d' -print 2>/dev/null)

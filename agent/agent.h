@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define AGENT_NAME "bulkhead-agent"
 
@@ -60,10 +61,24 @@ void rpcd_forget(void);
 int agent_on_xen(void);
 int rpc_connect_vchan(void);
 
+/* supervise.c: a program init restarts when it exits. */
+struct supervised {
+	const char *path, *name;
+	pid_t pid;
+	time_t started;
+};
+void supervise_spawn(struct supervised *s);
+int supervise_exited(struct supervised *s, pid_t pid, int status);
+
 /* netd.c: bulkhead-firewall, supervised, in qubes that serve as netvms */
 void netd_start(void);
 int netd_exited(pid_t pid, int status);
 void netd_forget(void);
+
+/* guid.c: the GUI agent, supervised, in qubes of X-capable templates */
+void guid_start(void);
+int guid_exited(pid_t pid, int status);
+void guid_forget(void);
 
 /* rpc_client.c, filecopy_*.c: programs in the same binary, by argv[0] */
 int rpc_client_main(int argc, char **argv);

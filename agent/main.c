@@ -171,12 +171,14 @@ init_main(int argc, char **argv)
 	if (!agent_test_mode) {
 		rpcd_start();
 		netd_start();
+		guid_start();
 	}
 
 	sig = reaper_loop(sfd);
 	log_debug("%s: got signal %d", __func__, sig);
 	rpcd_forget();
 	netd_forget();
+	guid_forget();
 	stop_all(sfd);
 	if (poweroff && reboot(RB_POWER_OFF) == -1)
 		log_warn("power off");

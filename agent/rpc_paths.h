@@ -12,6 +12,8 @@
 /* Only in netvms: where their bulkhead-firewall hears from domd. */
 #define NETVM_FIREWALL_SOCK RPC_CONTROL_DIR "/firewall.sock"
 #define NETVM_FIREWALL_PROG "/usr/lib/bulkhead/bulkhead-firewall"
+/* Only in X-capable templates: the GUI agent, which init starts. */
+#define GUI_AGENT_PROG "/usr/lib/bulkhead/bulkhead-gui-agent"
 
 int rpc_connect_control(void);
 

@@ -203,21 +203,17 @@ gui_vm_parse(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len
 {
 	const uint8_t *b = untrusted_buf;
 	const uint8_t *body;
-	struct gui_hdr h;
 	uint32_t type, window, len;
 	int slot = -1;
 
-	if (untrusted_len < sizeof(h))
+	if (untrusted_len < sizeof(struct gui_hdr))
 		return 0;
-	memcpy(&h, b, sizeof(h));
-	type = le32toh(h.type);
-	window = le32toh(h.window);
-	len = le32toh(h.len);
+	gui_hdr_read(b, &type, &window, &len);
 	if (!header_ok(p, type, window, len))
 		return -1;
-	if (untrusted_len - sizeof(h) < len)
+	if (untrusted_len - sizeof(struct gui_hdr) < len)
 		return 0;
-	body = b + sizeof(h);
+	body = b + sizeof(struct gui_hdr);
 
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
@@ -290,8 +286,19 @@ gui_vm_parse(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len
 		break;
 	}
 	ev->slot = slot;
-	*used = sizeof(h) + len;
+	*used = sizeof(struct gui_hdr) + len;
 	return 1;
+}
+
+void
+gui_hdr_read(const void *buf, uint32_t *type, uint32_t *window, uint32_t *len)
+{
+	struct gui_hdr h;
+
+	memcpy(&h, buf, sizeof(h));
+	*type = le32toh(h.type);
+	*window = le32toh(h.window);
+	*len = le32toh(h.len);
 }
 
 size_t

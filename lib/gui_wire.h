@@ -68,6 +68,10 @@ bool gui_utf8_valid(const uint8_t *s, size_t len);
  * NUL, replaces control characters and invalid UTF-8 with '?'. */
 void gui_title_sanitise(char *dst, const char *untrusted_src, size_t untrusted_len);
 
+/* The header at the start of buf (sizeof(struct gui_hdr) bytes at least),
+ * in host byte order; for both directions' parsers. */
+void gui_hdr_read(const void *buf, uint32_t *type, uint32_t *window, uint32_t *len);
+
 /* Builds a message into buf (which must hold sizeof(gui_hdr) + body_len);
  * returns the total length. For the gateway and the agent (trusted side). */
 size_t gui_msg_build(void *buf, uint32_t type, uint32_t window, const void *body,

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_frame.h"
 #include "display.h"
 #include "gui_wire.h"
 #include "log.h"
@@ -38,24 +39,13 @@ static double end_at;
 static double
 now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return frame_now();
 }
 
-/* A new frame; its first two pixels carry the time it was made (48 bits
- * of CLOCK_MONOTONIC microseconds) for the viewer's latency figure. */
 static void
 paint(uint32_t *pix, size_t stride, uint32_t n)
 {
-	uint64_t us = (uint64_t)(now() * 1e6);
-
-	for (uint32_t y = 0; y < fh; y++)
-		for (uint32_t x = 0; x < fw; x++)
-			pix[(size_t)y * stride + x] = ((x + n * 3) & 0xff) << 16 | ((y + n) & 0xff) << 8 | (n & 0xff);
-	pix[0] = (uint32_t)(us >> 24) & 0xffffff;
-	pix[1] = (uint32_t)us & 0xffffff;
+	frame_paint(pix, stride, fw, fh, n);
 }
 
 static int
