@@ -29,6 +29,7 @@ struct domd {
 	int ask_timeout;      /* seconds an ask waits for the operator */
 	const char *xen_kernel, *xen_ramdisk; /* xen backend: every qube's, for now */
 	const char *xen_console_dir; /* xenconsoled's --log-dir; "" for none */
+	const char *xen_block_script; /* libxl's hotplug script for the qubes' images */
 };
 
 extern struct domd domd;
