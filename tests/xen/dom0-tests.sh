@@ -20,7 +20,7 @@ wait_for() {
 }
 diag() { sed 's/^/# /'; }
 
-echo "1..42"
+echo "1..43"
 
 xl list 2>&1 | grep -q '^Domain-0 ' ; ok $? "the toolstack is up: xl list shows Domain-0"
 
@@ -172,13 +172,13 @@ out=$(timeout 120 bulkhead run personal -- cat /sys/hypervisor/guest_type 2>&1)
 [ "$out" = PVH ] && xl list -l personal 2>/dev/null | grep -q '"type": "pvh"'
 rc=$?
 ok $rc "personal answers bulkhead run and is a PVH guest (guest_type '$out', $(($(date +%s) - t0)) s)"
-[ $rc -eq 0 ] || { echo "# personal's log:"; diag < $STORE/personal/console.log; }
+[ $rc -eq 0 ] || { echo "# personal's log:"; diag < $STORE/personal/console.log; xl dmesg 2>&1 | tail -n 15 | diag; }
 timeout 30 bulkhead run --user root personal -- 'echo personal > /etc/who' &&
 	[ "$(timeout 30 bulkhead run personal -- cat /etc/who)" = personal ] &&
 	[ "$(timeout 30 bulkhead run work -- cat /etc/who)" = work ] &&
 	! timeout 30 bulkhead run personal -- 'test -e /rw/kept'
 ok $? "two AppVMs of one template each see their own writes (/etc/who, /rw)"
-sum() { timeout 60 bulkhead run "$1" -- "md5sum < $2" 2>/dev/null | cut -d' ' -f1; }
+sum() { timeout 60 bulkhead run "$1" -- "md5sum < $2" 2>>/tmp/sum.err | cut -d' ' -f1; }
 t0=$(date +%s)
 timeout 60 bulkhead run work -- 'head -c 3000000 /dev/urandom > /tmp/f' &&
 	timeout 120 bulkhead run work -- 'bulkhead-copy personal /tmp/f' >/tmp/copy.log 2>&1 &&
@@ -194,10 +194,15 @@ wait_for 60 sh -c "bulkhead ask 2>/dev/null | grep -q bulkhead.Filecopy" && id=$
 ok $? "personal's copy to work waits for the operator; allowed from dom0 (ask ${id:-?})"
 wait "$asker"
 want=$(sum personal /tmp/g)
-grep -q 'rc=0' /tmp/ask.log && [ -n "$want" ] && [ "$(sum work Incoming/personal/g)" = "$want" ]
+got=$(sum work Incoming/personal/g)
+grep -q 'rc=0' /tmp/ask.log && [ -n "$want" ] && [ "$got" = "$want" ]
 ok $? "the allowed copy arrives in work, md5 matches"
 diag < /tmp/ask.log
-timeout 60 bulkhead kill personal >/dev/null 2>&1
+[ -n "$want" ] && [ "$got" = "$want" ] || { echo "# sent '$want', got '$got'"; diag < /tmp/sum.err; }
+timeout 60 bulkhead kill personal >/tmp/cli.log 2>&1 && [ "$(state personal)" = halted ] && ! xl_has personal
+rc=$?
+ok $rc "bulkhead kill destroys the domain"
+[ $rc -eq 0 ] || { diag < /tmp/cli.log; bulkhead ls 2>&1 | diag; xl list 2>&1 | diag; tail -n 20 /tmp/domd.log | diag; }
 t0=$(date +%s)
 timeout 90 bulkhead shutdown work --wait --timeout 60 >/tmp/cli.log 2>&1 &&
 	[ "$(state work)" = halted ] && ! xl_has work
@@ -236,11 +241,16 @@ wait_for 60 sh -c '! bulkhead ls 2>/dev/null | grep -q "^disp"' &&
 	! grep -qs "$STORE/disp" /sys/block/loop*/loop/backing_file &&
 	timeout 90 bulkhead start work >/tmp/cli.log 2>&1 && timeout 30 bulkhead run work -- 'test ! -e ~/dispfile'
 ok $? "the DispVM is gone with its disks, and what it wrote to work's private data too"
-timeout 30 bulkhead kill work >>/tmp/cli.log 2>&1 &&
-	[ "$(state work)" = halted ] && ! xl_has work
+# A guest that does not power off in time is destroyed: a process that
+# ignores SIGTERM keeps its agent waiting for 5 s.
+timeout 30 bulkhead run --user root work -- \
+	'(trap "" TERM; exec sleep 1000) </dev/null >/dev/null 2>&1 &' >>/tmp/cli.log 2>&1
+bulkhead shutdown work --wait --timeout 1 >>/tmp/cli.log 2>&1
+[ "$(state work)" = halted ] && ! xl_has work &&
+	bulkhead --json prefs work 2>/dev/null | grep -q 'shutdown timed out; killed'
 rc=$?
-ok $rc "bulkhead kill destroys the domain"
-[ $rc -eq 0 ] || { diag < /tmp/cli.log; bulkhead ls 2>&1 | diag; xl list 2>&1 | diag; tail -n 20 /tmp/domd.log | diag; }
+ok $rc "a shutdown that times out destroys the domain"
+[ $rc -eq 0 ] || { diag < /tmp/cli.log; bulkhead --json prefs work 2>&1 | diag; tail -n 20 /tmp/domd.log | diag; }
 timeout 10 bulkhead create net1 --class standalone --label red --provides-network >/dev/null 2>&1
 out=$(timeout 30 bulkhead start net1 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q 'not supported on the xen backend'
