@@ -198,7 +198,8 @@ got=$(sum work Incoming/personal/g)
 grep -q 'rc=0' /tmp/ask.log && [ -n "$want" ] && [ "$got" = "$want" ]
 ok $? "the allowed copy arrives in work, md5 matches"
 diag < /tmp/ask.log
-[ -n "$want" ] && [ "$got" = "$want" ] || { echo "# sent '$want', got '$got'"; diag < /tmp/sum.err; }
+[ -n "$want" ] && [ "$got" = "$want" ] ||
+	{ echo "# sent '$want', got '$got'"; diag < /tmp/sum.err; tail -n 30 $STORE/personal/console.log | diag; }
 timeout 60 bulkhead kill personal >/tmp/cli.log 2>&1 && [ "$(state personal)" = halted ] && ! xl_has personal
 rc=$?
 ok $rc "bulkhead kill destroys the domain"
