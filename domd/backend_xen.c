@@ -48,7 +48,7 @@ xen_init(const struct domd_paths *paths, char *err, size_t errlen)
 		    "in domd.conf)", domd.xen_block_script);
 		return -1;
 	}
-	return 0;
+	return xen_disks_check_tools(err, errlen);
 }
 
 static bool

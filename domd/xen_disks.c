@@ -136,6 +136,17 @@ out:
 }
 
 int
+xen_disks_check_tools(char *err, size_t errlen)
+{
+	if (access(MKE2FS, X_OK) < 0) {
+		snprintf(err, errlen, "%s not found: the xen backend makes the qubes' disk images "
+		    "with it (install e2fsprogs)", MKE2FS);
+		return -1;
+	}
+	return 0;
+}
+
+int
 xen_disks_prepare(const struct xen_disks *d, char *err, size_t errlen)
 {
 	if (make_root(d, err, errlen) < 0)

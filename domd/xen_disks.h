@@ -25,6 +25,8 @@ struct xen_disks {
 	const char *qube_dir;     /* whose leftovers xen_disks_clean removes */
 };
 
+/* The tools the images are made with are there: 0, or -1 with err set. */
+int xen_disks_check_tools(char *err, size_t errlen);
 /* Makes what is missing: the root image (once, shared, under a lock), the
  * private image, and a fresh volatile disk. 0, or -1 with err set. */
 int xen_disks_prepare(const struct xen_disks *d, char *err, size_t errlen);
