@@ -147,6 +147,29 @@ out:
 	return code;
 }
 
+/* A command writing small pieces (4 KiB is common) would cost a frame, and
+ * every wake-up down the line, per piece: a short read waits a moment for
+ * more, a few times at most, so a stream goes out in frames of up to
+ * COALESCE_BYTES and interactive output is late by a few ms at worst. */
+#define COALESCE_BYTES (64 * 1024)
+#define COALESCE_WAIT_US 1000
+#define COALESCE_TRIES 4
+
+static ssize_t
+read_coalesced(int fd, char *buf, size_t size)
+{
+	ssize_t n = read(fd, buf, size), m;
+
+	for (int i = 0; n > 0 && (size_t)n < COALESCE_BYTES && i < COALESCE_TRIES; i++) {
+		usleep(COALESCE_WAIT_US);
+		m = read(fd, buf + n, size - (size_t)n);
+		if (m <= 0)
+			break; /* nothing more yet (EAGAIN), or the end: next round */
+		n += m;
+	}
+	return n;
+}
+
 int
 rpc_relay_service(int sock, pid_t child, int child_in, int child_out, int child_err)
 {
@@ -163,6 +186,8 @@ rpc_relay_service(int sock, pid_t child, int child_in, int child_out, int child_
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
 	fcntl(child_in, F_SETFL, O_NONBLOCK);
+	fcntl(child_out, F_SETFL, O_NONBLOCK);
+	fcntl(child_err, F_SETFL, O_NONBLOCK);
 	while (open_outputs > 0) {
 		p[0].events = pend_len == 0 ? POLLIN : 0;
 		p[3].fd = child_in;
@@ -176,8 +201,8 @@ rpc_relay_service(int sock, pid_t child, int child_in, int child_out, int child_
 			ssize_t n;
 			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			n = read(p[i].fd, buf, RPC_DATA_MAX);
-			if (n < 0 && errno == EINTR)
+			n = read_coalesced(p[i].fd, buf, RPC_DATA_MAX);
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (n <= 0) {
 				close(p[i].fd);
