@@ -165,6 +165,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS)
 
+# The xen backend's disk images: domd's code with the real mke2fs.
+$(BUILD)/tests/test_xen_disks: tests/unit/test_xen_disks.c $(BUILD)/domd/xen_disks.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(BUILD)/domd/xen_disks.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
+
 # The packet filter's test needs its code and libiptc.
 $(BUILD)/tests/test_fw_iptc: tests/unit/test_fw_iptc.c $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
