@@ -221,8 +221,16 @@ chan_read_ready(struct chan *c, void *buf, size_t len)
 			return 0;
 		return n > 0 ? n : -1;
 	}
-	if (libxenvchan_data_ready(c->vchan) == 0)
-		return libxenvchan_is_open(c->vchan) ? 0 : -1;
+	if (libxenvchan_data_ready(c->vchan) == 0) {
+		if (libxenvchan_is_open(c->vchan))
+			return 0;
+		/* Closed, but maybe just after its last write (an EXIT frame):
+		 * that is read first. The peer's index is written before it
+		 * marks the ring closed. */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (libxenvchan_data_ready(c->vchan) == 0)
+			return -1;
+	}
 	c->vchan->blocking = 0;
 	n = libxenvchan_read(c->vchan, buf, len);
 	c->vchan->blocking = 1;

@@ -258,5 +258,7 @@ out=$(timeout 30 bulkhead start net1 2>&1)
 ok $? "what the xen backend cannot do yet is refused clearly (networks)"
 echo "$out" | diag
 kill "$domd"; wait "$domd"
-[ $fails -eq 0 ] || { echo "# Xen's log:"; xl dmesg 2>&1 | tail -n 30 | diag; echo "# domd log:"; diag < /tmp/domd.log; echo "# work's log:"; diag < $STORE/work/console.log 2>/dev/null; }
+[ $fails -eq 0 ] || { echo "# the relays' and monitors' messages:";
+	grep -h 'bulkhead-relay\|bulkhead-agent: call\|bulkhead-monitor' $STORE/*/console.log | diag
+	echo "# Xen's log:"; xl dmesg 2>&1 | tail -n 30 | diag; echo "# domd log:"; diag < /tmp/domd.log; echo "# work's log:"; diag < $STORE/work/console.log 2>/dev/null; }
 exit $fails
