@@ -77,7 +77,9 @@ TEMPLATE := build/template/root
 
 .PHONY: all deps run check check-unit check-integration check-fuzz check-xen fuzz bench template debian-template install clean san unit-bins gui-bins fuzz-bins usb-test-bins appliance boot
 
-all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY) $(GUI_AGENT)
+XEN_BLOCK := $(BUILD)/bulkhead-xen-block
+
+all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY) $(GUI_AGENT) $(XEN_BLOCK)
 
 deps:
 	@scripts/install-deps
@@ -100,6 +102,11 @@ $(LIBBULKHEAD): $(LIB_OBJS)
 
 $(DOMD): $(DOMD_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS) $(IPTC_LIBS)
+
+# libxl's hotplug script for the qubes' disk images (xen backend).
+$(XEN_BLOCK): domd/xen-block/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS_ALL) -lxenstore
 
 # Runs in netvms; the template carries it with the libraries it needs.
 $(NETFW): $(NETFW_OBJS) $(LIBBULKHEAD)
@@ -189,6 +196,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS)
 
+# The xen backend's disk images: domd's code with the real mke2fs.
+$(BUILD)/tests/test_xen_disks: tests/unit/test_xen_disks.c $(BUILD)/domd/xen_disks.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(BUILD)/domd/xen_disks.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
+
 # The packet filter's test needs its code and libiptc.
 $(BUILD)/tests/test_fw_iptc: tests/unit/test_fw_iptc.c $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
@@ -222,11 +234,12 @@ appliance:
 ifeq ($(SAN),1)
 	$(error the appliance carries the normal build: run make appliance without SAN=1)
 endif
-	$(MAKE) all $(CHAN_PEER)
+	$(MAKE) all template $(CHAN_PEER)
 	appliance-image/fetch-debs $(APPLIANCE)
 	$(MAKE) $(APPLIANCE_IMG)/SHA256SUMS
 
-$(APPLIANCE_IMG)/SHA256SUMS: build/bulkhead-domd build/bulkhead $(AGENT) $(CHAN_PEER) \
+$(APPLIANCE_IMG)/SHA256SUMS: build/bulkhead-domd build/bulkhead build/bulkhead-xen-block $(AGENT) $(CHAN_PEER) \
+		$(TEMPLATE)/.stamp \
 		$(APPLIANCE)/kernel-package $(wildcard appliance-image/*) tests/xen/dom0-tests.sh \
 		tests/xen/dom0-bench.sh
 	appliance-image/build-xen-image $(APPLIANCE_IMG) $(APPLIANCE) build
@@ -271,6 +284,7 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/bulkhead $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/bulkhead
 	install -m 0755 $(DOMD) $(DESTDIR)$(PREFIX)/sbin/bulkhead-domd
+	install -m 0755 $(XEN_BLOCK) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-xen-block
 	install -m 0755 $(USBPROXY) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-usbproxy
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-agent
 	install -m 0755 $(NETFW) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-firewall

@@ -16,11 +16,17 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Reads ppid and state of pid from /proc; -1 if it is gone. */
+/* A kernel thread (its stat flags): on Xen the agent is the whole
+ * system's PID 1, and those never exit. */
+#define PF_KTHREAD 0x00200000u
+
+/* Reads ppid and state of pid from /proc; -1 if it is gone. Kernel threads
+ * read as state 'K'. */
 static int
 proc_stat(pid_t pid, pid_t *ppid, char *state)
 {
 	char path[64], buf[512], *p;
+	unsigned int flags;
 	ssize_t n;
 	int fd, pp;
 
@@ -35,8 +41,10 @@ proc_stat(pid_t pid, pid_t *ppid, char *state)
 	buf[n] = '\0';
 	/* The command name may hold spaces and parentheses: skip to the last ')'. */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %d", state, &pp) != 2)
+	if (!p || sscanf(p + 1, " %c %d %*d %*d %*d %*d %u", state, &pp, &flags) != 3)
 		return -1;
+	if (flags & PF_KTHREAD)
+		*state = 'K';
 	*ppid = pp;
 	return 0;
 }
@@ -80,7 +88,7 @@ scan_others(int sig)
 		pid = (pid_t)atoi(de->d_name);
 		if (pid == getpid() || proc_stat(pid, &ppid, &state) == -1)
 			continue;
-		if (state == 'Z' || state == 'X')
+		if (state == 'Z' || state == 'X' || state == 'K')
 			continue;
 		if (agent_test_mode && !is_descendant(pid))
 			continue;

@@ -231,6 +231,9 @@ rpc_connect_vchan(void)
 
 		close(sp[0]);
 		close(sync[0]);
+		/* rpcd's children get SIGPIPE back; the relay and its call
+		 * bridges must see an EPIPE instead (chan_splice). */
+		signal(SIGPIPE, SIG_IGN);
 		/* Quietly: dom0's relay may not be serving yet. */
 		if ((c = chan_connect(CHAN_VCHAN, 0, XEN_RELAY_CONTROL, err, sizeof(err))) == NULL)
 			_exit(1);

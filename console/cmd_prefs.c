@@ -93,7 +93,8 @@ const struct cmd_entry cmd_prefs_entry = {
 	    "a value in a qube's config file, e.g. 'prefs work memory 512', "
 	    "'prefs work netvm \"\"'. Settable: label, template (only while "
 	    "halted), netvm (a running qube is re-linked at once), memory, vcpus, "
-	    "autostart, provides_network, provides_usb, template_for_dispvms, "
+	    "virt_mode (pvh or pv; while halted), private_size (MiB; while halted, "
+	    "read when the private image is made), autostart, provides_network, provides_usb, template_for_dispvms, "
 	    "default_dispvm, uplink (none, host-nat or dev:IFNAME), uplink_address, "
 	    "uplink_gateway, uplink_dns. ip is given by domd. With --json prints the "
 	    "qube object, or the single value as JSON.",

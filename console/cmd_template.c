@@ -38,7 +38,7 @@ cmd_template_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(ctx, "unknown subcommand '%s'", argv[optind]);
 	optind++;
 	if ((rc = cmd_check_args(ctx, argc, argv, 2, 2,
-	    optind < argc ? "directory" : "template name")) != BH_EXIT_OK)
+	    optind < argc ? "directory or image" : "template name")) != BH_EXIT_OK)
 		return rc;
 	name = argv[optind];
 	dir = argv[optind + 1];
@@ -50,7 +50,7 @@ cmd_template_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (stat(path, &st) == -1)
 		err = errno;
-	else if (!S_ISDIR(st.st_mode))
+	else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		err = ENOTDIR;
 	if (err != 0) {
 		cmd_error(ctx, name, "%s: %s", dir, strerror(err));
@@ -72,13 +72,15 @@ cmd_template_exec(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_template_entry = {
 	.name = "template",
 	.alias = NULL,
-	.usage = "import NAME DIR [--label LABEL]",
-	.summary = "import a directory tree as a template qube",
+	.usage = "import NAME DIR|IMAGE [--label LABEL]",
+	.summary = "import a directory tree or a root image as a template qube",
 	.help = "import: creates the template qube NAME from the root filesystem "
 	    "in DIR, which domd copies into its store (template.import). DIR must "
 	    "contain sbin/init and be readable by domd; it is sent as an absolute "
-	    "path. --label defaults to black. With --json prints the new qube "
-	    "object.",
+	    "path. IMAGE, a file holding an ext2/3/4 file system, becomes the "
+	    "template's root image on the xen backend as it is (the ns backend "
+	    "needs a DIR). --label defaults to black. With --json prints the new "
+	    "qube object.",
 	.flags = CMD_MODIFIES,
 	.exec = cmd_template_exec,
 };

@@ -1,4 +1,8 @@
-/* template.import: a directory tree becomes the root of a new template. */
+/* template.import: a directory tree becomes the root of a new template, or
+ * an ext2/3/4 image its root image (what the xen backend boots). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,6 +44,21 @@ import_done(void *arg, int ok, const char *what)
 
 static const char *const import_args[] = { "path", "label", NULL };
 
+/* An ext2/3/4 file system: its superblock's magic (0xEF53, at byte 1080). */
+static bool
+is_ext_image(const char *path)
+{
+	uint8_t m[2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = pread(fd, m, 2, 1080) == 2 && m[0] == 0x53 && m[1] == 0xEF;
+	close(fd);
+	return ok;
+}
+
 static enum api_result
 template_import(struct request *req)
 {
@@ -59,12 +78,17 @@ template_import(struct request *req)
 		reply_error(req, "invalid", "template.import needs an absolute \"path\"");
 		return API_DONE;
 	}
-	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		reply_error(req, "invalid", "invalid path '%.200s': not a readable directory", path);
+	if (stat(path, &st) < 0 || (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))) {
+		reply_error(req, "invalid", "invalid path '%.200s': not a readable directory "
+		    "or image", path);
+		return API_DONE;
+	}
+	if (S_ISREG(st.st_mode) && !is_ext_image(path)) {
+		reply_error(req, "invalid", "invalid path '%.200s': not an ext2/3/4 image", path);
 		return API_DONE;
 	}
 	snprintf(init, sizeof(init), "%s/sbin/init", path);
-	if (access(init, X_OK) < 0) {
+	if (S_ISDIR(st.st_mode) && access(init, X_OK) < 0) {
 		reply_error(req, "invalid", "invalid path '%.200s': it has no executable sbin/init",
 		    path);
 		return API_DONE;
@@ -84,13 +108,24 @@ template_import(struct request *req)
 		return API_DONE;
 	}
 	snprintf(dst, sizeof(dst), "%s/root", store_stage(vm->q.name));
+	if (S_ISREG(st.st_mode)) {
+		/* The image is the root; the tree stays empty. */
+		if (mkdir(dst, 0755) < 0) {
+			reply_error(req, "internal", "cannot create %s: %s", dst, strerror(errno));
+			store_discard_stage(vm->q.name);
+			free(vm);
+			return API_DONE;
+		}
+		snprintf(dst, sizeof(dst), "%s/" ROOT_IMAGE, store_stage(vm->q.name));
+	}
 	vm->busy = true;
 	vm_insert(vm);
 	im = xcalloc(1, sizeof(*im));
 	im->vm = vm;
 	defer(req, &im->d);
 	{
-		char *argv[] = { "/bin/cp", "-a", "--reflink=auto", (char *)path, dst, NULL };
+		char *argv[] = { "/bin/cp", "-a", "--reflink=auto", "--sparse=always", (char *)path,
+			dst, NULL };
 		job_spawn(argv, import_done, im);
 	}
 	return API_DEFERRED;

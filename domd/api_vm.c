@@ -164,7 +164,7 @@ static enum api_result
 create_by_copy(struct request *req, struct vm *vm, const char *from, const char *to)
 {
 	struct creation *cr = xcalloc(1, sizeof(*cr));
-	char *argv[] = { "/bin/cp", "-a", "--reflink=auto", (char *)from, (char *)to, NULL };
+	char *argv[] = { "/bin/cp", "-a", "--reflink=auto", "--sparse=always", (char *)from, (char *)to, NULL };
 
 	vm->busy = true;
 	vm_insert(vm);
@@ -182,7 +182,7 @@ new_vm(void)
 }
 
 static const char *const create_args[] = { "class", "label", "template", "netvm", "memory",
-	"vcpus", "autostart", "provides_network", "template_for_dispvms", "default_dispvm", "provides_usb", "uplink",
+	"vcpus", "virt_mode", "private_size", "autostart", "provides_network", "template_for_dispvms", "default_dispvm", "provides_usb", "uplink",
 	"uplink_address", "uplink_gateway", "uplink_dns", NULL };
 
 static enum api_result

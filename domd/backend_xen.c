@@ -1,8 +1,8 @@
-/* The xen backend: a qube is a PV domain created through libxl by a
+/* The xen backend: a qube is a PVH or PV domain created through libxl by a
  * monitor process (xen_monitor.c) that outlives domd and records the
  * domain's end. The domain carries the qube's uuid, which is how a new domd
- * adopts it. What is not done yet is refused with a clear error: disks and
- * the template's root image, PVH, networks, channels to the agent. */
+ * adopts it. Its disks are images in the store (xen_disks.h). What is not
+ * done yet is refused with a clear error: networks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -18,6 +19,7 @@
 #include "monitor_rec.h"
 #include "procstat.h"
 #include "readfile.h"
+#include "store.h"
 #include "xen_monitor.h"
 #include "xen_util.h"
 
@@ -41,14 +43,101 @@ xen_init(const struct domd_paths *paths, char *err, size_t errlen)
 		    "(xen_kernel, xen_ramdisk in domd.conf)", domd.xen_kernel, domd.xen_ramdisk);
 		return -1;
 	}
+	if (access(domd.xen_block_script, X_OK) < 0) {
+		snprintf(err, errlen, "disk hotplug script %s not executable (xen_block_script "
+		    "in domd.conf)", domd.xen_block_script);
+		return -1;
+	}
+	return xen_disks_check_tools(err, errlen);
+}
+
+static bool
+is_up(const struct vm *v)
+{
+	return v != NULL && v->state != VM_HALTED;
+}
+
+/* The template whose root image an AppVM or DispVM reads, or NULL. */
+static const struct vm *
+root_template(const struct vm *vm)
+{
+	const struct vm *base;
+
+	if (vm->q.cls == QUBE_APP)
+		return vm_find(vm->q.template_name);
+	if (vm->q.cls == QUBE_DISP && (base = vm_find(vm->q.template_name)) != NULL)
+		return vm_find(base->q.template_name);
+	return NULL;
+}
+
+/* An image is written by one domain or read by any number, never both: a
+ * template does not run while qubes read its root, nor a DispVM's base
+ * while the DispVM reads its private image. */
+static int
+check_images_free(const struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm *t = root_template(vm), *base;
+
+	if (vm->q.cls == QUBE_TEMPLATE) {
+		for (const struct vm *o = domd.vms; o != NULL; o = o->next) {
+			if (o != vm && is_up(o) && root_template(o) == vm) {
+				snprintf(err, errlen, "template %s: %s runs from its root image; "
+				    "stop it first", vm->q.name, o->q.name);
+				return -1;
+			}
+		}
+	}
+	if (is_up(t)) {
+		snprintf(err, errlen, "qube %s: its template %s is running and may change its "
+		    "root image; stop %s first", vm->q.name, t->q.name, t->q.name);
+		return -1;
+	}
+	if (vm->q.cls == QUBE_DISP && is_up(base = vm_find(vm->q.template_name))) {
+		snprintf(err, errlen, "DispVM %s: its base %s is running and may change its "
+		    "private image; stop %s first", vm->q.name, base->q.name, base->q.name);
+		return -1;
+	}
+	for (const struct vm *o = domd.vms; o != NULL; o = o->next) {
+		if (o->q.cls == QUBE_DISP && is_up(o) && o != vm &&
+		    !strcmp(o->q.template_name, vm->q.name)) {
+			snprintf(err, errlen, "qube %s: DispVM %s runs from its private image; "
+			    "stop it first", vm->q.name, o->q.name);
+			return -1;
+		}
+	}
 	return 0;
+}
+
+/* Paths of the qube's images; the strings live in paths[]. */
+static void
+fill_disks(const struct vm *vm, struct xen_disks *d, char paths[6][4200])
+{
+	const struct vm *t = root_template(vm);
+	const char *root_owner = t != NULL ? t->q.name : vm->q.name;
+	const char *priv_owner = vm->q.cls == QUBE_DISP ? vm->q.template_name : vm->q.name;
+
+	snprintf(paths[0], 4200, "%s/" ROOT_IMAGE, vm_dir(root_owner));
+	snprintf(paths[1], 4200, "%s", vm_root_dir(root_owner));
+	snprintf(paths[2], 4200, "%s/" PRIVATE_IMAGE, vm_dir(priv_owner));
+	snprintf(paths[3], 4200, "%s", vm_private_dir(priv_owner));
+	snprintf(paths[4], 4200, "%s/" VOLATILE_IMAGE, vm_dir(vm->q.name));
+	snprintf(paths[5], 4200, "%s", vm_dir(vm->q.name));
+	d->root_img = paths[0];
+	d->root_tree = paths[1];
+	d->root_writable = t == NULL;
+	d->private_img = paths[2];
+	d->private_tree = paths[3];
+	d->private_mib = vm->q.private_size;
+	d->private_writable = vm->q.cls != QUBE_DISP;
+	d->volatile_img = paths[4];
+	d->qube_dir = paths[5];
 }
 
 static int
 xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen)
 {
 	struct xen_launch l = { 0 };
-	char run[4200], ex[4200], sock[4200];
+	char run[4200], ex[4200], sock[4200], disk_paths[6][4200];
 	int p[2];
 	pid_t mon;
 
@@ -59,10 +148,8 @@ xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen
 		    "yet (set netvm to \"\" and provides_network to 0)", vm->q.name);
 		return -1;
 	}
-	/* Said at every start, so that nobody takes the guest image for the
-	 * qube's own root. */
-	log_warnx("%s: on xen every qube boots %s for now: its root (%s) and private "
-	    "volume are not attached", vm->q.name, domd.xen_ramdisk, spec->root_dir);
+	if (check_images_free(vm, err, errlen) < 0)
+		return -1;
 	snprintf(run, sizeof(run), "%s", rt_path(vm->q.name, "run"));
 	snprintf(ex, sizeof(ex), "%s", rt_path(vm->q.name, "exit"));
 	unlink(run);
@@ -75,9 +162,13 @@ xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen
 	l.uuid = vm->q.uuid;
 	l.memory_mib = vm->q.memory;
 	l.vcpus = vm->q.vcpus;
+	l.pvh = vm->q.virt_mode == VIRT_PVH;
 	l.kernel = domd.xen_kernel;
 	l.ramdisk = domd.xen_ramdisk;
-	l.cmdline = "console=hvc0 quiet";
+	/* The initramfs mounts the disks and switches to the root image. */
+	l.cmdline = "console=hvc0 quiet bulkhead.disks=1";
+	fill_disks(vm, &l.disks, disk_paths);
+	l.block_script = domd.xen_block_script;
 	l.log_path = spec->log_path;
 	l.console_dir = domd.xen_console_dir[0] ? domd.xen_console_dir : NULL;
 	l.run_path = run;
@@ -183,22 +274,28 @@ xen_shutdown(struct vm *vm)
 	return with_domain(vm, op_shutdown, NULL);
 }
 
-/* Destroying waits for the backends to let go, which libxl does in its
- * own event loop with SIGCHLD its own: a child does it, off domd's loop.
- * The monitor sees the death and tells domd as for any other end. */
-static int
-xen_kill(struct vm *vm)
+/* Destroying waits for the backends to let go and runs the disks' hotplug
+ * scripts, which libxl reaps with a SIGCHLD handler of its own, while domd
+ * takes SIGCHLD through a signalfd: a child with no signals blocked does
+ * it, off domd's loop. Its pid, or -1. */
+static pid_t
+destroy_in_child(struct vm *vm)
 {
 	sigset_t none;
 	pid_t pid = fork();
 
-	if (pid < 0)
-		return -1;
-	if (pid > 0)
-		return 0;
+	if (pid != 0)
+		return pid;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	_exit(with_domain(vm, op_destroy, NULL) == 0 ? 0 : 1);
+}
+
+/* The monitor sees the death and tells domd as for any other end. */
+static int
+xen_kill(struct vm *vm)
+{
+	return destroy_in_child(vm) < 0 ? -1 : 0;
 }
 
 static int
@@ -233,17 +330,22 @@ static void
 collect_exit(struct vm *vm, char *reason, size_t reasonlen)
 {
 	char rec[256];
+	int status = -1;
+	pid_t pid;
 
 	if (read_text_file(rt_path(vm->q.name, "exit"), rec, sizeof(rec)) == 0) {
 		rec[strcspn(rec, "\n")] = '\0';
 		snprintf(reason, reasonlen, "%s", rec);
-	} else if (with_domain(vm, op_destroy, NULL) == 0) {
+	} else if ((pid = destroy_in_child(vm)) > 0 && waitpid(pid, &status, 0) == pid &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		/* Nobody would record this domain's end: do not leave a ghost. */
 		snprintf(reason, reasonlen, "its monitor died; domain destroyed");
 	} else
 		snprintf(reason, reasonlen, "its monitor exited without a record");
 	unlink(rt_path(vm->q.name, "run"));
 	unlink(rt_path(vm->q.name, "exit"));
+	/* A monitor that died leaves the disks behind: they go now. */
+	xen_disks_clean(vm_dir(vm->q.name));
 }
 
 /* A domain with the qube's uuid and its monitor (checked by start time

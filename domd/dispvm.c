@@ -39,6 +39,8 @@ dispvm_create(const char *base_name, char *err, size_t errlen)
 	snprintf(vm->q.netvm, sizeof(vm->q.netvm), "%s", base->q.netvm);
 	vm->q.memory = base->q.memory;
 	vm->q.vcpus = base->q.vcpus;
+	vm->q.virt_mode = base->q.virt_mode;
+	vm->q.private_size = base->q.private_size;
 	vm->q.fw = base->q.fw; /* a DispVM has its base's firewall, as in Qubes */
 	qube_new_uuid(vm->q.uuid);
 	if (store_prepare_stage(&vm->q, err, errlen) < 0 ||

@@ -30,6 +30,7 @@ struct domd {
 	bool cgroup_favordynmods; /* ns on cgroup v1: fast moves into cgroups */
 	const char *xen_kernel, *xen_ramdisk; /* xen backend: every qube's, for now */
 	const char *xen_console_dir; /* xenconsoled's --log-dir; "" for none */
+	const char *xen_block_script; /* libxl's hotplug script for the qubes' images */
 };
 
 extern struct domd domd;

@@ -84,7 +84,7 @@ conf_long(XLU_Config *cfg, const char *path, const char *key, long min, long max
 }
 
 /* domd.conf, in xl.cfg syntax: backend, cgroup_parent, start_timeout,
- * ask_timeout, xen_kernel, xen_ramdisk, xen_console_dir. */
+ * ask_timeout, xen_kernel, xen_ramdisk, xen_console_dir, xen_block_script. */
 static void
 read_config(const char **backend)
 {
@@ -118,6 +118,8 @@ read_config(const char **backend)
 		domd.xen_ramdisk = strdup(s);
 	if (xlu_cfg_get_string(cfg, "xen_console_dir", &s, 1) == 0)
 		domd.xen_console_dir = strdup(s);
+	if (xlu_cfg_get_string(cfg, "xen_block_script", &s, 1) == 0)
+		domd.xen_block_script = strdup(s);
 	xlu_cfg_destroy(cfg);
 }
 
@@ -220,6 +222,7 @@ main(int argc, char **argv)
 	domd.xen_kernel = "/usr/share/bulkhead/guest/vmlinux";
 	domd.xen_ramdisk = "/usr/share/bulkhead/guest/initrd.gz";
 	domd.xen_console_dir = "/var/log/xen/console";
+	domd.xen_block_script = "/usr/lib/bulkhead/bulkhead-xen-block";
 	snprintf(domd.paths.cgroup_parent, sizeof(domd.paths.cgroup_parent), "bulkhead");
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {

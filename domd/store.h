@@ -24,6 +24,11 @@ void vm_unlink(struct vm *vm);
 const char *vm_dir(const char *name);
 const char *vm_private_dir(const char *name);
 const char *vm_root_dir(const char *name);
+/* Disk images in a qube's folder (xen backend): the root of a template or
+ * standalone, the persistent private volume, the per-start volatile disk. */
+#define ROOT_IMAGE "root.img"
+#define PRIVATE_IMAGE "private.img"
+#define VOLATILE_IMAGE "volatile.img"
 const char *vm_log_path(const char *name);
 
 /* Writes the qube's file atomically; -1 with errno. */

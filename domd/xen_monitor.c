@@ -28,17 +28,38 @@ shutdown_text(int reason)
 	}
 }
 
+/* One image as a phy disk served by blkback, attached by our script. */
+static void
+add_disk(libxl_domain_config *dc, const struct xen_launch *l, const char *vdev,
+    const char *img, bool writable)
+{
+	libxl_device_disk *d;
+
+	dc->disks = realloc(dc->disks, sizeof(*dc->disks) * (dc->num_disks + 1));
+	if (dc->disks == NULL)
+		launch_fail(3, "out of memory");
+	d = &dc->disks[dc->num_disks++];
+	libxl_device_disk_init(d);
+	d->pdev_path = strdup(img);
+	d->vdev = strdup(vdev);
+	d->backend = LIBXL_DISK_BACKEND_PHY;
+	d->format = LIBXL_DISK_FORMAT_RAW;
+	d->script = strdup(l->block_script);
+	d->readwrite = writable;
+}
+
 static void
 fill_config(libxl_ctx *ctx, const struct xen_launch *l, libxl_domain_config *dc)
 {
 	libxl_domain_build_info *b = &dc->b_info;
+	libxl_domain_type type = l->pvh ? LIBXL_DOMAIN_TYPE_PVH : LIBXL_DOMAIN_TYPE_PV;
 
 	libxl_domain_config_init(dc);
-	dc->c_info.type = LIBXL_DOMAIN_TYPE_PV;
+	dc->c_info.type = type;
 	dc->c_info.name = strdup(l->name);
 	if (libxl_uuid_from_string(&dc->c_info.uuid, l->uuid) != 0)
 		launch_fail(3, "qube %s has an invalid uuid '%s'", l->name, l->uuid);
-	libxl_domain_build_info_init_type(b, LIBXL_DOMAIN_TYPE_PV);
+	libxl_domain_build_info_init_type(b, type);
 	b->max_memkb = b->target_memkb = (uint64_t)l->memory_mib * 1024;
 	b->max_vcpus = l->vcpus;
 	if (libxl_cpu_bitmap_alloc(ctx, &b->avail_vcpus, l->vcpus) != 0)
@@ -48,6 +69,9 @@ fill_config(libxl_ctx *ctx, const struct xen_launch *l, libxl_domain_config *dc)
 	b->kernel = strdup(l->kernel);
 	b->ramdisk = strdup(l->ramdisk);
 	b->cmdline = strdup(l->cmdline);
+	add_disk(dc, l, "xvda", l->disks.root_img, l->disks.root_writable);
+	add_disk(dc, l, "xvdb", l->disks.private_img, l->disks.private_writable);
+	add_disk(dc, l, "xvdc", l->disks.volatile_img, true);
 	/* The monitor decides what an end means: every end destroys. */
 	dc->on_poweroff = dc->on_reboot = dc->on_watchdog = dc->on_crash =
 	    LIBXL_ACTION_ON_SHUTDOWN_DESTROY;
@@ -133,12 +157,18 @@ monitor(const struct xen_launch *l)
 	close_range(4, ~0U, 0);
 
 	link_console(l);
+	/* What a crashed earlier run left, then this run's disks. */
+	xen_disks_clean(l->disks.qube_dir);
+	if (xen_disks_prepare(&l->disks, err, sizeof(err)) < 0)
+		launch_fail(3, "%s", err);
 	if ((ctx = xen_ctx_open(&lg, err, sizeof(err))) == NULL)
 		launch_fail(3, "%s", err);
 	fill_config(ctx, l, &dc);
 	/* Synchronous: the monitor, not domd, waits the seconds it takes. */
-	if (libxl_domain_create_new(ctx, &dc, &domid, NULL, NULL) != 0)
+	if (libxl_domain_create_new(ctx, &dc, &domid, NULL, NULL) != 0) {
+		xen_disks_clean(l->disks.qube_dir);
 		launch_fail(3, "libxl could not create the domain (see the qube's log)");
+	}
 	libxl_domain_config_dispose(&dc);
 	snprintf(rec, sizeof(rec), "monitor_pid=%d\nmonitor_start=%llu\ndomid=%u\n"
 	    "started_at=%lld\n", (int)getpid(), proc_starttime(getpid()), domid,
@@ -162,6 +192,8 @@ monitor(const struct xen_launch *l)
 		    "(the agent cannot reach domd)\n", strerror(errno));
 
 	snprintf(rec, sizeof(rec), "%s\n", wait_end(ctx, domid));
+	/* The volatile disk, and with it the root's changes, go with the domain. */
+	xen_disks_clean(l->disks.qube_dir);
 	write_record(l->exit_path, rec);
 	xen_ctx_close(ctx, lg);
 	_exit(0);

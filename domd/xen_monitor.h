@@ -4,14 +4,20 @@
 #ifndef BULKHEAD_DOMD_XEN_MONITOR_H
 #define BULKHEAD_DOMD_XEN_MONITOR_H
 
+#include <stdbool.h>
 #include <sys/types.h>
+
+#include "xen_disks.h"
 
 struct xen_launch {
 	const char *name;
 	const char *uuid;       /* the qube's: the domain gets it, adopt finds it */
 	long memory_mib;
 	int vcpus;
+	bool pvh;               /* PVH, else PV */
 	const char *kernel, *ramdisk, *cmdline;
+	struct xen_disks disks;
+	const char *block_script; /* libxl's hotplug script for them */
 	const char *log_path;   /* the monitor's and libxl's messages */
 	const char *console_dir; /* xenconsoled's --log-dir, or NULL */
 	const char *run_path;   /* runtime record */

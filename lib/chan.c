@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <libxenvchan.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,8 +222,16 @@ chan_read_ready(struct chan *c, void *buf, size_t len)
 			return 0;
 		return n > 0 ? n : -1;
 	}
-	if (libxenvchan_data_ready(c->vchan) == 0)
-		return libxenvchan_is_open(c->vchan) ? 0 : -1;
+	if (libxenvchan_data_ready(c->vchan) == 0) {
+		if (libxenvchan_is_open(c->vchan))
+			return 0;
+		/* Closed, but maybe just after its last write (an EXIT frame):
+		 * that is read first. The peer's index is written before it
+		 * marks the ring closed. */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (libxenvchan_data_ready(c->vchan) == 0)
+			return -1;
+	}
 	c->vchan->blocking = 0;
 	n = libxenvchan_read(c->vchan, buf, len);
 	c->vchan->blocking = 1;
@@ -241,15 +250,23 @@ chan_splice(struct chan *c, int fd, int wait_s)
 {
 	static char buf[256 * 1024];
 	int waited_ms = 0;
+	bool fd_reads = true;
 
 	for (;;) {
 		struct pollfd p[2] = { { fd, POLLIN, 0 }, { chan_pollfd(c), POLLIN, 0 } };
 		ssize_t n;
 
-		/* Drain c first: a blocking chan_write may have eaten its event. */
+		/* Drain c first: a blocking chan_write may have eaten its event.
+		 * A local end that stopped reading (a call's service that ended
+		 * before its input's EOF came) may still have sent its last
+		 * words (the exit code): those go on, what comes for it is
+		 * dropped. */
 		while ((n = chan_read_ready(c, buf, sizeof(buf))) > 0)
-			if (fd_write_all(fd, buf, (size_t)n) < 0)
-				return -1;
+			if (fd_reads && fd_write_all(fd, buf, (size_t)n) < 0) {
+				if (errno != EPIPE && errno != ECONNRESET)
+					return -1;
+				fd_reads = false;
+			}
 		if (n < 0)
 			return 0;
 		if (poll(p, 2, chan_peer_seen(c) ? -1 : 500) < 0) {

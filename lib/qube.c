@@ -20,6 +20,8 @@ static const char *const class_names[QUBE_CLASS_COUNT] = {
 	"template", "app", "standalone", "disp",
 };
 
+static const char *const virt_mode_names[VIRT_MODE_COUNT] = { "pvh", "pv" };
+
 static const char *const label_names[LABEL_COUNT] = {
 	"red", "orange", "yellow", "green", "gray", "blue", "purple", "black",
 };
@@ -33,6 +35,9 @@ const struct qube_prop qube_props[] = {
 	{ "netvm", PROP_QUBEREF, true, false },
 	{ "memory", PROP_LONG, true, false },
 	{ "vcpus", PROP_LONG, true, false },
+	{ "virt_mode", PROP_VIRTMODE, true, true },
+	/* Read when the private image is made, at the first start on xen. */
+	{ "private_size", PROP_LONG, true, true },
 	{ "autostart", PROP_BOOL, true, false },
 	{ "provides_network", PROP_BOOL, true, false },
 	{ "provides_usb", PROP_BOOL, true, false },
@@ -66,6 +71,12 @@ const char *
 qube_label_name(enum qube_label l)
 {
 	return (unsigned)l < LABEL_COUNT ? label_names[l] : "?";
+}
+
+const char *
+qube_virt_mode_name(enum qube_virt_mode m)
+{
+	return (unsigned)m < VIRT_MODE_COUNT ? virt_mode_names[m] : "?";
 }
 
 int
@@ -121,6 +132,8 @@ qube_init(struct qube *q)
 	q->label = LABEL_COUNT; /* unset: qube_check demands one */
 	q->memory = 400;
 	q->vcpus = 2;
+	q->virt_mode = VIRT_PVH;
+	q->private_size = QUBE_PRIVATE_SIZE_DEFAULT;
 }
 
 static bool
@@ -302,6 +315,12 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 				return 0;
 			snprintf(err, errlen, "invalid memory '%s' (expected MiB from %ld to %ld)",
 			    shown(value, sv, sizeof(sv)), QUBE_MEMORY_MIN, QUBE_MEMORY_MAX);
+		} else if (!strcmp(prop, "private_size")) {
+			if (parse_long(value, QUBE_PRIVATE_SIZE_MIN, QUBE_PRIVATE_SIZE_MAX,
+			    &q->private_size) == 0)
+				return 0;
+			snprintf(err, errlen, "invalid private_size '%s' (expected MiB from %ld to %ld)",
+			    shown(value, sv, sizeof(sv)), QUBE_PRIVATE_SIZE_MIN, QUBE_PRIVATE_SIZE_MAX);
 		} else {
 			if (parse_long(value, QUBE_VCPUS_MIN, QUBE_VCPUS_MAX, &q->vcpus) == 0)
 				return 0;
@@ -326,6 +345,16 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 			q->provides_network = b;
 		return 0;
 	}
+	case PROP_VIRTMODE:
+		for (int m = 0; m < VIRT_MODE_COUNT; m++) {
+			if (!strcmp(value, virt_mode_names[m])) {
+				q->virt_mode = (enum qube_virt_mode)m;
+				return 0;
+			}
+		}
+		snprintf(err, errlen, "invalid virt_mode '%s' (expected pvh or pv)",
+		    shown(value, sv, sizeof(sv)));
+		return -1;
 	case PROP_UUID:
 		if (!uuid_valid(value)) {
 			snprintf(err, errlen, "invalid uuid '%s'", shown(value, sv, sizeof(sv)));
@@ -380,6 +409,10 @@ qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen)
 		snprintf(buf, buflen, "%ld", q->memory);
 	else if (!strcmp(prop, "vcpus"))
 		snprintf(buf, buflen, "%ld", q->vcpus);
+	else if (!strcmp(prop, "virt_mode"))
+		snprintf(buf, buflen, "%s", qube_virt_mode_name(q->virt_mode));
+	else if (!strcmp(prop, "private_size"))
+		snprintf(buf, buflen, "%ld", q->private_size);
 	else if (!strcmp(prop, "autostart"))
 		snprintf(buf, buflen, "%d", q->autostart);
 	else if (!strcmp(prop, "provides_network"))

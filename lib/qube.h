@@ -14,6 +14,10 @@
 #define QUBE_MEMORY_MAX 1048576L
 #define QUBE_VCPUS_MIN 1L
 #define QUBE_VCPUS_MAX 64L
+/* The private volume's size on backends that give it a disk image (xen). */
+#define QUBE_PRIVATE_SIZE_MIN 64L
+#define QUBE_PRIVATE_SIZE_MAX (1024L * 1024)
+#define QUBE_PRIVATE_SIZE_DEFAULT 2048L
 #define QUBE_CFG_MAX (64 * 1024) /* a qube file larger than this is refused */
 #define QUBE_TAGS_MAX 32 /* tags per qube; a tag is spelt like a qube name */
 #define QUBE_USB_MAX 16  /* devices assigned to a qube */
@@ -28,6 +32,10 @@
 
 enum qube_class { QUBE_TEMPLATE, QUBE_APP, QUBE_STANDALONE, QUBE_DISP, QUBE_CLASS_COUNT };
 
+/* How the xen backend runs the qube: PVH (hardware-assisted paging, no PV
+ * page-table interface: the smaller surface) or PV (any CPU). */
+enum qube_virt_mode { VIRT_PVH, VIRT_PV, VIRT_MODE_COUNT };
+
 enum qube_label {
 	LABEL_RED, LABEL_ORANGE, LABEL_YELLOW, LABEL_GREEN,
 	LABEL_GRAY, LABEL_BLUE, LABEL_PURPLE, LABEL_BLACK, LABEL_COUNT
@@ -41,6 +49,8 @@ struct qube {
 	char netvm[QUBE_NAME_MAX + 1];
 	long memory; /* MiB */
 	long vcpus;
+	enum qube_virt_mode virt_mode;
+	long private_size; /* MiB */
 	bool autostart;
 	bool provides_network;
 	bool provides_usb;       /* exports its USB devices (sys-usb) */
@@ -72,7 +82,7 @@ struct qube {
 };
 
 enum qube_prop_type { PROP_NAME, PROP_CLASS, PROP_LABEL, PROP_QUBEREF, PROP_LONG, PROP_BOOL, PROP_UUID,
-	PROP_TAGS, PROP_FWPOLICY, PROP_FIREWALL, PROP_NET, PROP_USB };
+	PROP_TAGS, PROP_FWPOLICY, PROP_FIREWALL, PROP_NET, PROP_USB, PROP_VIRTMODE };
 
 struct qube_prop {
 	const char *name;
@@ -86,6 +96,7 @@ extern const size_t qube_nprops;
 
 const char *qube_class_name(enum qube_class c);
 const char *qube_label_name(enum qube_label l);
+const char *qube_virt_mode_name(enum qube_virt_mode m);
 int qube_class_parse(const char *s, enum qube_class *out);
 int qube_label_parse(const char *s, enum qube_label *out);
 

@@ -211,16 +211,30 @@ pass_input(int sock, int *child_in, size_t *left, char *buf, bool *pipe_full)
 	return false;
 }
 
+/* A command writing small pieces (4 KiB is common) would cost a frame, and
+ * every wake-up down the line, per piece: while a pipe holds little, wait a
+ * moment for more, a few times at most, so a stream goes out in frames of
+ * up to COALESCE_BYTES and interactive output is late by a few ms at worst. */
+#define COALESCE_BYTES (64 * 1024)
+#define COALESCE_WAIT_US 1000
+#define COALESCE_TRIES 4
+
 /* One frame of what the child wrote to fd: spliced from the pipe to the
  * socket when the pipe says how much it holds, read and sent otherwise.
  * Returns 0 at EOF; *sent < 0 when the socket broke. */
 static int
 send_output(int sock, uint32_t type, int fd, char *buf, ssize_t *sent)
 {
-	size_t avail = queued(fd);
+	size_t avail = queued(fd), more;
 	ssize_t n;
 
 	*sent = 0;
+	for (int i = 0; avail > 0 && avail < COALESCE_BYTES && i < COALESCE_TRIES; i++) {
+		usleep(COALESCE_WAIT_US);
+		if ((more = queued(fd)) == avail)
+			break; /* nothing more yet: send what there is */
+		avail = more;
+	}
 	if (avail > 0) {
 		struct rpc_data_hdr h = { htole32(type), 0 };
 		size_t left = avail < RPC_DATA_MAX ? avail : RPC_DATA_MAX;
@@ -246,6 +260,8 @@ send_output(int sock, uint32_t type, int fd, char *buf, ssize_t *sent)
 	do
 		n = read(fd, buf, RPC_DATA_MAX);
 	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return 1; /* nothing after all */
 	if (n <= 0)
 		return 0;
 	if (rpc_data_send(sock, type, buf, (size_t)n) < 0)
@@ -270,6 +286,8 @@ rpc_relay_service(int sock, pid_t child, int child_in, int child_out, int child_
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
 	fcntl(child_in, F_SETFL, O_NONBLOCK);
+	fcntl(child_out, F_SETFL, O_NONBLOCK);
+	fcntl(child_err, F_SETFL, O_NONBLOCK);
 	while (open_outputs > 0) {
 		bool wait_pipe = in_left > 0 && pipe_full && child_in >= 0;
 

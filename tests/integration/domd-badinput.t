@@ -27,6 +27,11 @@ expect_err "unknown netvm is refused" "invalid netvm 'nope'" bh create x --class
 expect_err "a netvm that does not provide network is refused" "does not provide network" bh prefs net netvm work
 expect_err "memory out of range is refused" "invalid memory '5'" bh prefs work memory 5
 expect_err "an existing name is refused" "exists already" bh create work --class app --label red --template tpl
+expect_err "an unknown virt_mode is refused, naming it" "invalid virt_mode 'hvm'" bh prefs work virt_mode hvm
+expect_err "a private_size out of range is refused" "invalid private_size '63'" bh prefs work private_size 63
+head -c 4096 /dev/urandom > "$T/not-an-image"
+expect_err "a template image that is no ext2/3/4 file system is refused" "not an ext2/3/4 image" bh template import bad "$T/not-an-image"
+ok $(! bh prefs bad >/dev/null 2>&1; echo $?) "and no template was made"
 expect_err "removing a template in use is refused" "is the template of" bh remove tpl
 bh prefs work netvm net >/dev/null
 bh prefs work provides_network 1 >/dev/null
@@ -42,6 +47,18 @@ bh create onempty --class app --label red --template empty >/dev/null
 expect_err "a qube whose root has no init fails to start, saying why" "has no executable sbin/init" bh start onempty
 ok $([ "$(vm_field onempty state)" = halted ]; echo $?) "and is left halted"
 bh remove onempty >/dev/null; bh remove empty >/dev/null
+
+# A root image is kept as it is (what the xen backend boots).
+truncate -s 8M "$T/tpl.img" && mke2fs -q -F -t ext4 "$T/tpl.img" &&
+	bh template import imgtpl "$T/tpl.img" >/dev/null &&
+	cmp -s "$T/tpl.img" "$T/state/qubes/imgtpl/root.img" && [ "$(vm_field imgtpl class)" = template ]
+ok $? "template import of an ext4 image keeps it as the template's root.img"
+bh create onimg --class app --label red --template imgtpl >/dev/null &&
+	[ "$(vm_field onimg virt_mode)" = pvh ] && [ "$(vm_field onimg private_size)" = 2048 ] &&
+	bh prefs onimg virt_mode pv >/dev/null && bh prefs onimg private_size 512 >/dev/null &&
+	[ "$(vm_field onimg virt_mode)" = pv ] && grep -q '^private_size = 512$' "$T/state/qubes/onimg/qube.cfg"
+ok $? "virt_mode and private_size: defaults, changes, kept in qube.cfg"
+bh remove onimg >/dev/null; bh remove imgtpl >/dev/null
 
 # Raw protocol abuse.
 raw() { python3 - "$BULKHEAD_SOCKET" "$@" <<'PY'

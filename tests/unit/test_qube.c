@@ -1290,10 +1290,53 @@ test_parse_escaped_quote(void **state)
 	assert_string_equal(err, "site/x.cfg:3: unknown property 'bogus'");
 }
 
+/* virt_mode and private_size: defaults, values, bounds, the file form. */
+static void
+test_virt_mode_private_size(void **state)
+{
+	struct qube q;
+	char err[ERRLEN], val[64], *cfg;
+
+	qube_init(&q);
+	qube_get(&q, "virt_mode", val, sizeof(val));
+	assert_string_equal(val, "pvh");
+	qube_get(&q, "private_size", val, sizeof(val));
+	assert_string_equal(val, "2048");
+	assert_true(qube_prop_find("virt_mode")->halted_only);
+	assert_true(qube_prop_find("private_size")->halted_only);
+	assert_int_equal(qube_set(&q, "virt_mode", "pv", err, sizeof(err)), 0);
+	assert_int_equal(q.virt_mode, VIRT_PV);
+	assert_int_equal(qube_set(&q, "virt_mode", "hvm", err, sizeof(err)), -1);
+	assert_err_names(err, "virt_mode", "hvm");
+	assert_int_equal(q.virt_mode, VIRT_PV);
+	assert_int_equal(qube_set(&q, "virt_mode", "PVH", err, sizeof(err)), -1);
+	assert_int_equal(qube_set(&q, "private_size", "64", err, sizeof(err)), 0);
+	assert_int_equal(q.private_size, 64);
+	assert_int_equal(qube_set(&q, "private_size", "1048576", err, sizeof(err)), 0);
+	assert_int_equal(qube_set(&q, "private_size", "63", err, sizeof(err)), -1);
+	assert_err_names(err, "private_size", "63");
+	assert_int_equal(qube_set(&q, "private_size", "1048577", err, sizeof(err)), -1);
+	assert_int_equal(qube_set(&q, "private_size", "2G", err, sizeof(err)), -1);
+	assert_int_equal(q.private_size, 1048576);
+
+	assert_int_equal(parse_str(&q, "name = \"work\"\nlabel = \"blue\"\ntemplate = \"debian\"\n"
+	    "virt_mode = \"pv\"\nprivate_size = 512\n", err), 0);
+	assert_int_equal(q.virt_mode, VIRT_PV);
+	assert_int_equal(q.private_size, 512);
+	cfg = qube_format_cfg(&q);
+	assert_non_null(strstr(cfg, "virt_mode = \"pv\"\n"));
+	assert_non_null(strstr(cfg, "private_size = 512\n"));
+	free(cfg);
+	assert_int_equal(parse_str(&q, "name = \"work\"\nlabel = \"blue\"\nvirt_mode = \"hvm\"\n", err),
+	    -1);
+	assert_err_names(err, "virt_mode", "hvm");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_virt_mode_private_size),
 		cmocka_unit_test(test_name_valid),
 		cmocka_unit_test(test_name_every_char),
 		cmocka_unit_test(test_prop_table),

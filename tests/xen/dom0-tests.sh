@@ -20,7 +20,7 @@ wait_for() {
 }
 diag() { sed 's/^/# /'; }
 
-echo "1..27"
+echo "1..43"
 
 xl list 2>&1 | grep -q '^Domain-0 ' ; ok $? "the toolstack is up: xl list shows Domain-0"
 
@@ -79,14 +79,31 @@ start_domd() {
 start_domd
 bulkhead info 2>&1 | grep -q 'xen'
 ok $? "bulkhead-domd runs on the xen backend"
-bulkhead create work --class standalone --label blue --memory 128 --vcpus 1 >/tmp/cli.log 2>&1
-ok $? "bulkhead create work (standalone, 128 MiB)"
+STORE=/var/lib/bulkhead/qubes
+bulkhead template import minimal /usr/share/bulkhead/templates/minimal.img >/tmp/cli.log 2>&1 &&
+	[ -f $STORE/minimal/root.img ]
+ok $? "bulkhead template import of the minimal template's root image"
 diag < /tmp/cli.log
+root_sum=$(md5sum < $STORE/minimal/root.img)
+bulkhead create work --template minimal --label blue --memory 128 --vcpus 1 >/tmp/cli.log 2>&1 &&
+	bulkhead prefs work virt_mode pv >>/tmp/cli.log 2>&1 &&
+	bulkhead prefs work private_size 96 >>/tmp/cli.log 2>&1
+ok $? "bulkhead create work (AppVM of minimal, 128 MiB, PV, a 96 MiB private volume)"
+diag < /tmp/cli.log
+out=$(bulkhead prefs work private_size 12 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q 'invalid private_size'
+ok $? "a private_size below the minimum is refused: $out"
+# A leftover of a crash: a loop device still holding work's private image.
+mkdir -p $STORE/work && truncate -s 1M $STORE/work/private.img && losetup -r -f $STORE/work/private.img
+stale=$(grep -l "$STORE/work/private.img" /sys/block/loop*/loop/backing_file 2>/dev/null)
+rm -f $STORE/work/private.img
 t0=$(date +%s)
 timeout 90 bulkhead start work >/tmp/cli.log 2>&1 && [ "$(state work)" = running ] && xl_has work
 ok $? "bulkhead start work: a Xen domain named work runs ($(($(date +%s) - t0)) s)"
 diag < /tmp/cli.log
-wait_for 60 grep -q 'guest-init: starting the agent' /var/lib/bulkhead/qubes/work/console.log
+[ -n "$stale" ] && ! grep -qs "$STORE/work/private.img (deleted)" /sys/block/loop*/loop/backing_file
+ok $? "the start removed a leftover loop device of work's private image (${stale:-none made})"
+wait_for 60 grep -q 'guest-init: starting the agent' $STORE/work/console.log
 ok $? "work's console, in its log in domd's store, shows its agent starting"
 # bulkhead run: the agent's control channel and each call's data over vchan.
 t0=$(date +%s)
@@ -100,7 +117,7 @@ rc=$?
 [ $rc -eq 7 ] && grep -qx oops /tmp/run.err
 ok $? "a failing command: its status (7) and its stderr come back (got $rc)"
 timeout 30 bulkhead run work -- id -un >/tmp/run.out 2>&1 && grep -qx user /tmp/run.out &&
-	timeout 30 bulkhead run --user root work -- id -u 2>&1 | grep -qx 0
+	timeout 30 bulkhead run --user root work -- id -u >>/tmp/run.out 2>&1 && tail -n1 /tmp/run.out | grep -qx 0
 ok $? "commands run as user by default, as root with --user root"
 diag < /tmp/run.out
 # 2 MB out and 1 MB in: many data frames each way through the call's ring.
@@ -127,17 +144,41 @@ out=$(timeout 60 bulkhead run work -- echo again 2>&1)
 ok $? "after the restart, the agent is back through the relay: bulkhead run works"
 echo "$out" | diag
 
+# Disks: the template's root read-only under a volatile layer, /rw persistent.
+[ "$(stat -c %s $STORE/work/private.img)" -eq $((96 * 1048576)) ] &&
+	timeout 30 bulkhead run work -- 'grep -q "^/dev/xvdb /rw ext4" /proc/mounts'
+ok $? "work's private volume is a 96 MiB image (private_size), mounted at /rw in the guest"
+timeout 30 bulkhead run work -- 'echo kept > ~/kept' &&
+	timeout 30 bulkhead run --user root work -- 'echo kept > /rw/kept && echo work > /etc/who && echo gone > /etc/gone'
+ok $? "work writes to its home, /rw and /etc"
+out=$(timeout 30 bulkhead run --user root work -- 'dd if=/dev/zero of=/dev/xvda bs=4096 count=1 2>&1; echo rc=$?')
+echo "$out" | grep -q 'rc=[1-9]'
+ok $? "the template's image is read-only to the guest: writing /dev/xvda fails"
+echo "$out" | diag
 # Calls from one qube to another: each qube's relay carries its callers too.
 mkdir -p /etc/bulkhead/policy.d
 cat > /etc/bulkhead/policy.d/50-test.policy <<'POL'
 bulkhead.Filecopy  *  work      personal  allow
 bulkhead.Filecopy  *  personal  work      ask
 POL
-bulkhead create personal --class standalone --label green --memory 128 --vcpus 1 >/tmp/cli.log 2>&1 &&
+t0=$(date +%s)
+bulkhead create personal --template minimal --label green --memory 128 --vcpus 1 >/tmp/cli.log 2>&1 &&
+	[ "$(bulkhead prefs personal virt_mode 2>&1)" = pvh ] &&
 	timeout 90 bulkhead start personal >>/tmp/cli.log 2>&1 && [ "$(state personal)" = running ]
-ok $? "a second qube, personal, starts"
+ok $? "a second AppVM of minimal, personal, starts in PVH mode (the default) ($(($(date +%s) - t0)) s)"
 diag < /tmp/cli.log
-sum() { timeout 60 bulkhead run "$1" -- "md5sum < $2" 2>/dev/null | cut -d' ' -f1; }
+t0=$(date +%s)
+out=$(timeout 120 bulkhead run personal -- cat /sys/hypervisor/guest_type 2>&1)
+[ "$out" = PVH ] && xl list -l personal 2>/dev/null | grep -q '"type": "pvh"'
+rc=$?
+ok $rc "personal answers bulkhead run and is a PVH guest (guest_type '$out', $(($(date +%s) - t0)) s)"
+[ $rc -eq 0 ] || { echo "# personal's log:"; diag < $STORE/personal/console.log; xl dmesg 2>&1 | tail -n 15 | diag; }
+timeout 30 bulkhead run --user root personal -- 'echo personal > /etc/who' &&
+	[ "$(timeout 30 bulkhead run personal -- cat /etc/who)" = personal ] &&
+	[ "$(timeout 30 bulkhead run work -- cat /etc/who)" = work ] &&
+	! timeout 30 bulkhead run personal -- 'test -e /rw/kept'
+ok $? "two AppVMs of one template each see their own writes (/etc/who, /rw)"
+sum() { timeout 60 bulkhead run "$1" -- "md5sum < $2" 2>>/tmp/sum.err | cut -d' ' -f1; }
 t0=$(date +%s)
 timeout 60 bulkhead run work -- 'head -c 3000000 /dev/urandom > /tmp/f' &&
 	timeout 120 bulkhead run work -- 'bulkhead-copy personal /tmp/f' >/tmp/copy.log 2>&1 &&
@@ -153,10 +194,16 @@ wait_for 60 sh -c "bulkhead ask 2>/dev/null | grep -q bulkhead.Filecopy" && id=$
 ok $? "personal's copy to work waits for the operator; allowed from dom0 (ask ${id:-?})"
 wait "$asker"
 want=$(sum personal /tmp/g)
-grep -q 'rc=0' /tmp/ask.log && [ -n "$want" ] && [ "$(sum work Incoming/personal/g)" = "$want" ]
+got=$(sum work Incoming/personal/g)
+grep -q 'rc=0' /tmp/ask.log && [ -n "$want" ] && [ "$got" = "$want" ]
 ok $? "the allowed copy arrives in work, md5 matches"
 diag < /tmp/ask.log
-timeout 60 bulkhead kill personal >/dev/null 2>&1
+[ -n "$want" ] && [ "$got" = "$want" ] ||
+	{ echo "# sent '$want', got '$got'"; diag < /tmp/sum.err; tail -n 30 $STORE/personal/console.log | diag; }
+timeout 60 bulkhead kill personal >/tmp/cli.log 2>&1 && [ "$(state personal)" = halted ] && ! xl_has personal
+rc=$?
+ok $rc "bulkhead kill destroys the domain"
+[ $rc -eq 0 ] || { diag < /tmp/cli.log; bulkhead ls 2>&1 | diag; xl list 2>&1 | diag; tail -n 20 /tmp/domd.log | diag; }
 t0=$(date +%s)
 timeout 90 bulkhead shutdown work --wait --timeout 60 >/tmp/cli.log 2>&1 &&
 	[ "$(state work)" = halted ] && ! xl_has work
@@ -164,17 +211,54 @@ rc=$?
 ok $rc "bulkhead shutdown --wait: the guest powers off cleanly ($(($(date +%s) - t0)) s)"
 diag < /tmp/cli.log
 bulkhead ls 2>&1 | diag
-[ $rc -eq 0 ] || { echo "# work's log:"; diag < /var/lib/bulkhead/qubes/work/console.log; }
-timeout 90 bulkhead start work >/tmp/cli.log 2>&1 && timeout 30 bulkhead kill work >>/tmp/cli.log 2>&1 &&
-	[ "$(state work)" = halted ] && ! xl_has work
+[ $rc -eq 0 ] || { echo "# work's log:"; diag < $STORE/work/console.log; }
+[ ! -e $STORE/work/volatile.img ] && [ ! -e $STORE/personal/volatile.img ] &&
+	! grep -qs "$STORE/" /sys/block/loop*/loop/backing_file
+ok $? "after the stops no volatile disk and no loop device of a qube is left"
+grep -s . /sys/block/loop*/loop/backing_file | diag
+t0=$(date +%s)
+timeout 90 bulkhead start work >/tmp/cli.log 2>&1 &&
+	[ "$(timeout 60 bulkhead run work -- 'cat /rw/kept ~/kept')" = "$(printf 'kept\nkept')" ]
+ok $? "work restarted: /rw and its home kept their files ($(($(date +%s) - t0)) s)"
+diag < /tmp/cli.log
+timeout 30 bulkhead run work -- 'test ! -e /etc/gone && test ! -e /etc/who'
+ok $? "work restarted: what it wrote to /etc is gone (the root's changes were volatile)"
+mon=$(sed -n 's/^monitor_pid=//p' /run/bulkhead/qubes/work.run 2>/dev/null)
+[ -n "$mon" ] && kill -9 "$mon" && wait_for 60 sh -c "[ \"\$(bulkhead ls 2>/dev/null | awk '\$1 == \"work\" { print \$2 }')\" = halted ]" &&
+	! xl_has work && [ ! -e $STORE/work/volatile.img ] && ! grep -qs "$STORE/work/" /sys/block/loop*/loop/backing_file
+ok $? "work's monitor killed: domd destroys the domain and removes its loop devices and volatile disk"
+[ "$(md5sum < $STORE/minimal/root.img)" = "$root_sum" ]
+ok $? "the template's root image is unchanged by its AppVMs (md5 before and after)"
+# A DispVM reads its base's private image under a volatile layer of its own.
+t0=$(date +%s)
+bulkhead prefs work template_for_dispvms 1 >/tmp/cli.log 2>&1 &&
+	out=$(timeout 150 bulkhead run --dispvm=work -- 'cat ~/kept && echo x > ~/dispfile && echo wrote' 2>&1) &&
+	[ "$out" = "$(printf 'kept\nwrote')" ]
+ok $? "a DispVM of work runs a call and sees work's private data ($(($(date +%s) - t0)) s)"
+echo "$out" | diag
+diag < /tmp/cli.log
+# The call's end destroys the DispVM; its removal follows.
+wait_for 60 sh -c '! bulkhead ls 2>/dev/null | grep -q "^disp"' &&
+	! grep -qs "$STORE/disp" /sys/block/loop*/loop/backing_file &&
+	timeout 90 bulkhead start work >/tmp/cli.log 2>&1 && timeout 30 bulkhead run work -- 'test ! -e ~/dispfile'
+ok $? "the DispVM is gone with its disks, and what it wrote to work's private data too"
+# A guest that does not power off in time is destroyed: a process that
+# ignores SIGTERM keeps its agent waiting for 5 s.
+timeout 30 bulkhead run --user root work -- \
+	'(trap "" TERM; exec sleep 1000) </dev/null >/dev/null 2>&1 &' >>/tmp/cli.log 2>&1
+bulkhead shutdown work --wait --timeout 1 >>/tmp/cli.log 2>&1
+[ "$(state work)" = halted ] && ! xl_has work &&
+	bulkhead --json prefs work 2>/dev/null | grep -q 'shutdown timed out; killed'
 rc=$?
-ok $rc "bulkhead kill destroys the domain"
-[ $rc -eq 0 ] || { diag < /tmp/cli.log; bulkhead ls 2>&1 | diag; xl list 2>&1 | diag; tail -n 20 /tmp/domd.log | diag; }
+ok $rc "a shutdown that times out destroys the domain"
+[ $rc -eq 0 ] || { diag < /tmp/cli.log; bulkhead --json prefs work 2>&1 | diag; tail -n 20 /tmp/domd.log | diag; }
 timeout 10 bulkhead create net1 --class standalone --label red --provides-network >/dev/null 2>&1
 out=$(timeout 30 bulkhead start net1 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q 'not supported on the xen backend'
 ok $? "what the xen backend cannot do yet is refused clearly (networks)"
 echo "$out" | diag
 kill "$domd"; wait "$domd"
-[ $fails -eq 0 ] || { echo "# domd log:"; diag < /tmp/domd.log; echo "# work's log:"; diag < /var/lib/bulkhead/qubes/work/console.log 2>/dev/null; }
+[ $fails -eq 0 ] || { echo "# the relays' and monitors' messages:";
+	grep -h 'bulkhead-relay\|bulkhead-agent: call\|bulkhead-monitor' $STORE/*/console.log | diag
+	echo "# Xen's log:"; xl dmesg 2>&1 | tail -n 30 | diag; echo "# domd log:"; diag < /tmp/domd.log; echo "# work's log:"; diag < $STORE/work/console.log 2>/dev/null; }
 exit $fails
