@@ -18,6 +18,10 @@
 #include "vdagent.h"
 
 #define VM_OUTBUF_MAX (1024 * 1024) /* input queued for a qube that does not read */
+/* Beyond its largest whole message, the qube's read buffer takes this much
+ * more, so that one read brings many small ones. */
+#define VM_INBUF_SLACK (256 * 1024)
+#define VM_READ_ROWS 256 /* rows of damage one read fills at most */
 
 struct vm {
 	char name[32];
@@ -28,8 +32,13 @@ struct vm {
 	int fd; /* -1: no qube connected */
 	SpiceWatch *watch;
 	struct gui_peer peer;
-	uint8_t *in;
+	uint8_t *in; /* whole messages, and the heads of DAMAGE ones */
 	size_t in_len, in_cap;
+	/* A DAMAGE message whose pixels are still coming: they go straight
+	 * into the window's pixels, row by row. */
+	bool damage_open;
+	struct gui_event damage;
+	size_t damage_done, damage_left; /* pixel bytes */
 	uint8_t *out;
 	size_t out_len;
 	unsigned long disconnects; /* for the log and the tests */
