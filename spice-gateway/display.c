@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
 #include "xalloc.h"
 
 /* A drawable with its image and pixels; on release it goes back to the
@@ -32,6 +33,9 @@ struct display {
 	size_t held;                 /* pixel bytes of all updates, spare or not */
 	size_t held_max;
 	atomic_int inflight;
+	atomic_bool drawing; /* an update_area for all the surface is on its way */
+	atomic_bool starved; /* refused, nothing released since */
+	SpiceTimer *starved_timer;
 	struct update *open; /* begun, not yet queued */
 	atomic_uint_fast64_t image_id;
 	int wakefd;
@@ -115,6 +119,7 @@ release_resource(QXLInstance *qin, struct QXLReleaseInfoExt info)
 	d->spare = u;
 	pthread_mutex_unlock(&d->lock);
 	atomic_fetch_sub(&d->inflight, 1);
+	atomic_store(&d->starved, false);
 	if (write(d->wakefd, &one, sizeof(one)) < 0) {
 		/* The counter is saturated: the loop is already due to run. */
 	}
@@ -146,6 +151,34 @@ flush_resources(QXLInstance *qin)
 static void
 async_complete(QXLInstance *qin, uint64_t cookie)
 {
+	struct display *d = of(qin);
+	uint64_t one = 1;
+
+	atomic_store(&d->drawing, false);
+	if (write(d->wakefd, &one, sizeof(one)) < 0) {
+		/* The counter is saturated: the loop is already due to run. */
+	}
+}
+
+/* spice keeps a drawable that later ones cover only in part until it
+ * draws it, and draws lazily: when nothing was released for a while after
+ * a refusal, drawing the whole surface lets go of them all, so that the
+ * drawables and bytes they hold cannot keep new updates out for good. */
+static void
+starved_check(void *opaque)
+{
+	struct display *d = opaque;
+	QXLRect all = { .top = 0, .left = 0, .bottom = (int32_t)d->height,
+		.right = (int32_t)d->width };
+
+	if (atomic_load(&d->starved) && !atomic_exchange(&d->drawing, true))
+		spice_qxl_update_area_async(&d->qxl, 0, &all, 0, 0);
+}
+
+static void
+update_area_complete(QXLInstance *qin, uint32_t surface_id, struct QXLRect *updated_rects,
+    uint32_t num_updated_rects)
+{
 }
 
 static int
@@ -172,6 +205,7 @@ static const QXLInterface qxl_iface = {
 	.notify_update = notify_update,
 	.flush_resources = flush_resources,
 	.async_complete = async_complete,
+	.update_area_complete = update_area_complete,
 	.client_monitors_config = client_monitors_config,
 };
 
@@ -186,6 +220,7 @@ display_new(SpiceServer *s, uint32_t w, uint32_t h)
 	d->tail = &d->head;
 	d->held_max = (size_t)w * h * 4 * DISPLAY_INFLIGHT_SCREENS;
 	pthread_mutex_init(&d->lock, NULL);
+	d->starved_timer = loop_timer_add(starved_check, d);
 	d->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d->wakefd < 0)
 		fatal("eventfd");
@@ -250,10 +285,12 @@ display_begin(struct display *d, uint32_t x, uint32_t y, uint32_t w, uint32_t h)
 	struct update *u;
 	size_t cap;
 
-	if (atomic_load(&d->inflight) >= DISPLAY_MAX_INFLIGHT)
+	if (atomic_load(&d->inflight) >= DISPLAY_MAX_INFLIGHT ||
+	    (u = take_update(d, (size_t)w * h * 4)) == NULL) {
+		if (!atomic_exchange(&d->starved, true))
+			loop_timer_start(d->starved_timer, DISPLAY_STARVED_MS);
 		return NULL;
-	if ((u = take_update(d, (size_t)w * h * 4)) == NULL)
-		return NULL;
+	}
 	cap = u->cap;
 	memset(u, 0, sizeof(*u));
 	u->cap = cap;

@@ -15,6 +15,9 @@
 /* Pixel bytes of all drawables, in flight or kept for reuse: this many
  * screens' worth (a single larger update may still go out alone). */
 #define DISPLAY_INFLIGHT_SCREENS 2
+/* After a refusal, how long to wait for a release before asking
+ * spice to draw what it still holds. */
+#define DISPLAY_STARVED_MS 20
 
 struct display;
 
