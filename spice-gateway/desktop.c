@@ -9,6 +9,7 @@
 #include "log.h"
 #include "loop.h"
 #include "vm.h"
+#include "vms.h"
 #include "xalloc.h"
 
 /* Set-1 scancodes of the keys the desktop watches. */
@@ -194,6 +195,12 @@ desktop_flush(void)
 	desk->dirty = (struct rect){ 0, 0, 0, 0 };
 }
 
+bool
+desktop_backlogged(void)
+{
+	return desk != NULL && desk->view.disp != NULL && !rect_empty(desk->dirty);
+}
+
 static enum hit
 desk_hit(void *opaque, int32_t x, int32_t y, struct seat_win *sw)
 {
@@ -265,6 +272,7 @@ static void
 desk_flush(void *opaque)
 {
 	desktop_flush();
+	vms_resume();
 }
 
 static const struct seat_ops desk_seat_ops = {

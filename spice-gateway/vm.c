@@ -16,7 +16,7 @@ static void vm_io(int fd, int event, void *opaque);
 static void
 watch_mask(struct vm *vm)
 {
-	loop_watch_update(vm->watch, SPICE_WATCH_EVENT_READ |
+	loop_watch_update(vm->watch, (vm->stalled ? 0 : SPICE_WATCH_EVENT_READ) |
 	    (vm->out_len ? SPICE_WATCH_EVENT_WRITE : 0));
 }
 
@@ -33,6 +33,7 @@ vm_disconnect(struct vm *vm, const char *why)
 	vm->in_len = 0;
 	vm->damage_open = false;
 	vm->damage_left = 0;
+	vm->stalled = false;
 	vm->out_len = 0;
 	vm->clip_offered = vm->clip_vm_requested = false;
 	vm->disconnects++;
@@ -198,28 +199,20 @@ apply(struct vm *vm, const struct gui_event *ev)
 	return true;
 }
 
-static void
-vm_read(struct vm *vm)
+/* Damage that a viewer has not taken yet (its display refused it). */
+static bool
+backlogged(const struct vm *vm)
 {
-	ssize_t n;
+	return (vm->view.disp != NULL && !rect_empty(vm->scr.dirty)) || desktop_backlogged();
+}
+
+/* Applies the messages in vm->in; stops, stalled, after a damage that a
+ * viewer could not take yet. */
+static void
+consume(struct vm *vm)
+{
 	size_t off = 0;
 
-	if (vm->damage_open && vm->in_len == 0) {
-		n = read_into_window(vm);
-	} else {
-		n = read(vm->fd, vm->in + vm->in_len, vm->in_cap - vm->in_len);
-		if (n > 0)
-			vm->in_len += (size_t)n;
-	}
-	if (n == 0) {
-		vm_disconnect(vm, "end of stream");
-		return;
-	}
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			vm_disconnect(vm, strerror(errno));
-		return;
-	}
 	for (;;) {
 		struct gui_event ev;
 		size_t used = 0;
@@ -232,6 +225,11 @@ vm_read(struct vm *vm)
 			vm->damage_open = false;
 			if (!apply(vm, &vm->damage))
 				return;
+			if (backlogged(vm)) {
+				vm->stalled = true;
+				watch_mask(vm);
+				break;
+			}
 			continue;
 		}
 		r = gui_vm_parse_head(&vm->peer, vm->in + off, vm->in_len - off, &ev, &used);
@@ -256,6 +254,40 @@ vm_read(struct vm *vm)
 	memmove(vm->in, vm->in + off, vm->in_len - off);
 	vm->in_len -= off;
 	vm_flush(vm);
+}
+
+void
+vm_resume(struct vm *vm)
+{
+	if (vm->fd < 0 || !vm->stalled || backlogged(vm))
+		return;
+	vm->stalled = false;
+	watch_mask(vm);
+	consume(vm);
+}
+
+static void
+vm_read(struct vm *vm)
+{
+	ssize_t n;
+
+	if (vm->damage_open && vm->in_len == 0) {
+		n = read_into_window(vm);
+	} else {
+		n = read(vm->fd, vm->in + vm->in_len, vm->in_cap - vm->in_len);
+		if (n > 0)
+			vm->in_len += (size_t)n;
+	}
+	if (n == 0) {
+		vm_disconnect(vm, "end of stream");
+		return;
+	}
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			vm_disconnect(vm, strerror(errno));
+		return;
+	}
+	consume(vm);
 }
 
 static void

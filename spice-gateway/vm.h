@@ -39,6 +39,10 @@ struct vm {
 	bool damage_open;
 	struct gui_event damage;
 	size_t damage_done, damage_left; /* pixel bytes */
+	/* Not read while a viewer has not taken its last damage: the qube
+	 * waits, as for a real display, instead of the gateway reading and
+	 * dropping frames. */
+	bool stalled;
 	uint8_t *out;
 	size_t out_len;
 	unsigned long disconnects; /* for the log and the tests */
@@ -70,6 +74,8 @@ void vm_disconnect(struct vm *vm, const char *why);
 void vm_send(struct vm *vm, uint32_t type, uint32_t window, const void *body, uint32_t len);
 /* Sends what changed on the screen to the viewer. */
 void vm_flush(struct vm *vm);
+/* Goes on reading a stalled qube once its viewers took what they were sent. */
+void vm_resume(struct vm *vm);
 
 /* Sets up vm->view for server_start(): this qube's display, keyboard,
  * tablet and agent. */

@@ -151,3 +151,10 @@ vms_disconnect_all(const char *why)
 	for (int i = 0; i < nvms; i++)
 		vm_disconnect(vms[i], why);
 }
+
+void
+vms_resume(void)
+{
+	for (int i = 0; i < nvms; i++)
+		vm_resume(vms[i]);
+}
