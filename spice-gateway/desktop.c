@@ -183,8 +183,7 @@ desktop_flush(void)
 	struct rect d;
 	uint32_t *pix;
 
-	if (desk == NULL || desk->view.disp == NULL || rect_empty(desk->dirty) ||
-	    !server_viewing(&desk->view))
+	if (desk == NULL || desk->view.disp == NULL || rect_empty(desk->dirty))
 		return;
 	d = desk->dirty;
 	/* When too much is in flight it stays dirty; a release wakes us. */
@@ -199,8 +198,7 @@ desktop_flush(void)
 bool
 desktop_backlogged(void)
 {
-	return desk != NULL && desk->view.disp != NULL && !rect_empty(desk->dirty) &&
-	    server_has_viewer(&desk->view);
+	return desk != NULL && desk->view.disp != NULL && !rect_empty(desk->dirty);
 }
 
 static enum hit

@@ -52,38 +52,6 @@ on_released(int fd, int event, void *opaque)
 	v->flush(v->opaque);
 }
 
-/* spice-server marks the count deprecated but offers no other way to know
- * (it has no connection callback); it is still what it reports. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-bool
-server_has_viewer(const struct viewer *v)
-{
-	return v->server != NULL && spice_server_get_num_clients(v->server) > 0;
-}
-#pragma GCC diagnostic pop
-
-static void
-poll_viewer(void *opaque)
-{
-	struct viewer *v = opaque;
-
-	v->poll_armed = false;
-	v->flush(v->opaque);
-}
-
-bool
-server_viewing(struct viewer *v)
-{
-	if (server_has_viewer(v))
-		return true;
-	if (!v->poll_armed && v->poll_timer != NULL) {
-		v->poll_armed = true;
-		loop_timer_start(v->poll_timer, VIEWER_POLL_MS);
-	}
-	return false;
-}
-
 static int
 listen_on(struct viewer *v, const struct listen_cfg *cfg, char *uri, size_t urilen)
 {
@@ -157,7 +125,6 @@ server_start(struct viewer *v, const struct listen_cfg *cfg, uint32_t w, uint32_
 	v->disp = display_new(s, w, h);
 	v->disp_watch = loop_watch_add(display_wakeup_fd(v->disp), SPICE_WATCH_EVENT_READ,
 	    on_released, v);
-	v->poll_timer = loop_timer_add(poll_viewer, v);
 	v->add_devices(v->opaque);
 	spice_server_vm_start(s);
 	v->flush(v->opaque);

@@ -5,12 +5,9 @@
 #ifndef BULKHEAD_GW_SERVER_H
 #define BULKHEAD_GW_SERVER_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #include <spice.h>
-
-#define VIEWER_POLL_MS 50
 
 enum listen_kind { LISTEN_UNIX, LISTEN_TCP, LISTEN_FD };
 
@@ -39,18 +36,10 @@ struct viewer {
 	/* Pushes what is still dirty (spice released drawables). */
 	void (*flush)(void *opaque);
 	void *opaque;
-	SpiceTimer *poll_timer; /* looks for a viewer while damage waits for one */
-	bool poll_armed;
 };
 
 /* Starts v's server with a w x h display; prints "NAME URI TICKET-FILE" on
  * stdout and writes NAME.ticket and NAME.uri. 0 or -1. */
 int server_start(struct viewer *v, const struct listen_cfg *cfg, uint32_t w, uint32_t h);
-/* A viewer is connected to v's server. */
-bool server_has_viewer(const struct viewer *v);
-/* The same; without a viewer, v->flush runs again in VIEWER_POLL_MS, so
- * that damage kept back meanwhile reaches a viewer that comes. Nobody
- * looking, a display is not sent (nor composed) what changes. */
-bool server_viewing(struct viewer *v);
 
 #endif

@@ -77,7 +77,7 @@ vm_flush(struct vm *vm)
 	uint32_t *pix;
 
 	/* When too much is in flight the rectangle stays dirty; a release wakes us. */
-	if (!rect_empty(d) && vm->view.disp != NULL && server_viewing(&vm->view) &&
+	if (!rect_empty(d) && vm->view.disp != NULL &&
 	    (pix = display_begin(vm->view.disp, (uint32_t)d.x, (uint32_t)d.y, d.w, d.h)) != NULL) {
 		screen_paint(&vm->scr, &(struct canvas){ pix, d });
 		display_end(vm->view.disp);
@@ -203,8 +203,7 @@ apply(struct vm *vm, const struct gui_event *ev)
 static bool
 backlogged(const struct vm *vm)
 {
-	return (vm->view.disp != NULL && !rect_empty(vm->scr.dirty) &&
-	    server_has_viewer(&vm->view)) || desktop_backlogged();
+	return (vm->view.disp != NULL && !rect_empty(vm->scr.dirty)) || desktop_backlogged();
 }
 
 /* Applies the messages in vm->in; stops, stalled, after a damage that a
