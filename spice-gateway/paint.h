@@ -1,4 +1,4 @@
-/* Drawing a window with the gateway's decorations into a framebuffer: a
+/* Drawing a window with the gateway's decorations into a canvas: a
  * frame in the qube's label colour and a title bar "[qube] title" that the
  * qube's pixels never cover. Shared by a qube's own screen (screen.c) and
  * the desktop of all qubes (desktop.c), so that both look the same. */

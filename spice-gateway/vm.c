@@ -193,7 +193,8 @@ apply(struct vm *vm, const struct gui_event *ev)
 	desktop_event(vm, ev);
 	handle(vm, ev);
 	/* Each frame of damage goes out on its own while spice keeps up;
-	 * when it does not, display_begin() refuses and damage accumulates. */
+	 * when it does not, display_begin() refuses, the damage stays dirty
+	 * and consume() stops reading the qube until a release. */
 	if (ev->type == GUI_DAMAGE)
 		vm_flush(vm);
 	return true;
