@@ -51,6 +51,16 @@ gui_peer_max_msg(const struct gui_peer *p)
 	return sizeof(struct gui_hdr) + m;
 }
 
+size_t
+gui_peer_max_head(const struct gui_peer *p)
+{
+	size_t m = sizeof(struct gui_title);
+
+	if (p->lim.clip_max > m)
+		m = p->lim.clip_max;
+	return sizeof(struct gui_hdr) + m;
+}
+
 bool
 gui_utf8_valid(const uint8_t *s, size_t len)
 {
@@ -197,13 +207,14 @@ header_ok(const struct gui_peer *p, uint32_t type, uint32_t window, uint32_t len
 	}
 }
 
-int
-gui_vm_parse(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len,
-    struct gui_event *ev, size_t *used)
+/* head: a DAMAGE message is taken once its rectangle is there. */
+static int
+parse(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len, struct gui_event *ev,
+    size_t *used, bool head)
 {
 	const uint8_t *b = untrusted_buf;
 	const uint8_t *body;
-	uint32_t type, window, len;
+	uint32_t type, window, len, need;
 	int slot = -1;
 
 	if (untrusted_len < sizeof(struct gui_hdr))
@@ -211,7 +222,8 @@ gui_vm_parse(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len
 	gui_hdr_read(b, &type, &window, &len);
 	if (!header_ok(p, type, window, len))
 		return -1;
-	if (untrusted_len - sizeof(struct gui_hdr) < len)
+	need = head && type == GUI_DAMAGE ? (uint32_t)sizeof(struct gui_damage) : len;
+	if (untrusted_len - sizeof(struct gui_hdr) < need)
 		return 0;
 	body = b + sizeof(struct gui_hdr);
 
@@ -274,7 +286,7 @@ gui_vm_parse(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len
 		ev->u.damage.y = (uint32_t)y;
 		ev->u.damage.width = (uint32_t)w;
 		ev->u.damage.height = (uint32_t)hgt;
-		ev->data = body + sizeof(d);
+		ev->data = head ? NULL : body + sizeof(d);
 		ev->data_len = (size_t)(w * hgt * 4);
 		break;
 	}
@@ -286,8 +298,22 @@ gui_vm_parse(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len
 		break;
 	}
 	ev->slot = slot;
-	*used = sizeof(struct gui_hdr) + len;
+	*used = sizeof(struct gui_hdr) + need;
 	return 1;
+}
+
+int
+gui_vm_parse(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len,
+    struct gui_event *ev, size_t *used)
+{
+	return parse(p, untrusted_buf, untrusted_len, ev, used, false);
+}
+
+int
+gui_vm_parse_head(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len,
+    struct gui_event *ev, size_t *used)
+{
+	return parse(p, untrusted_buf, untrusted_len, ev, used, true);
 }
 
 void

@@ -55,11 +55,19 @@ void gui_limits_sanitise(struct gui_limits *lim);
 void gui_peer_init(struct gui_peer *p, const struct gui_limits *lim);
 /* Largest message the peer may send: the reader's buffer size. */
 size_t gui_peer_max_msg(const struct gui_peer *p);
+/* Largest message gui_vm_parse_head() needs whole. */
+size_t gui_peer_max_head(const struct gui_peer *p);
 
 /* Parses one message at the start of untrusted_buf. 1: *ev filled and *used
  * set; 0: incomplete (the header, if present, is acceptable); -1: malformed
  * or not allowed now: the connection must be closed. */
 int gui_vm_parse(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len,
+    struct gui_event *ev, size_t *used);
+/* The same, except that a DAMAGE message is accepted (all its checks done)
+ * as soon as its gui_damage is there: *used covers the header and the
+ * rectangle, ev->data is NULL, and exactly ev->data_len bytes of pixels
+ * follow, which the caller reads into place itself. */
+int gui_vm_parse_head(struct gui_peer *p, const void *untrusted_buf, size_t untrusted_len,
     struct gui_event *ev, size_t *used);
 
 /* True if s[0..len) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */

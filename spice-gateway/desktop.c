@@ -9,6 +9,7 @@
 #include "log.h"
 #include "loop.h"
 #include "vm.h"
+#include "vms.h"
 #include "xalloc.h"
 
 /* Set-1 scancodes of the keys the desktop watches. */
@@ -24,44 +25,56 @@ struct desktop *desk;
 static struct rect
 notice_rect(void)
 {
-	return (struct rect){ 0, (int32_t)(desk->c.h - NOTICE_H), desk->c.w, NOTICE_H };
+	return (struct rect){ 0, (int32_t)(desk->h - NOTICE_H), desk->w, NOTICE_H };
 }
 
 static void
 damage(struct rect r)
 {
 	desk->dirty = rect_union(desk->dirty,
-	    rect_intersect(r, (struct rect){ 0, 0, desk->c.w, desk->c.h }));
+	    rect_intersect(r, (struct rect){ 0, 0, desk->w, desk->h }));
 }
 
-/* Recomposes r from the background up, the notice bar last. */
+/* Composes c's area of the desktop into c: from the background up, the
+ * notice bar last; or, when one window's content is all there is to see
+ * there, only its pixels. */
 static void
-compose(struct rect r)
+paint(const struct canvas *c)
 {
-	r = rect_intersect(r, (struct rect){ 0, 0, desk->c.w, desk->c.h });
-	if (rect_empty(r))
-		return;
-	paint_fill(&desk->c, r, r, SCREEN_BG);
-	for (int i = 0; i < desk->norder; i++) {
+	struct rect r = c->area;
+	bool notice = desk->notice[0] != '\0' && !rect_empty(rect_intersect(notice_rect(), r));
+	int top = desk->norder - 1;
+
+	while (top >= 0 && rect_empty(rect_intersect(desk->order[top].outer, r)))
+		top--;
+	if (top >= 0 && !notice) {
+		const struct swin *w = &desk->order[top].vm->scr.win[desk->order[top].slot];
+
+		if (rect_covers((struct rect){ w->x, w->y, w->w, w->h }, r)) {
+			paint_content(c, w, r);
+			return;
+		}
+	}
+	paint_fill(c, r, r, SCREEN_BG);
+	for (int i = 0; i <= top; i++) {
 		struct vm *vm = desk->order[i].vm;
 		struct deco d = screen_deco(&vm->scr);
 
-		paint_window(&desk->c, &vm->scr.win[desk->order[i].slot], &d, r);
+		paint_window(c, &vm->scr.win[desk->order[i].slot], &d, r);
 	}
-	if (desk->notice[0] != '\0') {
+	if (notice) {
 		struct rect bar = notice_rect(), clip = rect_intersect(bar, r);
 
-		paint_fill(&desk->c, bar, clip, desk->notice_bg);
-		paint_text(&desk->c, 4, bar.y + 4, desk->notice, clip, 0xffffff);
+		paint_fill(c, bar, clip, desk->notice_bg);
+		paint_text(c, 4, bar.y + 4, desk->notice, clip, 0xffffff);
 	}
-	damage(r);
 }
 
 static void
 notice_expired(void *opaque)
 {
 	desk->notice[0] = '\0';
-	compose(notice_rect());
+	damage(notice_rect());
 	desktop_flush();
 }
 
@@ -75,7 +88,7 @@ desktop_notice(uint32_t bg, const char *fmt, ...)
 	va_end(ap);
 	desk->notice_bg = bg;
 	log_info("desktop: %s", desk->notice);
-	compose(notice_rect());
+	damage(notice_rect());
 	desktop_flush();
 	loop_timer_start(desk->notice_timer, NOTICE_MS);
 }
@@ -105,28 +118,7 @@ drop(int i)
 	unstack(i);
 	if (desk->focus.vm == e.vm && desk->focus.slot == e.slot)
 		desk->focus = (struct seat_win){ NULL, -1 };
-	compose(e.outer);
-}
-
-/* Damage of a window that nothing covers there goes straight to the
- * framebuffer, as on a qube's own screen. */
-static void
-show_damage(int i, struct rect r)
-{
-	const struct swin *w = &desk->order[i].vm->scr.win[desk->order[i].slot];
-
-	r = rect_intersect(r, (struct rect){ 0, 0, desk->c.w, desk->c.h });
-	if (desk->notice[0] != '\0' && !rect_empty(rect_intersect(notice_rect(), r))) {
-		compose(r);
-		return;
-	}
-	for (int j = i + 1; j < desk->norder; j++)
-		if (!rect_empty(rect_intersect(desk->order[j].outer, r))) {
-			compose(r);
-			return;
-		}
-	paint_content(&desk->c, w, r);
-	damage(r);
+	damage(e.outer);
 }
 
 void
@@ -148,7 +140,7 @@ desktop_event(struct vm *vm, const struct gui_event *ev)
 			desk->order = xrealloc(desk->order, (size_t)desk->cap * sizeof(desk->order[0]));
 		}
 		desk->order[desk->norder++] = (struct dwin){ vm, ev->slot, swin_outer(w) };
-		compose(swin_outer(w));
+		damage(swin_outer(w));
 		return;
 	case GUI_UNMAP:
 	case GUI_DESTROY:
@@ -159,13 +151,13 @@ desktop_event(struct vm *vm, const struct gui_event *ev)
 	case GUI_TITLE:
 		if (i < 0)
 			return;
-		compose(desk->order[i].outer);
+		damage(desk->order[i].outer);
 		desk->order[i].outer = swin_outer(w);
-		compose(desk->order[i].outer);
+		damage(desk->order[i].outer);
 		return;
 	case GUI_DAMAGE:
 		if (i >= 0)
-			show_damage(i, (struct rect){ w->x + (int32_t)ev->u.damage.x,
+			damage((struct rect){ w->x + (int32_t)ev->u.damage.x,
 			    w->y + (int32_t)ev->u.damage.y, ev->u.damage.width, ev->u.damage.height });
 		return;
 	default:
@@ -189,13 +181,24 @@ void
 desktop_flush(void)
 {
 	struct rect d;
+	uint32_t *pix;
 
 	if (desk == NULL || desk->view.disp == NULL || rect_empty(desk->dirty))
 		return;
 	d = desk->dirty;
 	/* When too much is in flight it stays dirty; a release wakes us. */
-	if (display_push(desk->view.disp, desk->c.fb, (uint32_t)d.x, (uint32_t)d.y, d.w, d.h))
-		desk->dirty = (struct rect){ 0, 0, 0, 0 };
+	pix = display_begin(desk->view.disp, (uint32_t)d.x, (uint32_t)d.y, d.w, d.h);
+	if (pix == NULL)
+		return;
+	paint(&(struct canvas){ pix, d });
+	display_end(desk->view.disp);
+	desk->dirty = (struct rect){ 0, 0, 0, 0 };
+}
+
+bool
+desktop_backlogged(void)
+{
+	return desk != NULL && desk->view.disp != NULL && !rect_empty(desk->dirty);
 }
 
 static enum hit
@@ -231,7 +234,7 @@ desk_focus(void *opaque, struct seat_win w)
 	e = desk->order[i];
 	unstack(i);
 	desk->order[desk->norder++] = e;
-	compose(e.outer);
+	damage(e.outer);
 }
 
 /* Ctrl+Shift+C and Ctrl+Shift+V are the gateway's: neither the press nor
@@ -269,6 +272,7 @@ static void
 desk_flush(void *opaque)
 {
 	desktop_flush();
+	vms_resume();
 }
 
 static const struct seat_ops desk_seat_ops = {
@@ -294,17 +298,18 @@ desktop_init(uint32_t w, uint32_t h, bool paste_by_domd)
 	desk->view.add_devices = desk_add_devices;
 	desk->view.flush = desk_flush;
 	desk->view.opaque = desk;
-	desk->c = (struct canvas){ xcalloc((size_t)w * h, 4), w, h };
+	desk->w = w;
+	desk->h = h;
 	desk->focus = (struct seat_win){ NULL, -1 };
 	desk->paste_by_domd = paste_by_domd;
 	desk->paste_pid = -1;
 	desk->paste_pidfd = -1;
 	desk->notice_timer = loop_timer_add(notice_expired, NULL);
-	compose((struct rect){ 0, 0, w, h });
+	damage((struct rect){ 0, 0, w, h });
 }
 
 int
 desktop_start(const struct listen_cfg *place)
 {
-	return server_start(&desk->view, place, desk->c.w, desk->c.h);
+	return server_start(&desk->view, place, desk->w, desk->h);
 }

@@ -36,6 +36,8 @@ void desktop_event(struct vm *vm, const struct gui_event *ev);
 /* vm's connection closed: its windows go. */
 void desktop_forget(struct vm *vm);
 void desktop_flush(void);
+/* The desktop's viewer has not taken all it was shown yet. */
+bool desktop_backlogged(void);
 /* The text vm sent for a Ctrl+Shift+C (vm->clip_desktop_requested). */
 void desktop_clip_data(struct vm *vm, const uint8_t *untrusted_text, size_t len);
 

@@ -24,8 +24,8 @@ struct dwin {
 struct desktop {
 	struct viewer view;
 	struct seat seat;
-	struct canvas c;
-	struct rect dirty;
+	uint32_t w, h;
+	struct rect dirty; /* composed only when sent, into the drawable */
 	struct dwin *order; /* bottom to top */
 	int norder, cap;
 	struct seat_win focus;

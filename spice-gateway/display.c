@@ -9,14 +9,17 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "loop.h"
 #include "xalloc.h"
 
-/* A drawable with its image and pixels, freed on release. */
+/* A drawable with its image and pixels; on release it goes back to the
+ * display's spares for the next update that fits. */
 struct update {
 	QXLDrawable drawable;
 	QXLImage image;
 	struct QXLCommandExt ext;
 	struct update *next;
+	size_t cap; /* bytes of pixels */
 	uint8_t pixels[];
 };
 
@@ -26,7 +29,14 @@ struct display {
 	uint8_t *surface; /* owned by spice's canvas once created */
 	pthread_mutex_t lock;
 	struct update *head, **tail; /* queued, not yet taken by the worker */
+	struct update *spare;        /* released, kept for reuse */
+	size_t held;                 /* pixel bytes of all updates, spare or not */
+	size_t held_max;
 	atomic_int inflight;
+	atomic_bool drawing; /* an update_area for all the surface is on its way */
+	atomic_bool starved; /* refused, nothing released since */
+	SpiceTimer *starved_timer;
+	struct update *open; /* begun, not yet queued */
 	atomic_uint_fast64_t image_id;
 	int wakefd;
 };
@@ -101,10 +111,15 @@ static void
 release_resource(QXLInstance *qin, struct QXLReleaseInfoExt info)
 {
 	struct display *d = of(qin);
+	struct update *u = (struct update *)(uintptr_t)info.info->id;
 	uint64_t one = 1;
 
-	free((struct update *)(uintptr_t)info.info->id);
+	pthread_mutex_lock(&d->lock);
+	u->next = d->spare;
+	d->spare = u;
+	pthread_mutex_unlock(&d->lock);
 	atomic_fetch_sub(&d->inflight, 1);
+	atomic_store(&d->starved, false);
 	if (write(d->wakefd, &one, sizeof(one)) < 0) {
 		/* The counter is saturated: the loop is already due to run. */
 	}
@@ -136,6 +151,34 @@ flush_resources(QXLInstance *qin)
 static void
 async_complete(QXLInstance *qin, uint64_t cookie)
 {
+	struct display *d = of(qin);
+	uint64_t one = 1;
+
+	atomic_store(&d->drawing, false);
+	if (write(d->wakefd, &one, sizeof(one)) < 0) {
+		/* The counter is saturated: the loop is already due to run. */
+	}
+}
+
+/* spice keeps a drawable that later ones cover only in part until it
+ * draws it, and draws lazily: when nothing was released for a while after
+ * a refusal, drawing the whole surface lets go of them all, so that the
+ * drawables and bytes they hold cannot keep new updates out for good. */
+static void
+starved_check(void *opaque)
+{
+	struct display *d = opaque;
+	QXLRect all = { .top = 0, .left = 0, .bottom = (int32_t)d->height,
+		.right = (int32_t)d->width };
+
+	if (atomic_load(&d->starved) && !atomic_exchange(&d->drawing, true))
+		spice_qxl_update_area_async(&d->qxl, 0, &all, 0, 0);
+}
+
+static void
+update_area_complete(QXLInstance *qin, uint32_t surface_id, struct QXLRect *updated_rects,
+    uint32_t num_updated_rects)
+{
 }
 
 static int
@@ -162,6 +205,7 @@ static const QXLInterface qxl_iface = {
 	.notify_update = notify_update,
 	.flush_resources = flush_resources,
 	.async_complete = async_complete,
+	.update_area_complete = update_area_complete,
 	.client_monitors_config = client_monitors_config,
 };
 
@@ -174,7 +218,9 @@ display_new(SpiceServer *s, uint32_t w, uint32_t h)
 	d->width = w;
 	d->height = h;
 	d->tail = &d->head;
+	d->held_max = (size_t)w * h * 4 * DISPLAY_INFLIGHT_SCREENS;
 	pthread_mutex_init(&d->lock, NULL);
+	d->starved_timer = loop_timer_add(starved_check, d);
 	d->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d->wakefd < 0)
 		fatal("eventfd");
@@ -197,24 +243,74 @@ display_new(SpiceServer *s, uint32_t w, uint32_t h)
 	return d;
 }
 
-bool
-display_push(struct display *d, const uint32_t *fb, uint32_t x, uint32_t y, uint32_t w,
-    uint32_t h)
+/* An update with room for need bytes: the smallest spare that fits, or a
+ * new one when the bytes held allow it (spares that do not fit are freed to
+ * make room). NULL: the bytes in flight are at the bound. */
+static struct update *
+take_update(struct display *d, size_t need)
+{
+	struct update **best = NULL, *u;
+
+	pthread_mutex_lock(&d->lock);
+	for (struct update **p = &d->spare; *p; p = &(*p)->next)
+		if ((*p)->cap >= need && (best == NULL || (*p)->cap < (*best)->cap))
+			best = p;
+	if (best != NULL) {
+		u = *best;
+		*best = u->next;
+		pthread_mutex_unlock(&d->lock);
+		return u;
+	}
+	while (d->held + need > d->held_max && d->spare != NULL) {
+		u = d->spare;
+		d->spare = u->next;
+		d->held -= u->cap;
+		free(u);
+	}
+	/* One update larger than the bound may go out alone. */
+	if (d->held + need > d->held_max && d->held > 0) {
+		pthread_mutex_unlock(&d->lock);
+		return NULL;
+	}
+	d->held += need;
+	pthread_mutex_unlock(&d->lock);
+	u = xmalloc(sizeof(*u) + need);
+	u->cap = need;
+	return u;
+}
+
+uint32_t *
+display_begin(struct display *d, uint32_t x, uint32_t y, uint32_t w, uint32_t h)
 {
 	struct update *u;
-	struct timespec ts;
+	size_t cap;
 
-	if (atomic_load(&d->inflight) >= DISPLAY_MAX_INFLIGHT)
-		return false;
-	u = xcalloc(1, sizeof(*u) + (size_t)w * h * 4);
-	for (uint32_t row = 0; row < h; row++)
-		memcpy(u->pixels + (size_t)row * w * 4, fb + (size_t)(y + row) * d->width + x,
-		    (size_t)w * 4);
-
+	if (atomic_load(&d->inflight) >= DISPLAY_MAX_INFLIGHT ||
+	    (u = take_update(d, (size_t)w * h * 4)) == NULL) {
+		if (!atomic_exchange(&d->starved, true))
+			loop_timer_start(d->starved_timer, DISPLAY_STARVED_MS);
+		return NULL;
+	}
+	cap = u->cap;
+	memset(u, 0, sizeof(*u));
+	u->cap = cap;
 	u->drawable.bbox.left = x;
 	u->drawable.bbox.top = y;
 	u->drawable.bbox.right = x + w;
 	u->drawable.bbox.bottom = y + h;
+	d->open = u;
+	return (uint32_t *)u->pixels;
+}
+
+void
+display_end(struct display *d)
+{
+	struct update *u = d->open;
+	uint32_t w = (uint32_t)(u->drawable.bbox.right - u->drawable.bbox.left);
+	uint32_t h = (uint32_t)(u->drawable.bbox.bottom - u->drawable.bbox.top);
+	struct timespec ts;
+
+	d->open = NULL;
 	u->drawable.clip.type = SPICE_CLIP_TYPE_NONE;
 	u->drawable.effect = QXL_EFFECT_OPAQUE;
 	u->drawable.release_info.id = (uintptr_t)u;
@@ -249,6 +345,19 @@ display_push(struct display *d, const uint32_t *fb, uint32_t x, uint32_t y, uint
 	d->tail = &u->next;
 	pthread_mutex_unlock(&d->lock);
 	spice_qxl_wakeup(&d->qxl);
+}
+
+bool
+display_push(struct display *d, const uint32_t *fb, uint32_t x, uint32_t y, uint32_t w,
+    uint32_t h)
+{
+	uint32_t *pix = display_begin(d, x, y, w, h);
+
+	if (pix == NULL)
+		return false;
+	for (uint32_t row = 0; row < h; row++)
+		memcpy(pix + (size_t)row * w, fb + (size_t)(y + row) * d->width + x, (size_t)w * 4);
+	display_end(d);
 	return true;
 }
 

@@ -45,6 +45,14 @@ rect_contains(struct rect r, int32_t x, int32_t y)
 	return x >= r.x && y >= r.y && x < r.x + (int32_t)r.w && y < r.y + (int32_t)r.h;
 }
 
+bool
+rect_covers(struct rect a, struct rect b)
+{
+	struct rect i = rect_intersect(a, b);
+
+	return i.w == b.w && i.h == b.h;
+}
+
 uint32_t
 paint_text_rgb(uint32_t label_rgb)
 {
@@ -71,9 +79,9 @@ swin_content_has(const struct swin *w, int32_t x, int32_t y)
 void
 paint_fill(const struct canvas *c, struct rect r, struct rect clip, uint32_t rgb)
 {
-	r = rect_intersect(r, clip);
+	r = rect_intersect(rect_intersect(r, clip), c->area);
 	for (uint32_t row = 0; row < r.h; row++) {
-		uint32_t *p = c->fb + (size_t)(r.y + row) * c->w + r.x;
+		uint32_t *p = c->fb + (size_t)(r.y - c->area.y + row) * c->area.w + (r.x - c->area.x);
 		for (uint32_t i = 0; i < r.w; i++)
 			p[i] = rgb;
 	}
@@ -102,8 +110,9 @@ paint_text(const struct canvas *c, int32_t x, int32_t y, const char *text, struc
 void
 paint_content(const struct canvas *c, const struct swin *w, struct rect r)
 {
+	r = rect_intersect(r, c->area);
 	for (uint32_t row = 0; row < r.h; row++)
-		memcpy(c->fb + (size_t)(r.y + row) * c->w + r.x,
+		memcpy(c->fb + (size_t)(r.y - c->area.y + row) * c->area.w + (r.x - c->area.x),
 		    w->pix + (size_t)(r.y - w->y + row) * w->w + (r.x - w->x), (size_t)r.w * 4);
 }
 
@@ -111,10 +120,17 @@ void
 paint_window(const struct canvas *c, const struct swin *w, const struct deco *d, struct rect clip)
 {
 	struct rect o = swin_outer(w);
+	int32_t bottom = w->y + (int32_t)w->h;
 
+	clip = rect_intersect(clip, c->area);
 	if (rect_empty(rect_intersect(o, clip)))
 		return;
-	paint_fill(c, o, clip, d->label);
+	/* The frame around the content: above, below, left, right. */
+	paint_fill(c, (struct rect){ o.x, o.y, o.w, (uint32_t)(w->y - o.y) }, clip, d->label);
+	paint_fill(c, (struct rect){ o.x, bottom, o.w, SCREEN_BORDER }, clip, d->label);
+	paint_fill(c, (struct rect){ o.x, w->y, SCREEN_BORDER, w->h }, clip, d->label);
+	paint_fill(c, (struct rect){ w->x + (int32_t)w->w, w->y, SCREEN_BORDER, w->h }, clip,
+	    d->label);
 	if (!w->override_redirect) {
 		char text[32 + GUI_TITLE_MAX + 4];
 		struct rect bar = { w->x, o.y + SCREEN_BORDER, w->w, SCREEN_TITLE_H };

@@ -1,4 +1,4 @@
-/* Drawing a window with the gateway's decorations into a framebuffer: a
+/* Drawing a window with the gateway's decorations into a canvas: a
  * frame in the qube's label colour and a title bar "[qube] title" that the
  * qube's pixels never cover. Shared by a qube's own screen (screen.c) and
  * the desktop of all qubes (desktop.c), so that both look the same. */
@@ -28,10 +28,11 @@ struct swin {
 	char title[GUI_TITLE_MAX];
 };
 
-/* A framebuffer: w*h xRGB pixels, stride w. */
+/* The pixels of one rectangle of a screen (xRGB, stride area.w), painted
+ * in the screen's coordinates; nothing outside the area is touched. */
 struct canvas {
 	uint32_t *fb;
-	uint32_t w, h;
+	struct rect area;
 };
 
 /* How a qube's windows are decorated. */
@@ -45,6 +46,8 @@ struct rect rect_intersect(struct rect a, struct rect b);
 /* The smallest rectangle holding both. */
 struct rect rect_union(struct rect a, struct rect b);
 bool rect_contains(struct rect r, int32_t x, int32_t y);
+/* a holds all of b. */
+bool rect_covers(struct rect a, struct rect b);
 
 /* Title text that reads on the label colour: dark on light labels. */
 uint32_t paint_text_rgb(uint32_t label_rgb);

@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xalloc.h"
-
-static void compose(struct screen *s, struct rect r);
 
 static const struct { const char *name; uint32_t rgb; } labels[] = {
 	{ "red", 0xcc0000 }, { "orange", 0xf57900 }, { "yellow", 0xedd400 },
@@ -35,10 +32,7 @@ screen_init(struct screen *s, const char *vm, uint32_t label_rgb, uint32_t w, ui
 	s->text = paint_text_rgb(label_rgb);
 	s->w = w;
 	s->h = h;
-	s->fb = xcalloc((size_t)w * h, 4);
 	s->focus = -1;
-	for (size_t i = 0; i < (size_t)w * h; i++)
-		s->fb[i] = SCREEN_BG;
 	screen_damage(s, (struct rect){ 0, 0, w, h });
 }
 
@@ -52,28 +46,19 @@ screen_reset(struct screen *s)
 	s->norder = 0;
 	s->focus = -1;
 	s->pixels = 0;
-	if (s->fb)
-		compose(s, (struct rect){ 0, 0, s->w, s->h });
+	screen_damage(s, (struct rect){ 0, 0, s->w, s->h });
 }
 
 void
 screen_free(struct screen *s)
 {
 	screen_reset(s);
-	free(s->fb);
-	s->fb = NULL;
 }
 
 struct deco
 screen_deco(const struct screen *s)
 {
 	return (struct deco){ s->vm, s->label, s->text };
-}
-
-static struct canvas
-canvas_of(struct screen *s)
-{
-	return (struct canvas){ s->fb, s->w, s->h };
 }
 
 void
@@ -83,20 +68,27 @@ screen_damage(struct screen *s, struct rect r)
 	s->dirty = rect_union(s->dirty, r);
 }
 
-/* Recomposes r of the framebuffer from the background up. */
-static void
-compose(struct screen *s, struct rect r)
+void
+screen_paint(const struct screen *s, const struct canvas *c)
 {
-	struct canvas c = canvas_of(s);
+	struct rect r = c->area;
 	struct deco d = screen_deco(s);
+	int top = s->norder - 1;
 
-	r = rect_intersect(r, (struct rect){ 0, 0, s->w, s->h });
-	if (rect_empty(r))
-		return;
-	paint_fill(&c, r, r, SCREEN_BG);
-	for (int i = 0; i < s->norder; i++)
-		paint_window(&c, &s->win[s->order[i]], &d, r);
-	screen_damage(s, r);
+	/* The common case: one window's content is all there is to see in r. */
+	while (top >= 0 && rect_empty(rect_intersect(swin_outer(&s->win[s->order[top]]), r)))
+		top--;
+	if (top >= 0) {
+		const struct swin *w = &s->win[s->order[top]];
+
+		if (rect_covers((struct rect){ w->x, w->y, w->w, w->h }, r)) {
+			paint_content(c, w, r);
+			return;
+		}
+	}
+	paint_fill(c, r, r, SCREEN_BG);
+	for (int i = 0; i <= top; i++)
+		paint_window(c, &s->win[s->order[i]], &d, r);
 }
 
 struct rect
@@ -108,22 +100,12 @@ screen_take_dirty(struct screen *s)
 	return d;
 }
 
-/* Damage of a window that nothing covers there needs no recomposition: its
- * pixels go straight to the framebuffer (the common case, and the fast one). */
-static void
-show_damage(struct screen *s, int slot, struct rect r)
+uint32_t *
+screen_pixels_at(struct screen *s, int slot, uint32_t x, uint32_t y)
 {
-	struct canvas cv = canvas_of(s);
-	struct rect c = rect_intersect(r, (struct rect){ 0, 0, s->w, s->h });
-	int i = s->norder - 1;
+	struct swin *w = &s->win[slot];
 
-	for (; i >= 0 && s->order[i] != slot; i--)
-		if (!rect_empty(rect_intersect(swin_outer(&s->win[s->order[i]]), c))) {
-			compose(s, r);
-			return;
-		}
-	paint_content(&cv, &s->win[slot], c);
-	screen_damage(s, c);
+	return w->pix + (size_t)y * w->w + x;
 }
 
 static void
@@ -177,8 +159,8 @@ set_geometry(struct screen *s, struct swin *w, const struct gui_geometry *g)
 	w->override_redirect = g->flags & GUI_OVERRIDE_REDIRECT;
 	place(s, w, g->x, g->y);
 	if (w->mapped) {
-		compose(s, before);
-		compose(s, swin_outer(w));
+		screen_damage(s, before);
+		screen_damage(s, swin_outer(w));
 	}
 	return true;
 }
@@ -201,7 +183,7 @@ screen_apply(struct screen *s, const struct gui_event *ev)
 		if (w->mapped) {
 			w->mapped = false;
 			unstack(s, ev->slot);
-			compose(s, swin_outer(w));
+			screen_damage(s, swin_outer(w));
 		}
 		if (s->focus == ev->slot)
 			s->focus = -1;
@@ -215,23 +197,24 @@ screen_apply(struct screen *s, const struct gui_event *ev)
 		if (!w->mapped) {
 			w->mapped = true;
 			s->order[s->norder++] = ev->slot;
-			compose(s, swin_outer(w));
+			screen_damage(s, swin_outer(w));
 		}
 		return true;
 	case GUI_TITLE:
 		memcpy(w->title, ev->title, sizeof(w->title));
 		if (w->mapped)
-			compose(s, swin_outer(w));
+			screen_damage(s, swin_outer(w));
 		return true;
 	case GUI_DAMAGE: {
 		const struct gui_damage *d = &ev->u.damage;
 
-		for (uint32_t row = 0; row < d->height; row++)
-			memcpy(w->pix + (size_t)(d->y + row) * w->w + d->x,
-			    ev->data + (size_t)row * d->width * 4, (size_t)d->width * 4);
+		if (ev->data != NULL)
+			for (uint32_t row = 0; row < d->height; row++)
+				memcpy(screen_pixels_at(s, ev->slot, d->x, d->y + row),
+				    ev->data + (size_t)row * d->width * 4, (size_t)d->width * 4);
 		if (w->mapped)
-			show_damage(s, ev->slot, (struct rect){ w->x + (int32_t)d->x,
-			    w->y + (int32_t)d->y, d->width, d->height });
+			screen_damage(s, (struct rect){ w->x + (int32_t)d->x, w->y + (int32_t)d->y,
+			    d->width, d->height });
 		return true;
 	}
 	default:
@@ -264,7 +247,7 @@ screen_focus(struct screen *s, int slot)
 	if (slot >= 0 && s->win[slot].mapped && s->order[s->norder - 1] != slot) {
 		unstack(s, slot);
 		s->order[s->norder++] = slot;
-		compose(s, swin_outer(&s->win[slot]));
+		screen_damage(s, swin_outer(&s->win[slot]));
 	}
 	return old;
 }

@@ -1,6 +1,8 @@
 /* One qube's screen in the gateway: its windows (already checked by
- * gui_vm_parse), their stacking, and the framebuffer composed from them with
- * the decorations the gateway draws (paint.h). */
+ * gui_vm_parse), their stacking, and what changed since the viewer was last
+ * sent pixels. The screen is composed from the windows with the decorations
+ * the gateway draws (paint.h) only when it is sent, straight into the
+ * drawable that carries it. */
 #ifndef BULKHEAD_GW_SCREEN_H
 #define BULKHEAD_GW_SCREEN_H
 
@@ -20,7 +22,6 @@ struct screen {
 	char vm[32];
 	uint32_t label, text; /* frame and title text colours */
 	uint32_t w, h;
-	uint32_t *fb;
 	struct swin win[GUI_MAX_WINDOWS]; /* indexed by the parser's slot */
 	int order[GUI_MAX_WINDOWS];       /* mapped slots, bottom to top */
 	int norder;
@@ -36,7 +37,9 @@ void screen_free(struct screen *s);
 /* Forgets every window (the qube went away). */
 void screen_reset(struct screen *s);
 
-/* Applies a checked event. Returns false if the gateway cannot keep the
+/* Applies a checked event; a DAMAGE event's pixels are copied from
+ * ev->data, or, without data, are already in the window (screen_pixels_at).
+ * Returns false if the gateway cannot keep the
  * window (over the qube's pixel budget, or out of memory): the caller
  * closes the connection. */
 bool screen_apply(struct screen *s, const struct gui_event *ev);
@@ -47,6 +50,11 @@ int screen_focus(struct screen *s, int slot);
 
 /* How this qube's windows are decorated. */
 struct deco screen_deco(const struct screen *s);
+
+/* Where pixel (x, y) of the window in slot is kept. */
+uint32_t *screen_pixels_at(struct screen *s, int slot, uint32_t x, uint32_t y);
+/* Composes c's area of the screen into c. */
+void screen_paint(const struct screen *s, const struct canvas *c);
 
 /* The rectangle to send to the viewer since the last call (may be empty). */
 struct rect screen_take_dirty(struct screen *s);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "desktop.h"
@@ -15,7 +16,7 @@ static void vm_io(int fd, int event, void *opaque);
 static void
 watch_mask(struct vm *vm)
 {
-	loop_watch_update(vm->watch, SPICE_WATCH_EVENT_READ |
+	loop_watch_update(vm->watch, (vm->stalled ? 0 : SPICE_WATCH_EVENT_READ) |
 	    (vm->out_len ? SPICE_WATCH_EVENT_WRITE : 0));
 }
 
@@ -30,6 +31,9 @@ vm_disconnect(struct vm *vm, const char *why)
 	close(vm->fd);
 	vm->fd = -1;
 	vm->in_len = 0;
+	vm->damage_open = false;
+	vm->damage_left = 0;
+	vm->stalled = false;
 	vm->out_len = 0;
 	vm->clip_offered = vm->clip_vm_requested = false;
 	vm->disconnects++;
@@ -70,12 +74,15 @@ void
 vm_flush(struct vm *vm)
 {
 	struct rect d = vm->scr.dirty;
+	uint32_t *pix;
 
-	if (d.w == 0 || d.h == 0)
-		return;
 	/* When too much is in flight the rectangle stays dirty; a release wakes us. */
-	if (display_push(vm->view.disp, vm->scr.fb, (uint32_t)d.x, (uint32_t)d.y, d.w, d.h))
+	if (!rect_empty(d) && vm->view.disp != NULL &&
+	    (pix = display_begin(vm->view.disp, (uint32_t)d.x, (uint32_t)d.y, d.w, d.h)) != NULL) {
+		screen_paint(&vm->scr, &(struct canvas){ pix, d });
+		display_end(vm->view.disp);
 		screen_take_dirty(&vm->scr);
+	}
 	desktop_flush();
 }
 
@@ -112,12 +119,166 @@ handle(struct vm *vm, const struct gui_event *ev)
 	}
 }
 
+/* Where the pending damage's pixel byte done goes; *room: the bytes left
+ * in its row. */
+static uint8_t *
+damage_dst(struct vm *vm, size_t done, size_t *room)
+{
+	const struct gui_damage *d = &vm->damage.u.damage;
+	size_t row_bytes = (size_t)d->width * 4;
+	uint32_t row = (uint32_t)(done / row_bytes);
+	size_t col = done % row_bytes;
+
+	*room = row_bytes - col;
+	return (uint8_t *)screen_pixels_at(&vm->scr, vm->damage.slot, d->x, d->y + row) + col;
+}
+
+/* Puts up to len bytes of the stream into the pending damage's rows. */
+static size_t
+damage_take(struct vm *vm, const uint8_t *untrusted_src, size_t len)
+{
+	size_t taken = 0;
+
+	while (taken < len && vm->damage_left > 0) {
+		size_t room;
+		uint8_t *dst = damage_dst(vm, vm->damage_done, &room);
+		size_t n = room < len - taken ? room : len - taken;
+
+		memcpy(dst, untrusted_src + taken, n);
+		taken += n;
+		vm->damage_done += n;
+		vm->damage_left -= n;
+	}
+	return taken;
+}
+
+/* Reads the pending damage's pixels straight into the window's rows, and,
+ * once its last row is in the request, what follows into vm->in. */
+static ssize_t
+read_into_window(struct vm *vm)
+{
+	struct iovec iov[VM_READ_ROWS + 1];
+	size_t done = vm->damage_done, left = vm->damage_left, px;
+	int n = 0;
+	ssize_t r;
+
+	while (left > 0 && n < VM_READ_ROWS) {
+		size_t room;
+
+		iov[n].iov_base = damage_dst(vm, done, &room);
+		iov[n++].iov_len = room;
+		done += room;
+		left -= room;
+	}
+	if (left == 0)
+		iov[n++] = (struct iovec){ vm->in + vm->in_len, vm->in_cap - vm->in_len };
+	r = readv(vm->fd, iov, n);
+	if (r <= 0)
+		return r;
+	px = (size_t)r < vm->damage_left ? (size_t)r : vm->damage_left;
+	vm->damage_done += px;
+	vm->damage_left -= px;
+	vm->in_len += (size_t)r - px;
+	return r;
+}
+
+/* Applies a checked event; false if the qube was disconnected. */
+static bool
+apply(struct vm *vm, const struct gui_event *ev)
+{
+	if (!screen_apply(&vm->scr, ev)) {
+		vm_disconnect(vm, "its windows are over the pixel budget");
+		return false;
+	}
+	desktop_event(vm, ev);
+	handle(vm, ev);
+	/* Each frame of damage goes out on its own while spice keeps up;
+	 * when it does not, display_begin() refuses, the damage stays dirty
+	 * and consume() stops reading the qube until a release. */
+	if (ev->type == GUI_DAMAGE)
+		vm_flush(vm);
+	return true;
+}
+
+/* Damage that a viewer has not taken yet (its display refused it). */
+static bool
+backlogged(const struct vm *vm)
+{
+	return (vm->view.disp != NULL && !rect_empty(vm->scr.dirty)) || desktop_backlogged();
+}
+
+/* Applies the messages in vm->in; stops, stalled, after a damage that a
+ * viewer could not take yet. */
+static void
+consume(struct vm *vm)
+{
+	size_t off = 0;
+
+	for (;;) {
+		struct gui_event ev;
+		size_t used = 0;
+		int r;
+
+		if (vm->damage_open) {
+			off += damage_take(vm, vm->in + off, vm->in_len - off);
+			if (vm->damage_left > 0)
+				break;
+			vm->damage_open = false;
+			if (!apply(vm, &vm->damage))
+				return;
+			if (backlogged(vm)) {
+				vm->stalled = true;
+				watch_mask(vm);
+				break;
+			}
+			continue;
+		}
+		r = gui_vm_parse_head(&vm->peer, vm->in + off, vm->in_len - off, &ev, &used);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			vm_disconnect(vm, "protocol violation");
+			return;
+		}
+		off += used;
+		if (ev.type == GUI_DAMAGE) {
+			/* Checked: the rectangle lies in the window, data_len bytes follow. */
+			vm->damage = ev;
+			vm->damage_open = true;
+			vm->damage_done = 0;
+			vm->damage_left = ev.data_len;
+			continue;
+		}
+		if (!apply(vm, &ev))
+			return;
+	}
+	memmove(vm->in, vm->in + off, vm->in_len - off);
+	vm->in_len -= off;
+	vm_flush(vm);
+}
+
+void
+vm_resume(struct vm *vm)
+{
+	if (vm->fd < 0 || !vm->stalled || backlogged(vm))
+		return;
+	vm->stalled = false;
+	watch_mask(vm);
+	consume(vm);
+}
+
 static void
 vm_read(struct vm *vm)
 {
-	ssize_t n = read(vm->fd, vm->in + vm->in_len, vm->in_cap - vm->in_len);
-	size_t off = 0;
+	ssize_t n;
 
+	if (vm->damage_open && vm->in_len == 0) {
+		n = read_into_window(vm);
+	} else {
+		n = read(vm->fd, vm->in + vm->in_len, vm->in_cap - vm->in_len);
+		if (n > 0)
+			vm->in_len += (size_t)n;
+	}
 	if (n == 0) {
 		vm_disconnect(vm, "end of stream");
 		return;
@@ -127,33 +288,7 @@ vm_read(struct vm *vm)
 			vm_disconnect(vm, strerror(errno));
 		return;
 	}
-	vm->in_len += (size_t)n;
-	for (;;) {
-		struct gui_event ev;
-		size_t used = 0;
-		int r = gui_vm_parse(&vm->peer, vm->in + off, vm->in_len - off, &ev, &used);
-
-		if (r == 0)
-			break;
-		if (r < 0) {
-			vm_disconnect(vm, "protocol violation");
-			return;
-		}
-		if (!screen_apply(&vm->scr, &ev)) {
-			vm_disconnect(vm, "its windows are over the pixel budget");
-			return;
-		}
-		desktop_event(vm, &ev);
-		handle(vm, &ev);
-		off += used;
-		/* Each frame of damage goes out on its own while spice keeps up;
-		 * when it does not, display_push() refuses and damage accumulates. */
-		if (ev.type == GUI_DAMAGE)
-			vm_flush(vm);
-	}
-	memmove(vm->in, vm->in + off, vm->in_len - off);
-	vm->in_len -= off;
-	vm_flush(vm);
+	consume(vm);
 }
 
 static void

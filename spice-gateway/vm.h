@@ -18,6 +18,10 @@
 #include "vdagent.h"
 
 #define VM_OUTBUF_MAX (1024 * 1024) /* input queued for a qube that does not read */
+/* Beyond its largest whole message, the qube's read buffer takes this much
+ * more, so that one read brings many small ones. */
+#define VM_INBUF_SLACK (256 * 1024)
+#define VM_READ_ROWS 256 /* rows of damage one read fills at most */
 
 struct vm {
 	char name[32];
@@ -28,8 +32,17 @@ struct vm {
 	int fd; /* -1: no qube connected */
 	SpiceWatch *watch;
 	struct gui_peer peer;
-	uint8_t *in;
+	uint8_t *in; /* whole messages, and the heads of DAMAGE ones */
 	size_t in_len, in_cap;
+	/* A DAMAGE message whose pixels are still coming: they go straight
+	 * into the window's pixels, row by row. */
+	bool damage_open;
+	struct gui_event damage;
+	size_t damage_done, damage_left; /* pixel bytes */
+	/* Not read while a viewer has not taken its last damage: the qube
+	 * waits, as for a real display, instead of the gateway reading and
+	 * dropping frames. */
+	bool stalled;
 	uint8_t *out;
 	size_t out_len;
 	unsigned long disconnects; /* for the log and the tests */
@@ -61,6 +74,8 @@ void vm_disconnect(struct vm *vm, const char *why);
 void vm_send(struct vm *vm, uint32_t type, uint32_t window, const void *body, uint32_t len);
 /* Sends what changed on the screen to the viewer. */
 void vm_flush(struct vm *vm);
+/* Goes on reading a stalled qube once its viewers took what they were sent. */
+void vm_resume(struct vm *vm);
 
 /* Sets up vm->view for server_start(): this qube's display, keyboard,
  * tablet and agent. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "vm.h"
+#include "vms.h"
 
 static enum hit
 vm_hit(void *opaque, int32_t x, int32_t y, struct seat_win *w)
@@ -34,6 +35,7 @@ static void
 vm_flush_cb(void *opaque)
 {
 	vm_flush(opaque);
+	vms_resume();
 }
 
 static const struct seat_ops vm_seat_ops = {

@@ -49,7 +49,7 @@ make(const char *name, const char *label, uint32_t rgb)
 	vm_view_init(vm);
 	vm->clip_allowed = cfg.clip;
 	gui_peer_init(&vm->peer, &cfg.lim);
-	vm->in_cap = gui_peer_max_msg(&vm->peer);
+	vm->in_cap = gui_peer_max_head(&vm->peer) + VM_INBUF_SLACK;
 	vm->in = xmalloc(vm->in_cap);
 	vm->out = xmalloc(VM_OUTBUF_MAX);
 	screen_init(&vm->scr, vm->name, rgb, cfg.w, cfg.h);
@@ -150,4 +150,11 @@ vms_disconnect_all(const char *why)
 {
 	for (int i = 0; i < nvms; i++)
 		vm_disconnect(vms[i], why);
+}
+
+void
+vms_resume(void)
+{
+	for (int i = 0; i < nvms; i++)
+		vm_resume(vms[i]);
 }

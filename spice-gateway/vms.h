@@ -33,5 +33,7 @@ int vms_start_all(void);
  * domd knows its label; NULL: refused. */
 struct vm *vms_for_stream(const char *name);
 void vms_disconnect_all(const char *why);
+/* Reads again from the qubes that waited for their viewers. */
+void vms_resume(void);
 
 #endif

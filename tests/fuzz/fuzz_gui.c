@@ -1,7 +1,10 @@
 /* libFuzzer harness for the GUI protocol parser (lib/gui_wire.c): qubes
  * send these to the gateway, so no input may crash it, and what it accepts
  * must be what the gateway relies on: known windows, damage inside them with
- * exactly its pixels, terminated and sanitised titles, bounded clipboard. */
+ * exactly its pixels, terminated and sanitised titles, bounded clipboard.
+ * The same input goes through gui_vm_parse() and, as the gateway reads it,
+ * through gui_vm_parse_head() with each damage's pixels skipped. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -13,8 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct gui_peer peer;
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+run(const uint8_t *data, size_t size, bool head)
 {
 	struct gui_limits lim;
 	size_t off = 0;
@@ -29,7 +32,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (off < size) {
 		struct gui_event ev;
 		size_t used = 0;
-		int r = gui_vm_parse(&peer, data + off, size - off, &ev, &used);
+		int r = head ? gui_vm_parse_head(&peer, data + off, size - off, &ev, &used)
+			     : gui_vm_parse(&peer, data + off, size - off, &ev, &used);
 
 		if (r != 1)
 			break;
@@ -48,7 +52,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK((uint64_t)d->x + d->width <= peer.win[ev.slot].width &&
 			    (uint64_t)d->y + d->height <= peer.win[ev.slot].height, "damage outside");
 			CHECK(ev.data_len == (size_t)d->width * d->height * 4, "pixel length");
-			CHECK(ev.data + ev.data_len <= data + off + used, "pixels past the message");
+			if (head) {
+				CHECK(ev.data == NULL, "pixels in a head");
+				CHECK(used == sizeof(struct gui_hdr) + sizeof(*d), "head of %zu", used);
+				/* The caller takes the pixels: exactly data_len bytes. */
+				if (ev.data_len > size - off - used)
+					break;
+				off += ev.data_len;
+			} else {
+				CHECK(ev.data + ev.data_len <= data + off + used,
+				    "pixels past the message");
+			}
 		}
 		if (ev.type == GUI_TITLE) {
 			size_t n = strnlen(ev.title, sizeof(ev.title));
@@ -62,5 +76,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(ev.data_len <= lim.clip_max, "clipboard of %zu", ev.data_len);
 		off += used;
 	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	run(data, size, false);
+	run(data, size, true);
 	return 0;
 }

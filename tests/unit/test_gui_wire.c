@@ -181,6 +181,54 @@ test_damage(void **state)
 	assert_int_equal(parse(&p, damage(1, 0, 0, 6, 1, 6), &ev), -1);
 }
 
+/* gui_vm_parse_head() takes a damage once its rectangle is there, with the
+ * same checks, and every other message only whole. */
+static void
+test_damage_head(void **state)
+{
+	struct gui_peer p;
+	struct gui_event ev;
+	struct gui_title t;
+	size_t used = 0, len;
+
+	peer(&p);
+	assert_int_equal(create(&p, 1, 0, 0, 20, 10, &ev), 1);
+	len = damage(1, 0, 0, 20, 10, 200);
+	assert_int_equal(gui_vm_parse_head(&p, buf, sizeof(struct gui_hdr), &ev, &used), 0);
+	assert_int_equal(gui_vm_parse_head(&p, buf, sizeof(struct gui_hdr) + 15, &ev, &used), 0);
+	assert_int_equal(gui_vm_parse_head(&p, buf, sizeof(struct gui_hdr) + 16, &ev, &used), 1);
+	assert_int_equal(used, sizeof(struct gui_hdr) + 16);
+	assert_null(ev.data);
+	assert_int_equal(ev.data_len, 800);
+	assert_int_equal(ev.u.damage.width, 20);
+	assert_int_equal(gui_vm_parse_head(&p, buf, len, &ev, &used), 1);
+	assert_int_equal(used, sizeof(struct gui_hdr) + 16);
+	/* Wrong lengths and rectangles outside are refused from the head alone. */
+	damage(1, 0, 0, 4, 4, 15);
+	assert_int_equal(gui_vm_parse_head(&p, buf, sizeof(struct gui_hdr) + 16, &ev, &used), -1);
+	peer(&p);
+	create(&p, 1, 0, 0, 20, 10, &ev);
+	damage(1, 0, 0, 4, 4, 17);
+	assert_int_equal(gui_vm_parse_head(&p, buf, sizeof(struct gui_hdr) + 16, &ev, &used), -1);
+	peer(&p);
+	create(&p, 1, 0, 0, 20, 10, &ev);
+	damage(1, 19, 9, 2, 1, 2);
+	assert_int_equal(gui_vm_parse_head(&p, buf, sizeof(struct gui_hdr) + 16, &ev, &used), -1);
+	peer(&p);
+	create(&p, 1, 0, 0, 20, 10, &ev);
+	damage(2, 0, 0, 1, 1, 1);
+	assert_int_equal(gui_vm_parse_head(&p, buf, sizeof(struct gui_hdr) + 16, &ev, &used), -1);
+	/* A title is taken only whole. */
+	peer(&p);
+	create(&p, 1, 0, 0, 20, 10, &ev);
+	memset(&t, 'a', sizeof(t));
+	len = msg(GUI_TITLE, 1, &t, sizeof(t));
+	assert_int_equal(gui_vm_parse_head(&p, buf, len - 1, &ev, &used), 0);
+	assert_int_equal(gui_vm_parse_head(&p, buf, len, &ev, &used), 1);
+	assert_int_equal(used, len);
+	assert_true(gui_peer_max_head(&p) >= len);
+}
+
 static void
 test_title(void **state)
 {
@@ -252,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_window_ids),
 		cmocka_unit_test(test_geometry_clamped),
 		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_damage_head),
 		cmocka_unit_test(test_title),
 		cmocka_unit_test(test_clipboard_bounded),
 		cmocka_unit_test(test_utf8),
