@@ -284,8 +284,6 @@ main(int argc, char **argv)
 	domd.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (domd.epfd < 0)
 		fatal("epoll_create1");
-	sigfd = setup_signals();
-	watch_add(sigfd, EPOLLIN, &sig_watch);
 	timerfd = make_timer();
 	watch_add(timerfd, EPOLLIN, &timer_watch);
 	if (admin_listen(err, sizeof(err)) < 0)
@@ -296,6 +294,10 @@ main(int argc, char **argv)
 			fatal("daemon");
 		log_init("bulkhead-domd", verbose, 1);
 	}
+	/* After daemon(): a signalfd wakes the epoll of the process that added
+	 * it, so one added before the fork would leave SIGTERM unnoticed. */
+	sigfd = setup_signals();
+	watch_add(sigfd, EPOLLIN, &sig_watch);
 	store_load();
 	lifecycle_adopt_all();
 	log_info("started: backend %s%s, state %s", domd.backend->name,

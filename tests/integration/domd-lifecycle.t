@@ -108,4 +108,21 @@ kill -9 "$(vm_pid work)"
 for _ in $(seq 50); do [ "$(vm_field work state)" = halted ] && break; sleep 0.05; done
 ok $(vm_field work state_reason | grep -q "signal 9"; echo $?) "a dead init is recorded with its reason ($(vm_field work state_reason))"
 
+# Without --foreground domd runs as a daemon, and SIGTERM still stops it.
+mkdir -p "$T/d2/cfg"
+cp "$T/cfg/domd.conf" "$T/d2/cfg/"
+"$DOMD_BIN" --backend ns --config-dir "$T/d2/cfg" --state-dir "$T/d2/state" --run-dir "$T/d2/run" \
+	>>"$T/domd.log" 2>&1
+for _ in $(seq 100); do [ -S "$T/d2/run/admin.sock" ] && break; sleep 0.05; done
+d2=$(pgrep -f -- "--config-dir $T/d2/cfg" | head -1)
+ok $([ -n "$d2" ] && [ -S "$T/d2/run/admin.sock" ]; echo $?) "domd without --foreground daemonizes and serves"
+kill -TERM "$d2" 2>/dev/null
+gone=1
+for _ in $(seq 40); do
+	case $(awk '/^State/ { print $2 }' "/proc/$d2/status" 2>/dev/null) in ''|Z) gone=0; break ;; esac
+	sleep 0.05
+done
+ok $gone "the daemon stops on SIGTERM"
+[ $gone -eq 0 ] || kill -9 "$d2" 2>/dev/null
+
 tap_end
