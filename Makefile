@@ -101,7 +101,7 @@ $(LIBBULKHEAD): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(DOMD): $(DOMD_OBJS) $(LIBBULKHEAD)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS) $(IPTC_LIBS)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS) $(IPTC_LIBS) -lseccomp
 
 # libxl's hotplug script for the qubes' disk images (xen backend).
 $(XEN_BLOCK): domd/xen-block/main.c
@@ -169,6 +169,12 @@ AGENT_LIB_SRCS := lib/log.c lib/fdio.c lib/qubename.c lib/rpc_wire.c lib/rpc_rel
 $(AGENT): $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(wildcard agent/*.h lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -DBULKHEAD_VERSION='"$(VERSION)"' -Ilib -static -o $@ $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(XEN_STATIC_LIBS)
+
+# Attacks from inside a qube (isolation.t); static, to run in any template.
+ISOLATION_PROBE := build/tests/isolation-probe
+$(ISOLATION_PROBE): tests/integration/isolation_probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
 
 template: $(TEMPLATE)/.stamp
 
@@ -262,7 +268,7 @@ run: deps all template debian-template
 # `make check`: deps, a normal and a sanitised build and the Xen appliance,
 # then every test with prove (tests/xen/run-xen.t boots the appliance).
 check: deps
-	$(MAKE) all template debian-template appliance
+	$(MAKE) all template debian-template appliance $(ISOLATION_PROBE)
 	$(MAKE) SAN=1 all unit-bins usb-test-bins gui-bins
 	$(MAKE) fuzz-bins
 	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t tests/xen/run-xen.t

@@ -78,6 +78,7 @@ write_qube(struct cmd_ctx *ctx, const char *dir, struct qube *q, json_object *wr
 
 	q->uuid[0] = '\0'; /* uuids belong to one appliance */
 	q->ip[0] = '\0';   /* and so do addresses */
+	q->uid_base = 0;  /* and id ranges */
 	text = qube_format_cfg(q);
 	body = strchr(text, '\n'); /* instead of the store's header */
 	out = xasprintf("# Qube %s, written by bulkhead export.\n%s", q->name,

@@ -94,9 +94,11 @@ const struct cmd_entry cmd_prefs_entry = {
 	    "'prefs work netvm \"\"'. Settable: label, template (only while "
 	    "halted), netvm (a running qube is re-linked at once), memory, vcpus, "
 	    "virt_mode (pvh or pv; while halted), private_size (MiB; while halted, "
-	    "read when the private image is made), autostart, provides_network, provides_usb, template_for_dispvms, "
+	    "read when the private image is made), pids_max (processes at most, ns; "
+	    "while halted), autostart, provides_network, provides_usb, template_for_dispvms, "
 	    "default_dispvm, uplink (none, host-nat or dev:IFNAME), uplink_address, "
-	    "uplink_gateway, uplink_dns. ip is given by domd. With --json prints the "
+	    "uplink_gateway, uplink_dns. ip and uid_base (ns: the qube's host ids) "
+	    "are given by domd. With --json prints the "
 	    "qube object, or the single value as JSON.",
 	.flags = CMD_MODIFIES,
 	.method = "vm.set", /* vm.get when only showing */

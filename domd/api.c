@@ -241,6 +241,8 @@ vm_to_json(const struct vm *vm)
 	json_object_object_add(o, "vcpus", json_object_new_int64(q->vcpus));
 	json_object_object_add(o, "virt_mode", json_object_new_string(qube_virt_mode_name(q->virt_mode)));
 	json_object_object_add(o, "private_size", json_object_new_int64(q->private_size));
+	json_object_object_add(o, "pids_max", json_object_new_int64(q->pids_max));
+	json_object_object_add(o, "uid_base", json_object_new_int64(q->uid_base));
 	json_object_object_add(o, "autostart", json_object_new_boolean(q->autostart));
 	json_object_object_add(o, "provides_network", json_object_new_boolean(q->provides_network));
 	json_object_object_add(o, "template_for_dispvms",

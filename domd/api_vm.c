@@ -182,7 +182,7 @@ new_vm(void)
 }
 
 static const char *const create_args[] = { "class", "label", "template", "netvm", "memory",
-	"vcpus", "virt_mode", "private_size", "autostart", "provides_network", "template_for_dispvms", "default_dispvm", "provides_usb", "uplink",
+	"vcpus", "virt_mode", "private_size", "pids_max", "autostart", "provides_network", "template_for_dispvms", "default_dispvm", "provides_usb", "uplink",
 	"uplink_address", "uplink_gateway", "uplink_dns", NULL };
 
 static enum api_result
@@ -296,6 +296,7 @@ vm_clone(struct request *req)
 	qube_set(&vm->q, "name", target, err, sizeof(err));
 	qube_new_uuid(vm->q.uuid);
 	vm->q.ip[0] = '\0'; /* an address of its own, given at its first start */
+	vm->q.uid_base = 0; /* and ids of its own (ns) */
 	vm->q.autostart = false;
 	/* Copy into a fresh stage: cp creates it as the copy of the source. */
 	store_discard_stage(target);

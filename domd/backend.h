@@ -19,6 +19,9 @@ struct start_spec {
 	const char *private_lower; /* disp: a volatile overlay over this private dir */
 	const char *ctl_dir;     /* bound at /dev/bulkhead: the control socket */
 	const char *log_path;    /* console output */
+	long uid_base;           /* ns: host id of the qube's root (qube.uid_base) */
+	long pids_max;           /* ns: processes at most */
+	bool usb;                /* ns: gets the host's USB device nodes */
 };
 
 struct vm_stats {

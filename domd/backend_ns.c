@@ -36,9 +36,16 @@ ns_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen)
 {
 	const char *name = vm->q.name;
 	char stage[4200], run[4200], ex[4200];
+	struct cg_limits lim = { .memory_mib = vm->q.memory, .vcpus = vm->q.vcpus,
+		.pids_max = spec->pids_max, .usb = spec->usb };
 	struct launch l;
 	int p[2];
 	pid_t mon;
+
+	if (spec->uid_base < QUBE_UID_BASE_MIN) {
+		snprintf(err, errlen, "qube %s has no id range (uid_base)", name);
+		return -1;
+	}
 
 	snprintf(stage, sizeof(stage), "%s", rt_path(name, "vol"));
 	snprintf(run, sizeof(run), "%s", rt_path(name, "run"));
@@ -49,7 +56,7 @@ ns_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create %s: %s", stage, strerror(errno));
 		return -1;
 	}
-	if (cg_create(name, vm->q.memory, vm->q.vcpus, err, errlen) < 0)
+	if (cg_create(name, &lim, err, errlen) < 0)
 		return -1;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));

@@ -41,6 +41,7 @@ dispvm_create(const char *base_name, char *err, size_t errlen)
 	vm->q.vcpus = base->q.vcpus;
 	vm->q.virt_mode = base->q.virt_mode;
 	vm->q.private_size = base->q.private_size;
+	vm->q.pids_max = base->q.pids_max;
 	vm->q.fw = base->q.fw; /* a DispVM has its base's firewall, as in Qubes */
 	qube_new_uuid(vm->q.uuid);
 	if (store_prepare_stage(&vm->q, err, errlen) < 0 ||

@@ -20,6 +20,7 @@
 #include "netvm_chan.h"
 #include "procstat.h"
 #include "store.h"
+#include "uid_range.h"
 #include "xalloc.h"
 
 enum wait_kind { WAIT_RUNNING, WAIT_HALTED };
@@ -115,6 +116,11 @@ do_start(struct vm *vm, char *err, size_t errlen)
 	if ((vm->q.netvm[0] != '\0' || vm->q.provides_network) &&
 	    net_assign_ip(vm, err, errlen) < 0)
 		return -1;
+	if (domd.backend == &backend_ns && uid_range_assign(vm, err, errlen) < 0)
+		return -1;
+	spec.uid_base = vm->q.uid_base;
+	spec.pids_max = vm->q.pids_max;
+	spec.usb = vm->q.provides_usb;
 	if (rpc_listen(vm, err, errlen) < 0)
 		return -1;
 	/* Before the start, so that its init sees it is a netvm. */

@@ -109,8 +109,10 @@ netvm_listen(struct vm *vm, char *err, size_t errlen)
 	strcpy(sun.sun_path, path);
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* Only the netvm's root may connect (on ns: its host id). */
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 2) < 0 ||
-	    chmod(path, 0600) < 0) {
+	    chmod(path, 0600) < 0 || (vm->q.uid_base != 0 &&
+	    chown(path, (uid_t)vm->q.uid_base, (gid_t)vm->q.uid_base) < 0)) {
 		snprintf(err, errlen, "cannot make the firewall socket %s: %s", path,
 		    strerror(errno));
 		if (fd >= 0)

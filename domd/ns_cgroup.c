@@ -16,9 +16,20 @@
 
 /* v1 controllers domd uses; cpuacct may share a mount with cpu. Each is a
  * separate move of the qube's init at start (an RCU grace period each on
- * v1), so only those with a job are used: pids has none yet. */
-enum { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_FREEZER, CG_NCTRL };
-static const char *const ctrl_names[CG_NCTRL] = { "memory", "cpu", "cpuacct", "freezer" };
+ * v1 without favordynmods), so only those with a job are used. */
+enum { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_FREEZER, CG_PIDS, CG_DEVICES, CG_NCTRL };
+static const char *const ctrl_names[CG_NCTRL] = { "memory", "cpu", "cpuacct", "freezer",
+	"pids", "devices" };
+
+/* The character devices a qube may open (v1 devices list syntax): what its
+ * /dev holds, and its own ptys (devpts instances use majors 136-143). */
+static const char *const dev_allowed[] = {
+	"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", /* null zero full random urandom */
+	"c 5:0 rwm", "c 5:2 rwm", /* tty, ptmx */
+	"c 136:* rwm", "c 137:* rwm", "c 138:* rwm", "c 139:* rwm",
+	"c 140:* rwm", "c 141:* rwm", "c 142:* rwm", "c 143:* rwm",
+};
+static const char dev_usb[] = "c 189:* rwm"; /* /dev/bus/usb, for provides_usb */
 
 static bool v2;
 static bool v1_favor_dynmods; /* some v1 hierarchy is mounted with favordynmods */
@@ -167,8 +178,10 @@ cg_init(const char *parent, bool favor, char *err, size_t errlen)
 		return 0;
 	}
 	find_v1_mounts();
-	if (v1_mount[CG_MEMORY][0] == '\0' || v1_mount[CG_FREEZER][0] == '\0') {
-		snprintf(err, errlen, "no cgroup v2 and no v1 memory and freezer controllers mounted");
+	if (v1_mount[CG_MEMORY][0] == '\0' || v1_mount[CG_FREEZER][0] == '\0' ||
+	    v1_mount[CG_PIDS][0] == '\0' || v1_mount[CG_DEVICES][0] == '\0') {
+		snprintf(err, errlen, "no cgroup v2 and no v1 memory, freezer, pids and devices "
+		    "controllers mounted");
 		return -1;
 	}
 	if (favor)
@@ -232,8 +245,36 @@ cg_set_limits(const char *name, long memory_mib, long vcpus)
 	return 0;
 }
 
+/* v1: deny every device, then allow the list. v2 has no device files: its
+ * device control is a BPF program, not attached yet (see README). */
+static int
+set_devices(const char *name, bool usb)
+{
+	char dir[1024];
+
+	if (v2)
+		return 0;
+	group_dir(dir, sizeof(dir), CG_DEVICES, name);
+	if (write_str(dir, "devices.deny", "a") < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(dev_allowed) / sizeof(dev_allowed[0]); i++)
+		if (write_str(dir, "devices.allow", dev_allowed[i]) < 0)
+			return -1;
+	return usb ? write_str(dir, "devices.allow", dev_usb) : 0;
+}
+
+static int
+set_pids(const char *name, long pids_max)
+{
+	char dir[1024], val[32];
+
+	group_dir(dir, sizeof(dir), CG_PIDS, name);
+	snprintf(val, sizeof(val), "%ld", pids_max);
+	return write_str(dir, "pids.max", val);
+}
+
 int
-cg_create(const char *name, long memory_mib, long vcpus, char *err, size_t errlen)
+cg_create(const char *name, const struct cg_limits *lim, char *err, size_t errlen)
 {
 	char dir[1024];
 
@@ -245,8 +286,16 @@ cg_create(const char *name, long memory_mib, long vcpus, char *err, size_t errle
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			goto fail;
 	}
-	if (cg_set_limits(name, memory_mib, vcpus) < 0) {
+	if (cg_set_limits(name, lim->memory_mib, lim->vcpus) < 0) {
 		group_dir(dir, sizeof(dir), CG_MEMORY, name);
+		goto fail;
+	}
+	if (set_pids(name, lim->pids_max) < 0) {
+		group_dir(dir, sizeof(dir), CG_PIDS, name);
+		goto fail;
+	}
+	if (set_devices(name, lim->usb) < 0) {
+		group_dir(dir, sizeof(dir), CG_DEVICES, name);
 		goto fail;
 	}
 	return 0;
@@ -351,6 +400,10 @@ cg_stats(const char *name, struct vm_stats *st)
 	char dir[1024], buf[4096], *p;
 
 	memset(st, 0, sizeof(*st));
+	if (!v2) {
+		group_dir(dir, sizeof(dir), CG_PIDS, name);
+		st->pids = read_u64(dir, "pids.current");
+	}
 	if (v2) {
 		group_dir(dir, sizeof(dir), 0, name);
 		st->memory_bytes = read_u64(dir, "memory.current");
@@ -364,9 +417,6 @@ cg_stats(const char *name, struct vm_stats *st)
 	group_dir(dir, sizeof(dir), CG_MEMORY, name);
 	st->memory_bytes = read_u64(dir, "memory.usage_in_bytes");
 	st->memory_limit_bytes = read_u64(dir, "memory.limit_in_bytes");
-	if (read_str(dir, "cgroup.procs", buf, sizeof(buf)) == 0)
-		for (p = buf; *p; p++)
-			st->pids += *p == '\n';
 	if (v1_mount[CG_CPUACCT][0] != '\0') {
 		group_dir(dir, sizeof(dir), CG_CPUACCT, name);
 		st->cpu_ns = read_u64(dir, "cpuacct.usage");

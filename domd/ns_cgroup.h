@@ -13,8 +13,13 @@
  * (see cg_init). */
 int cg_init(const char *parent, bool favor_dynmods, char *err, size_t errlen);
 bool cg_is_v2(void);
-/* Creates the qube's group with its limits (memory MiB, vcpus). */
-int cg_create(const char *name, long memory_mib, long vcpus, char *err, size_t errlen);
+struct cg_limits {
+	long memory_mib, vcpus, pids_max;
+	bool usb; /* may open USB device nodes (a qube with provides_usb) */
+};
+
+/* Creates the qube's group with its limits; on v1 also its device list. */
+int cg_create(const char *name, const struct cg_limits *lim, char *err, size_t errlen);
 int cg_attach(const char *name, pid_t pid);
 /* Removes the group; retries briefly while the kernel empties it. */
 int cg_destroy(const char *name);

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,7 +14,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,129 +21,60 @@
 #include "atomicfile.h"
 #include "monitor_rec.h"
 #include "ns_cgroup.h"
+#include "ns_confine.h"
+#include "ns_console.h"
+#include "ns_mounts.h"
+#include "ns_userns.h"
 #include "procstat.h"
 #include "proctitle.h"
 
-#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC)
+/* The user and network namespaces are made apart (ns_userns.c) so that
+ * this process can build the mounts as host root first. */
+#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)
 
-
+/* From host root to the qube's root: its user namespace, ids and keyring,
+ * then the bounding set and seccomp filter. */
 static void
-mknod_dev(int efd, const char *dev, const char *name, unsigned maj, unsigned min)
+become_qube_root(int efd, int userns_fd)
 {
-	char path[4200];
+	char err[256];
 
-	snprintf(path, sizeof(path), "%s/%s", dev, name);
-	if (mknod(path, S_IFCHR | 0666, makedev(maj, min)) < 0)
-		launch_fail(efd, "mknod %s: %s", path, strerror(errno));
-	chmod(path, 0666);
-}
-
-static void
-ensure_dir(int efd, const char *path)
-{
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		launch_fail(efd, "mkdir %s: %s", path, strerror(errno));
+	if (setns(userns_fd, CLONE_NEWUSER) < 0)
+		launch_fail(efd, "enter user namespace: %s", strerror(errno));
+	close(userns_fd);
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		launch_fail(efd, "become the qube's root: %s", strerror(errno));
+	/* A session keyring of its own, not domd's. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0)
+		launch_fail(efd, "new session keyring: %s", strerror(errno));
+	if (ns_confine(err, sizeof(err)) < 0)
+		launch_fail(efd, "%s", err);
 }
 
 /* Runs in the new namespaces, as their PID 1, before exec of the agent. */
 static void __attribute__((noreturn))
-qube_child(const struct launch *l, int go_fd)
+qube_child(const struct launch *l, const struct userns_fds *ns, int go_fd)
 {
 	const struct start_spec *s = l->spec;
 	int efd = l->ready_wfd;
-	char newroot[4200], path[4300], opts[13000], c;
+	char newroot[4200], c;
 	char env_ready[64];
 	char *envp[] = { env_ready, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root",
 		"TERM=linux", NULL };
 	char *argv[] = { "/sbin/init", NULL };
+	struct ns_mounts m = {
+		.efd = efd, .userns_fd = ns->user, .uid_base = s->uid_base,
+		.memory_mib = l->memory_mib, .stage_dir = l->stage_dir, .root_dir = s->root_dir,
+		.root_writable = s->root_writable, .private_dir = s->private_dir,
+		.private_lower = s->private_lower, .ctl_dir = s->ctl_dir, .usb = s->usb,
+	};
 	int logfd;
 
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		launch_fail(efd, "make / private: %s", strerror(errno));
-	/* Volatile parts live on a tmpfs only this namespace sees: they are
-	 * gone, without clean-up, when the qube's last process exits. */
-	snprintf(opts, sizeof(opts), "mode=0700,size=%ldm", l->memory_mib > 64 ? l->memory_mib : 64);
-	if (mount("bulkhead-volatile", l->stage_dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-		launch_fail(efd, "mount volatile tmpfs on %s: %s", l->stage_dir, strerror(errno));
-	snprintf(newroot, sizeof(newroot), "%s/root", l->stage_dir);
-	ensure_dir(efd, newroot);
-	if (s->root_writable) {
-		if (mount(s->root_dir, newroot, NULL, MS_BIND | MS_REC, NULL) < 0)
-			launch_fail(efd, "bind root %s: %s", s->root_dir, strerror(errno));
-	} else {
-		snprintf(path, sizeof(path), "%s/upper", l->stage_dir);
-		ensure_dir(efd, path);
-		snprintf(path, sizeof(path), "%s/work", l->stage_dir);
-		ensure_dir(efd, path);
-		snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
-		    s->root_dir, l->stage_dir, l->stage_dir);
-		if (mount("bulkhead-root", newroot, "overlay", 0, opts) < 0)
-			launch_fail(efd, "overlay root over %s: %s", s->root_dir, strerror(errno));
-	}
-	snprintf(path, sizeof(path), "%s/sbin/init", newroot);
-	if (access(path, X_OK) < 0)
-		launch_fail(efd, "root %s has no executable sbin/init", s->root_dir);
-
-	/* /rw: the private volume (volatile for disposable qubes). */
-	snprintf(path, sizeof(path), "%s/rw", newroot);
-	ensure_dir(efd, path);
-	if (s->private_dir != NULL) {
-		if (mount(s->private_dir, path, NULL, MS_BIND, NULL) < 0)
-			launch_fail(efd, "bind private %s: %s", s->private_dir, strerror(errno));
-	} else if (s->private_lower != NULL) {
-		/* A DispVM: its base's private data, changes kept on the tmpfs. */
-		char up[4300], wk[4300];
-		snprintf(up, sizeof(up), "%s/private-upper", l->stage_dir);
-		snprintf(wk, sizeof(wk), "%s/private-work", l->stage_dir);
-		ensure_dir(efd, up);
-		ensure_dir(efd, wk);
-		snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", s->private_lower,
-		    up, wk);
-		if (mount("bulkhead-private", path, "overlay", 0, opts) < 0)
-			launch_fail(efd, "overlay private over %s: %s", s->private_lower,
-			    strerror(errno));
-	} else {
-		snprintf(opts, sizeof(opts), "%s/private", l->stage_dir);
-		ensure_dir(efd, opts);
-		if (mount(opts, path, NULL, MS_BIND, NULL) < 0)
-			launch_fail(efd, "bind volatile private: %s", strerror(errno));
-	}
-	snprintf(path, sizeof(path), "%s/rw/home", newroot);
-	ensure_dir(efd, path);
-	snprintf(opts, sizeof(opts), "%s/home", newroot);
-	ensure_dir(efd, opts);
-	if (mount(path, opts, NULL, MS_BIND, NULL) < 0)
-		launch_fail(efd, "bind /home: %s", strerror(errno));
-
-	/* A minimal /dev: no host device is reachable from the qube. */
-	snprintf(path, sizeof(path), "%s/dev", newroot);
-	ensure_dir(efd, path);
-	if (mount("bulkhead-dev", path, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=1m") < 0)
-		launch_fail(efd, "mount /dev: %s", strerror(errno));
-	mknod_dev(efd, path, "null", 1, 3);
-	mknod_dev(efd, path, "zero", 1, 5);
-	mknod_dev(efd, path, "full", 1, 7);
-	mknod_dev(efd, path, "random", 1, 8);
-	mknod_dev(efd, path, "urandom", 1, 9);
-	mknod_dev(efd, path, "tty", 5, 0);
-	snprintf(opts, sizeof(opts), "%s/pts", path);
-	ensure_dir(efd, opts);
-	snprintf(opts, sizeof(opts), "%s/shm", path);
-	ensure_dir(efd, opts);
-	snprintf(opts, sizeof(opts), "%s/fd", path);
-	if (symlink("/proc/self/fd", opts) < 0)
-		launch_fail(efd, "symlink %s: %s", opts, strerror(errno));
-	snprintf(opts, sizeof(opts), "%s/ptmx", path);
-	if (symlink("pts/ptmx", opts) < 0)
-		launch_fail(efd, "symlink %s: %s", opts, strerror(errno));
-	/* The control socket to domd: the qube's only way out of itself. */
-	if (s->ctl_dir != NULL) {
-		snprintf(opts, sizeof(opts), "%s/bulkhead", path);
-		ensure_dir(efd, opts);
-		if (mount(s->ctl_dir, opts, NULL, MS_BIND, NULL) < 0)
-			launch_fail(efd, "bind %s: %s", s->ctl_dir, strerror(errno));
-	}
-
+	/* In the qube's network first: the sysfs mounted now shows its links. */
+	if (setns(ns->net, CLONE_NEWNET) < 0)
+		launch_fail(efd, "enter network namespace: %s", strerror(errno));
+	close(ns->net);
+	ns_mounts_build(&m, newroot, sizeof(newroot));
 	if (chdir(newroot) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
 	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		launch_fail(efd, "pivot_root into %s: %s", newroot, strerror(errno));
@@ -155,8 +87,11 @@ qube_child(const struct launch *l, int go_fd)
 	if (read(go_fd, &c, 1) != 1)
 		_exit(127);
 	close(go_fd);
+	/* Made while still host root, the cgroup namespace is not the qube's
+	 * to mount a cgroup file system in. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		launch_fail(efd, "unshare cgroup namespace: %s", strerror(errno));
+	become_qube_root(efd, ns->user);
 	logfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (logfd >= 0) {
 		dup2(logfd, 0);
@@ -175,8 +110,9 @@ monitor(const struct launch *launch)
 {
 	struct launch lm = *launch;
 	const struct launch *l = &lm;
-	char rec[512], msg[64];
-	int go[2], status, logfd;
+	struct userns_fds ns;
+	char rec[512], msg[64], err[256];
+	int go[2], out[2], status, logfd, pidfd;
 	sigset_t none;
 	pid_t child;
 
@@ -198,18 +134,28 @@ monitor(const struct launch *launch)
 	/* Everything of domd's but the log and the launch pipe goes. */
 	close_range(4, ~0U, 0);
 	lm.ready_wfd = 3;
-	if (pipe2(go, O_CLOEXEC) < 0)
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		launch_fail(l->ready_wfd, "pipe: %s", strerror(errno));
+	if (userns_make(l->spec->uid_base, &ns, err, sizeof(err)) < 0)
+		launch_fail(l->ready_wfd, "%s", err);
 
 	child = (pid_t)syscall(SYS_clone, NS_FLAGS | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (child < 0)
 		launch_fail(l->ready_wfd, "clone namespaces: %s", strerror(errno));
 	if (child == 0) {
 		close(go[1]);
+		close(out[0]);
+		/* The console: a pipe, so that the monitor can bound the log. */
+		dup2(out[1], 1);
+		dup2(out[1], 2);
+		close(out[1]);
 		fcntl(l->ready_wfd, F_SETFD, 0); /* the agent inherits it */
-		qube_child(l, go[0]);
+		qube_child(l, &ns, go[0]);
 	}
 	close(go[0]);
+	close(out[1]);
+	close(ns.user);
+	close(ns.net);
 	if (cg_attach(l->name, child) < 0) {
 		kill(child, SIGKILL);
 		launch_fail(l->ready_wfd, "cannot join qube cgroup: %s", strerror(errno));
@@ -225,8 +171,12 @@ monitor(const struct launch *launch)
 	close(go[1]);
 	close(l->ready_wfd);
 
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
+	if ((pidfd = pidfd_open_pid(child)) < 0) {
+		kill(child, SIGKILL);
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+	} else
+		status = console_pump(out[0], pidfd, child, l->spec->log_path);
 	if (WIFEXITED(status))
 		snprintf(rec, sizeof(rec), "init exited with status %d\n", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))

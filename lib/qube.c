@@ -38,6 +38,7 @@ const struct qube_prop qube_props[] = {
 	{ "virt_mode", PROP_VIRTMODE, true, true },
 	/* Read when the private image is made, at the first start on xen. */
 	{ "private_size", PROP_LONG, true, true },
+	{ "pids_max", PROP_LONG, true, true },
 	{ "autostart", PROP_BOOL, true, false },
 	{ "provides_network", PROP_BOOL, true, false },
 	{ "provides_usb", PROP_BOOL, true, false },
@@ -45,6 +46,7 @@ const struct qube_prop qube_props[] = {
 	{ "default_dispvm", PROP_QUBEREF, true, false },
 	{ "uuid", PROP_UUID, false, false },
 	{ "ip", PROP_NET, false, false }, /* assigned by domd */
+	{ "uid_base", PROP_LONG, false, false }, /* assigned by domd (ns) */
 	{ "uplink", PROP_NET, true, false }, /* used at the next start */
 	{ "uplink_address", PROP_NET, true, false },
 	{ "uplink_gateway", PROP_NET, true, false },
@@ -134,6 +136,7 @@ qube_init(struct qube *q)
 	q->vcpus = 2;
 	q->virt_mode = VIRT_PVH;
 	q->private_size = QUBE_PRIVATE_SIZE_DEFAULT;
+	q->pids_max = QUBE_PIDS_MAX_DEFAULT;
 }
 
 static bool
@@ -321,6 +324,21 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 				return 0;
 			snprintf(err, errlen, "invalid private_size '%s' (expected MiB from %ld to %ld)",
 			    shown(value, sv, sizeof(sv)), QUBE_PRIVATE_SIZE_MIN, QUBE_PRIVATE_SIZE_MAX);
+		} else if (!strcmp(prop, "pids_max")) {
+			if (parse_long(value, QUBE_PIDS_MAX_MIN, QUBE_PIDS_MAX_MAX, &q->pids_max) == 0)
+				return 0;
+			snprintf(err, errlen, "invalid pids_max '%s' (expected processes from %ld to %ld)",
+			    shown(value, sv, sizeof(sv)), QUBE_PIDS_MAX_MIN, QUBE_PIDS_MAX_MAX);
+		} else if (!strcmp(prop, "uid_base")) {
+			long v;
+			if (!strcmp(value, "0") || (parse_long(value, QUBE_UID_BASE_MIN,
+			    QUBE_UID_BASE_MAX, &v) == 0 && v % QUBE_UID_RANGE == 0)) {
+				q->uid_base = strtol(value, NULL, 10);
+				return 0;
+			}
+			snprintf(err, errlen, "invalid uid_base '%s' (expected 0 or a multiple of %ld "
+			    "from %ld to %ld)", shown(value, sv, sizeof(sv)), QUBE_UID_RANGE,
+			    QUBE_UID_BASE_MIN, QUBE_UID_BASE_MAX);
 		} else {
 			if (parse_long(value, QUBE_VCPUS_MIN, QUBE_VCPUS_MAX, &q->vcpus) == 0)
 				return 0;
@@ -413,6 +431,10 @@ qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen)
 		snprintf(buf, buflen, "%s", qube_virt_mode_name(q->virt_mode));
 	else if (!strcmp(prop, "private_size"))
 		snprintf(buf, buflen, "%ld", q->private_size);
+	else if (!strcmp(prop, "pids_max"))
+		snprintf(buf, buflen, "%ld", q->pids_max);
+	else if (!strcmp(prop, "uid_base"))
+		snprintf(buf, buflen, "%ld", q->uid_base);
 	else if (!strcmp(prop, "autostart"))
 		snprintf(buf, buflen, "%d", q->autostart);
 	else if (!strcmp(prop, "provides_network"))
@@ -924,7 +946,8 @@ qube_format_cfg(const struct qube *q)
 			continue;
 		}
 		qube_get(q, p->name, val, sizeof(val));
-		if ((p->type == PROP_UUID || p->type == PROP_NET) && val[0] == '\0')
+		if (((p->type == PROP_UUID || p->type == PROP_NET) && val[0] == '\0') ||
+		    (!strcmp(p->name, "uid_base") && q->uid_base == 0))
 			continue; /* not assigned yet, or not used */
 		if (p->type == PROP_TAGS || p->type == PROP_USB) {
 			int n = p->type == PROP_TAGS ? q->ntags : q->nusb;

@@ -18,6 +18,16 @@
 #define QUBE_PRIVATE_SIZE_MIN 64L
 #define QUBE_PRIVATE_SIZE_MAX (1024L * 1024)
 #define QUBE_PRIVATE_SIZE_DEFAULT 2048L
+/* ns backend: the qube's processes at most (cgroup pids). */
+#define QUBE_PIDS_MAX_MIN 16L
+#define QUBE_PIDS_MAX_MAX 1048576L
+#define QUBE_PIDS_MAX_DEFAULT 1024L
+/* ns backend: each qube's user namespace maps its uids and gids 0..65535
+ * onto host ids uid_base..uid_base+65535; bases are multiples of 65536
+ * from 2^29 on, far above the host's own users and /etc/subuid ranges. */
+#define QUBE_UID_RANGE 65536L
+#define QUBE_UID_BASE_MIN (1L << 29)
+#define QUBE_UID_BASE_MAX ((1L << 31) - QUBE_UID_RANGE)
 #define QUBE_CFG_MAX (64 * 1024) /* a qube file larger than this is refused */
 #define QUBE_TAGS_MAX 32 /* tags per qube; a tag is spelt like a qube name */
 #define QUBE_USB_MAX 16  /* devices assigned to a qube */
@@ -51,6 +61,8 @@ struct qube {
 	long vcpus;
 	enum qube_virt_mode virt_mode;
 	long private_size; /* MiB */
+	long pids_max;     /* ns: processes at most */
+	long uid_base;     /* ns: first host uid/gid of its user namespace; 0 until given */
 	bool autostart;
 	bool provides_network;
 	bool provides_usb;       /* exports its USB devices (sys-usb) */

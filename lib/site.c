@@ -528,6 +528,11 @@ load_qubes(struct loading *ld)
 		if (sq.q.ip[0] != '\0')
 			site_msg_add(&s->warnings, "%s:%d: ip is ignored (domd gives addresses)",
 			    file, sq.lines[prop_index("ip")]);
+		if (sq.q.uid_base != 0) {
+			site_msg_add(&s->warnings, "%s:%d: uid_base is ignored (domd gives id "
+			    "ranges)", file, sq.lines[prop_index("uid_base")]);
+			sq.q.uid_base = 0;
+		}
 		sq.file = file;
 		if (ld->cap == s->nqubes) {
 			ld->cap = ld->cap ? 2 * ld->cap : 16;
@@ -1090,9 +1095,9 @@ site_qube_diff(const struct qube *want, const struct qube *have, const char **pr
 	for (size_t i = 0; i < qube_nprops && n < SITE_PROPS_MAX; i++) {
 		const struct qube_prop *p = &qube_props[i];
 
-		/* uuid and ip belong to one appliance, not to a site. */
+		/* uuid, ip and uid_base belong to one appliance, not to a site. */
 		if (p->type == PROP_NAME || p->type == PROP_CLASS || p->type == PROP_UUID ||
-		    !strcmp(p->name, "ip"))
+		    !strcmp(p->name, "ip") || !strcmp(p->name, "uid_base"))
 			continue;
 		if (p->type == PROP_TAGS) {
 			if (!same_tags(want, have))

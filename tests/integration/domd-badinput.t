@@ -8,7 +8,7 @@ setup_template
 bh create work --class app --label blue --template tpl >/dev/null
 bh create net --class app --label red --template tpl --provides-network >/dev/null
 # (Without the addresses domd gives qubes when they first start with network.)
-store_sum() { find "$T/state/qubes" -name qube.cfg | sort | xargs cat | grep -v '^ip = ' | sha256sum; }
+store_sum() { find "$T/state/qubes" -name qube.cfg | sort | xargs cat | grep -v '^\(ip\|uid_base\) = ' | sha256sum; }
 before=$(store_sum)
 
 expect_err() { # expect_err DESCRIPTION PATTERN COMMAND...

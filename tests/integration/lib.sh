@@ -51,15 +51,20 @@ domd_stop() {
 # Field of a qube's JSON object.
 vm_field() { bh --json prefs "$1" | python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$2"; }
 vm_pid() { vm_field "$1" pid; }
-# Runs a shell command inside a running qube: joins its cgroups, then its
-# namespaces and root (the ns backend's qubes share this kernel).
-in_vm() {
-	local vm=$1 pid; pid=$(vm_pid "$vm"); shift
-	CG=$CGROUP_PARENT VM=$vm PID=$pid /bin/sh -c '
+# Runs a shell command inside a running qube as its root: joins its
+# cgroups, then its namespaces (its user namespace too: its files are the
+# qube root's) and root (the ns backend's qubes share this kernel).
+in_vm() { _enter_vm -U "$@"; }
+# The same as host root, for the test bed's own fake hardware (mounts in the
+# qube's mount namespace, which only host root may change).
+in_vm_host() { _enter_vm "" "$@"; }
+_enter_vm() {
+	local userns=$1 vm=$2 pid; pid=$(vm_pid "$vm"); shift 2
+	CG=$CGROUP_PARENT VM=$vm PID=$pid U=$userns /bin/sh -c '
 		for d in /sys/fs/cgroup/*/"$CG"/"$VM" /sys/fs/cgroup/"$CG"/"$VM"; do
 			[ -f "$d/cgroup.procs" ] && echo $$ > "$d/cgroup.procs"
 		done
-		exec nsenter -t "$PID" -m -u -i -n -p -r -w /bin/sh -c "$0"' "$*"
+		exec nsenter -t "$PID" $U -m -u -i -n -p -r -w /bin/sh -c "$0"' "$*"
 }
 
 setup_template() {

@@ -47,9 +47,12 @@ usb_sysusb() {
 	done
 }
 
-# A vhci-hcd: a tmpfs over /sys/devices/platform in the qube's mount namespace.
+# A vhci-hcd: a tmpfs over /sys/devices/platform in the qube's mount
+# namespace (mounted by host root), its files made by the qube's root.
 fake_vhci() {
-	in_vm "$1" 'mount -t tmpfs none /sys/devices/platform && mkdir /sys/devices/platform/vhci_hcd.0 &&
+	local base; base=$(vm_field "$1" uid_base)
+	in_vm_host "$1" "mount -t tmpfs -o uid=$base,gid=$base none /sys/devices/platform" || return 1
+	in_vm "$1" 'mkdir /sys/devices/platform/vhci_hcd.0 &&
 		cd /sys/devices/platform/vhci_hcd.0 &&
 		printf "%s\n" "hub port sta spd dev      sockfd local_busid" \
 			"hs  0000 004 000 00000000 000000 0-0" "ss  0001 004 000 00000000 000000 0-0" >status &&

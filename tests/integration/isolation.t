@@ -1,0 +1,129 @@
+#!/bin/bash
+# Containment on the ns backend: attacks from inside a running qube, as its
+# root and as its user, each of which must fail and leave the host and the
+# other qubes untouched (tests/integration/isolation_probe.c makes the
+# system calls); then the checks of the qube's user namespace, capabilities,
+# seccomp mode and mounts, read directly.
+. tests/integration/lib.sh
+
+PROBE=$PWD/build/tests/isolation-probe
+if [ ! -x "$PROBE" ]; then
+	echo "1..1"
+	echo "not ok 1 - $PROBE missing (make $PROBE)"
+	exit 1
+fi
+CORE_WAS=$(cat /proc/sys/kernel/core_pattern)
+DOMAIN_WAS=$(cat /proc/sys/kernel/domainname)
+HOST_WAS=$(hostname)
+
+domd_start || exit 1
+setup_template
+for vm in work other bomb third; do
+	bh create $vm --class app --label blue --template tpl >/dev/null
+done
+bh prefs bomb pids_max 64 >/dev/null
+# The attacker's tools in its private volume, and device nodes planted
+# there as if a template or a backup had carried them.
+p=$T/state/qubes/work/private
+cp "$PROBE" "$p/probe"
+mknod "$p/planted-mem" c 1 1 && mknod "$p/planted-sda" b 8 0 && chmod 666 "$p"/planted-*
+bh start work other bomb >/dev/null || exit 1
+
+rr() { bh run --user root "$@"; }
+
+# The user namespace: root inside is a range of host ids of its own.
+base=$(vm_field work uid_base)
+obase=$(vm_field other uid_base)
+ok $([ "$base" -ge $((1 << 29)) ] && [ $((base % 65536)) -eq 0 ] && [ "$base" != "$obase" ]; echo $?) \
+	"qubes get distinct id ranges above the host's users ($base, $obase)"
+map=$(rr work -- cat /proc/self/uid_map | tr -s ' ' | sed 's/^ //')
+ok $([ "$map" = "0 $base 65536" ]; echo $?) "uid_map inside is '0 $base 65536' (got '$map')"
+ok $(grep -q "^uid_base = $base\$" "$T/state/qubes/work/qube.cfg"; echo $?) "the range is kept in the qube's file"
+
+# Capabilities, seccomp.
+status=$(rr work -- cat /proc/self/status)
+capbnd=$(echo "$status" | awk '/^CapBnd:/ { print $2 }')
+has_cap() { [ $(( (0x$capbnd >> $1) & 1 )) -eq 1 ]; }
+for c in 16:SYS_MODULE 17:SYS_RAWIO 21:SYS_ADMIN 22:SYS_BOOT 25:SYS_TIME 27:MKNOD 34:SYSLOG 39:BPF; do
+	ok $(! has_cap ${c%%:*}; echo $?) "CAP_${c#*:} is not in the bounding set (CapBnd $capbnd)"
+done
+ok $(has_cap 12; echo $?) "CAP_NET_ADMIN stays (over the qube's own network)"
+ok $(echo "$status" | grep -q "^Seccomp:[[:space:]]*2$"; echo $?) "Seccomp: 2 (a filter) for the qube's processes"
+ok $(echo "$status" | grep -q "^NoNewPrivs:[[:space:]]*0$"; echo $?) "NoNewPrivs: 0 (su and sudo work inside)"
+
+# Mounts, read from the qube's mountinfo: MOUNTPOINT OPTIONS.
+mi=$(rr work -- cat /proc/self/mountinfo | awk '{ print $5, $6 }')
+mount_has() { echo "$mi" | awk -v m="$1" '$1 == m { print $2 }' | tail -1 | tr , '\n' | grep -qx "$2"; }
+ok $(mount_has /dev nodev; echo $?) "/dev is nodev"
+ok $(mount_has /rw nodev; echo $?) "/rw is nodev"
+ok $(mount_has / nodev; echo $?) "/ is nodev"
+ok $(mount_has /sys ro; echo $?) "/sys is read-only"
+ok $(mount_has /proc/sys ro; echo $?) "/proc/sys is read-only"
+ok $(mount_has /proc/sys/net rw; echo $?) "/proc/sys/net (the qube's own network) is writable"
+for m in /proc/keys /proc/timer_list /sys/firmware /sys/kernel; do
+	[ -e "$m" ] || continue # not in this kernel: nothing to hide
+	ok $(echo "$mi" | awk '{ print $1 }' | grep -qx "$m"; echo $?) "$m is masked"
+done
+
+# The attacks, as root and as the user.
+for who in root user; do
+	bh run --user $who work -- /rw/probe /rw/planted-mem /rw/planted-sda >"$T/probe.$who" 2>&1
+	rc=$?
+	n=$(grep -c '^refused' "$T/probe.$who")
+	ok $([ $rc -eq 0 ] && [ "$n" -ge 30 ]; echo $?) "as $who: the probe's $n attempts were all refused"
+	while read -r verdict what; do
+		[ "$verdict" = refused ] || ok 1 "as $who: $what"
+	done <"$T/probe.$who"
+	grep -v '^refused' "$T/probe.$who" | sed 's/^/#   /'
+done
+ok $([ "$(cat /proc/sys/kernel/core_pattern)" = "$CORE_WAS" ] &&
+	[ "$(cat /proc/sys/kernel/domainname)" = "$DOMAIN_WAS" ] && [ "$(hostname)" = "$HOST_WAS" ]; echo $?) \
+	"the host's core_pattern, domainname and hostname are unchanged"
+
+# Other qubes: invisible, unsignalable, their files out of reach.
+bh run other -- 'sleep 4242 >/dev/null 2>&1 &' >/dev/null
+bh run --user root other -- 'sleep 4343 >/dev/null 2>&1 &' >/dev/null
+sleep 0.3
+spid=$(pgrep -f '^sleep 4242$' | head -1)
+ok $([ -n "$spid" ] && [ "$(ps -o uid= -p "$spid" | tr -d ' ')" = $((obase + 1000)) ]; echo $?) \
+	"other's user runs as host uid $((obase + 1000)), not the host's uid 1000"
+ok $(! setpriv --reuid=1000 --regid=1000 --clear-groups ls "/proc/$spid/root/" >/dev/null 2>&1; echo $?) \
+	"the host's uid 1000 cannot enter other's root through /proc"
+ok $(! rr work -- 'ps -o pid,args' | grep -q 'sleep 4[23]4[23]'; echo $?) "work does not see other's processes"
+ok $(rr work -- "[ ! -e '$T/state/qubes/other/private' ] && [ ! -e '$BULKHEAD_SOCKET' ]"; echo $?) \
+	"other's files and domd's admin socket are not in work's file system"
+rr work -- 'kill -9 -1' >/dev/null 2>&1
+sleep 0.3
+ok $(pgrep -f '^sleep 4242$' >/dev/null && pgrep -f '^sleep 4343$' >/dev/null; echo $?) \
+	"kill -9 -1 as root in work leaves other's processes running"
+ok $([ "$(vm_field other state)" = running ]; echo $?) "other still runs"
+
+# The console log is bounded: 3 MiB written to init's output leave at most
+# 1 MiB in console.log (and 1 MiB in console.log.old).
+rr other -- 'head -c 3145728 /dev/zero | tr "\\0" x >/proc/1/fd/1' >/dev/null 2>&1
+sleep 0.5
+logsz=$(stat -c %s "$T/state/qubes/other/console.log")
+oldsz=$(stat -c %s "$T/state/qubes/other/console.log.old" 2>/dev/null || echo 0)
+ok $([ "$logsz" -le 1048576 ] && [ "$oldsz" -le 1048576 ] && [ "$oldsz" -gt 0 ]; echo $?) \
+	"3 MiB of console output leave console.log at $logsz bytes, console.log.old at $oldsz"
+ok $([ "$(vm_field other state)" = running ]; echo $?) "and the qube runs on"
+
+# A symlink planted in /rw is not followed by the next start's mounts
+# (host root binds /rw/home at /home: a link to / would give the host's root).
+rr work -- 'rm -rf /rw/home && ln -s / /rw/home' >/dev/null
+bh shutdown --wait work >/dev/null 2>&1 || bh kill work >/dev/null
+bh start work >"$T/out" 2>&1
+ok $(grep -q "rw/home is not a directory" "$T/out"; echo $?) "a start over a planted /rw/home -> / symlink is refused: $(cat "$T/out")"
+ok $([ "$(vm_field work state)" = halted ]; echo $?) "and work stays halted"
+
+# A fork bomb meets the qube's process limit; the rest keeps working.
+(timeout 20 "$CLI_BIN" run bomb -- 'f() { f | f & }; f' >/dev/null 2>&1 &)
+sleep 3
+cur=$(cat /sys/fs/cgroup/pids/"$CGROUP_PARENT"/bomb/pids.current 2>/dev/null ||
+	cat /sys/fs/cgroup/"$CGROUP_PARENT"/bomb/pids.current)
+ok $([ -n "$cur" ] && [ "$cur" -le 64 ] && [ "$cur" -ge 32 ]; echo $?) "a fork bomb in bomb stops at pids_max 64 ($cur processes)"
+check "another qube starts meanwhile" bh start third
+ok $([ "$(bh run third -- echo alive)" = alive ]; echo $?) "and answers"
+bh kill bomb >/dev/null 2>&1
+
+tap_end
