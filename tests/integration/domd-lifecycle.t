@@ -47,7 +47,8 @@ ok $(grep -qs "oom_kill [1-9]" /sys/fs/cgroup/memory/$CGROUP_PARENT/work/memory.
 
 # Pause stops progress, unpause resumes it.
 in_vm work 'i=0; while true; do i=$((i+1)); echo $i > /tmp/ctr; sleep 0.05; done' </dev/null >/dev/null 2>&1 &
-sleep 0.5
+for _ in $(seq 100); do [ -s "/proc/$(vm_pid work)/root/tmp/ctr" ] && break; sleep 0.05; done
+sleep 0.2
 check "pause work" bh pause work
 ok $([ "$(vm_field work state)" = paused ]; echo $?) "work is paused"
 pid=$(vm_pid work); a=$(cat /proc/$pid/root/tmp/ctr); sleep 0.6; b=$(cat /proc/$pid/root/tmp/ctr)
