@@ -129,10 +129,13 @@ bh_setup() {
 	printf 'cgroup_parent = "%s"\n' "$BH_CGROUP" > "$BH_T/cfg/domd.conf"
 }
 
-# bh_cc NAME: builds tests/bench/NAME.c into $BH_T/bin/NAME.
+# bh_cc NAME [ARG...]: builds tests/bench/NAME.c into $BH_T/bin/NAME; ARGs
+# (sources of the tree the bench reuses, -I, libraries) follow its source.
 bh_cc() {
-	gcc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -o "$BH_T/bin/$1" "tests/bench/$1.c" -ljson-c \
-		> "$BH_T/cc-$1.log" 2>&1 || { cat "$BH_T/cc-$1.log" >&2; bh_die "cannot build tests/bench/$1.c"; }
+	local name=$1
+	shift
+	gcc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -o "$BH_T/bin/$name" "tests/bench/$name.c" "$@" -ljson-c \
+		> "$BH_T/cc-$name.log" 2>&1 || { cat "$BH_T/cc-$name.log" >&2; bh_die "cannot build tests/bench/$name.c"; }
 }
 
 # domd runs in a session of its own (as under systemd) so that a ^C of the

@@ -4,12 +4,19 @@
 # domd: wall time of the vm.start request alone, sent on the admin socket by
 # a small C client (no CLI start-up counted), qube killed between runs.
 # Baseline, measured in the same run and interleaved with it: a bare launch
-# of the same init (tests/bench/start_baseline.c: new mount/pid/net/uts/ipc
-# namespaces, overlay of the same template root with a tmpfs upper,
-# pivot_root, exec /sbin/init with a BULKHEAD_READY_FD pipe, until 'R').
-# A third row, for information only, times the bare launch plus the move of
-# its init into cgroups like domd's (the kernel's cost of that move, an RCU
-# grace period on cgroup v1, is a large part of domd's start time).
+# of the same init that makes the namespaces domd's launcher makes
+# (tests/bench/start_baseline.c: a user namespace and a network namespace it
+# owns, mapped like a qube's, by domd's own domd/ns_userns.c; new mount, pid,
+# uts, ipc and cgroup namespaces; overlay of the same template root with a
+# tmpfs upper, the API file systems init can no longer mount itself,
+# pivot_root, root of the user namespace, exec /sbin/init with a
+# BULKHEAD_READY_FD pipe, until 'R').
+# Rows for information only show what each layer costs: the bare launch
+# without a user namespace (the baseline before qubes had one), then with
+# an idmapped lower layer, then with domd's bounding set and seccomp filter
+# (domd/ns_confine.c, built in), then with the move of its init into cgroups
+# like domd's (the kernel's cost of that move, an RCU grace period on
+# cgroup v1, is a large part of domd's start time).
 #
 #   tests/bench/start.sh            (from the repo root, as root,
 #   BENCH_N=200 tests/bench/start.sh  after `make all template`)
@@ -25,16 +32,16 @@ case "$N" in '' | *[!0-9]* | 0) bh_die "BENCH_N must be a positive integer (got 
 
 bh_preflight
 bh_setup
-bh_cc start_baseline
+bh_cc start_baseline domd/ns_userns.c domd/ns_confine.c -Idomd -lseccomp
 bh_start_domd
 
 bh template import tpl "$PWD/$BH_TPL" > /dev/null || bh_die "template import tpl $PWD/$BH_TPL"
 bh create work --class app --label blue --template tpl > /dev/null || bh_die "create work"
 BH_QUBES=(work)
 
-# For information, a third row: bare launches moved into cgroups placed like
-# domd's (under its parent, in each hierarchy it uses) before their init
-# runs, as domd's monitor does. Removed with domd's parent at exit.
+# For information, the last row: bare launches moved into cgroups placed
+# like domd's (under its parent, in each hierarchy it uses) before their
+# init runs, as domd's monitor does. Removed with domd's parent at exit.
 cgdirs=()
 for d in $(readlink -f /sys/fs/cgroup/"$BH_CGROUP" /sys/fs/cgroup/*/"$BH_CGROUP" 2>/dev/null | sort -u); do
 	[ -d "$d" ] || continue
