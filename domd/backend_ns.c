@@ -15,6 +15,7 @@
 #include "log.h"
 #include "monitor_rec.h"
 #include "ns_cgroup.h"
+#include "ns_confine.h"
 #include "ns_launch.h"
 #include "ns_net.h"
 #include "procstat.h"
@@ -28,6 +29,8 @@ ns_init(const struct domd_paths *paths, char *err, size_t errlen)
 		snprintf(err, errlen, "the ns backend needs namespaces (/proc/self/ns missing)");
 		return -1;
 	}
+	if (ns_confine_prepare(err, errlen) < 0)
+		return -1;
 	return cg_init(paths->cgroup_parent, domd.cgroup_favordynmods, err, errlen);
 }
 

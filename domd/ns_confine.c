@@ -12,9 +12,16 @@
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
 
 /* Kept; every other capability leaves the bounding set. All of them count
  * only over what the qube's user namespace owns (its network, its
@@ -83,22 +90,19 @@ build_filter(scmp_filter_ctx ctx)
 	return r;
 }
 
+/* The filter as BPF, compiled once (libseccomp takes a millisecond or two
+ * to build it: too long to spend on every qube start). */
+static struct sock_fprog prog;
+
 int
-ns_confine(char *err, size_t errlen)
+ns_confine_prepare(char *err, size_t errlen)
 {
 	scmp_filter_ctx ctx;
-	bool keep;
-	int r;
+	struct stat st;
+	int r, fd = -1;
 
-	for (int c = 0; c <= CAP_LAST_CAP; c++) {
-		keep = false;
-		for (size_t i = 0; i < sizeof(caps_kept) / sizeof(caps_kept[0]); i++)
-			keep = keep || caps_kept[i] == c;
-		if (!keep && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
-			snprintf(err, errlen, "drop capability %d: %s", c, strerror(errno));
-			return -1;
-		}
-	}
+	if (prog.filter != NULL)
+		return 0;
 	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
 		snprintf(err, errlen, "seccomp_init failed");
 		return -1;
@@ -108,17 +112,55 @@ ns_confine(char *err, size_t errlen)
 	seccomp_arch_add(ctx, SCMP_ARCH_X86);
 	seccomp_arch_add(ctx, SCMP_ARCH_X32);
 #endif
+	r = build_filter(ctx);
+	if (r == 0 && (fd = memfd_create("seccomp", MFD_CLOEXEC)) < 0)
+		r = -errno;
+	if (r == 0)
+		r = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (r == 0 && (fstat(fd, &st) < 0 || st.st_size == 0 ||
+	    st.st_size % (off_t)sizeof(struct sock_filter) != 0))
+		r = -EINVAL;
+	if (r == 0) {
+		prog.filter = malloc((size_t)st.st_size);
+		prog.len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+		if (prog.filter == NULL || pread(fd, prog.filter, (size_t)st.st_size, 0) !=
+		    st.st_size) {
+			free(prog.filter);
+			prog.filter = NULL;
+			r = -EIO;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (r != 0) {
+		snprintf(err, errlen, "seccomp filter: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+int
+ns_confine(char *err, size_t errlen)
+{
+	bool keep;
+
+	if (ns_confine_prepare(err, errlen) < 0)
+		return -1;
+	for (int c = 0; c <= CAP_LAST_CAP; c++) {
+		keep = false;
+		for (size_t i = 0; i < sizeof(caps_kept) / sizeof(caps_kept[0]); i++)
+			keep = keep || caps_kept[i] == c;
+		if (!keep && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) {
+			snprintf(err, errlen, "drop capability %d: %s", c, strerror(errno));
+			return -1;
+		}
+	}
 	/* no_new_privs stays off, so that su and sudo work inside as in any
 	 * Linux; this process may load the filter without it, being root in
 	 * its user namespace. */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	if (r == 0)
-		r = build_filter(ctx);
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (r != 0) {
-		snprintf(err, errlen, "seccomp filter: %s", strerror(-r));
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		snprintf(err, errlen, "load seccomp filter: %s", strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -164,6 +164,8 @@ monitor(const struct launch *launch)
 	    "init_start=%llu\nstarted_at=%lld\n", (int)getpid(), proc_starttime(getpid()),
 	    (int)child, proc_starttime(child), (long long)time(NULL));
 	write_record(l->run_path, rec);
+	/* P before go: the guest can write on the pipe too, and domd takes
+	 * only the first pid. */
 	snprintf(msg, sizeof(msg), "P%d\n", (int)child);
 	if (write(l->ready_wfd, msg, strlen(msg)) < 0 || write(go[1], "g", 1) != 1) {
 		kill(child, SIGKILL);

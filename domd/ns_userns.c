@@ -43,41 +43,35 @@ open_ns(pid_t pid, const char *ns, char *err, size_t errlen)
 	return fd;
 }
 
-/* A child makes the namespaces (a process cannot make a user namespace and
- * stay outside it), the caller maps them from outside and keeps them open
- * by descriptor; the child then goes. */
+/* The child that holds the namespaces until they are open here. It shares
+ * this process's memory (no page tables to copy) and only waits. */
+static int
+hold(void *unused)
+{
+	(void)unused;
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* A child is born in the namespaces (a process cannot make a user
+ * namespace and stay outside it); the caller maps them from outside and
+ * keeps them open by descriptor; the child then goes. The network
+ * namespace belongs to the new user namespace: root in the qube may
+ * configure its own links and packet filter. */
 int
 userns_make(long base, struct userns_fds *out, char *err, size_t errlen)
 {
-	int sync[2], ret = -1, status;
-	char c = 0;
+	static char stack[16384] __attribute__((aligned(16)));
+	int ret = -1, status;
 	pid_t pid;
 
 	out->user = out->net = -1;
-	if (pipe2(sync, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	pid = fork();
+	pid = clone(hold, stack + sizeof(stack), CLONE_VM | CLONE_NEWUSER | CLONE_NEWNET | SIGCHLD,
+	    NULL);
 	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(sync[0]);
-		close(sync[1]);
+		snprintf(err, errlen, "cannot make a user namespace: %s", strerror(errno));
 		return -1;
-	}
-	if (pid == 0) {
-		/* The network namespace belongs to the new user namespace: root in
-		 * the qube may configure its own links and packet filter. */
-		c = unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 ? 'u' : 'e';
-		if (write(sync[1], &c, 1) != 1 || c != 'u')
-			_exit(1);
-		pause(); /* until killed: the caller holds the namespaces by then */
-		_exit(0);
-	}
-	close(sync[1]);
-	if (read(sync[0], &c, 1) != 1 || c != 'u') {
-		snprintf(err, errlen, "cannot make a user namespace");
-		goto out;
 	}
 	/* Host root writes the maps: setgroups stays allowed inside. */
 	if (write_map(pid, "uid_map", base, err, errlen) < 0 ||
@@ -88,7 +82,6 @@ userns_make(long base, struct userns_fds *out, char *err, size_t errlen)
 		goto out;
 	ret = 0;
 out:
-	close(sync[0]);
 	kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -439,6 +439,12 @@ main(int argc, char **argv)
 	stage = argv[4];
 	cg_dirs = argv + 6;
 	n_cg = argc - 6;
+	{
+		/* Compiled once before the launches, as domd does at start. */
+		char err[256];
+		if (ns_confine_prepare(err, sizeof(err)) < 0)
+			die("%s", err);
+	}
 	/* The cgroup row is the last one: without cgroups it is left out. */
 	nv = n_cg > 0 ? N_VARIANTS : N_VARIANTS - 1;
 	if ((env = getenv("START_BASELINE_CONSOLE")) != NULL && *env)
