@@ -1332,11 +1332,49 @@ test_virt_mode_private_size(void **state)
 	assert_err_names(err, "virt_mode", "hvm");
 }
 
+/* pids_max and uid_base (ns): defaults, bounds, the file form; uid_base is
+ * domd's, not the user's, and absent from the file until given. */
+static void
+test_pids_max_uid_base(void **state)
+{
+	struct qube q;
+	char err[ERRLEN], val[64], *cfg;
+
+	qube_init(&q);
+	qube_get(&q, "pids_max", val, sizeof(val));
+	assert_string_equal(val, "1024");
+	assert_true(qube_prop_find("pids_max")->settable);
+	assert_false(qube_prop_find("uid_base")->settable);
+	assert_int_equal(qube_set(&q, "pids_max", "16", err, sizeof(err)), 0);
+	assert_int_equal(qube_set(&q, "pids_max", "15", err, sizeof(err)), -1);
+	assert_err_names(err, "pids_max", "15");
+	assert_int_equal(q.pids_max, 16);
+	assert_int_equal(q.uid_base, 0);
+	cfg = qube_format_cfg(&q);
+	assert_null(strstr(cfg, "uid_base"));
+	free(cfg);
+	/* A multiple of 65536 from 2^29 on, or 0. */
+	assert_int_equal(qube_set(&q, "uid_base", "536936448", err, sizeof(err)), 0);
+	assert_int_equal(q.uid_base, 536936448L);
+	assert_int_equal(qube_set(&q, "uid_base", "536936449", err, sizeof(err)), -1);
+	assert_err_names(err, "uid_base", "536936449");
+	assert_int_equal(qube_set(&q, "uid_base", "65536", err, sizeof(err)), -1);
+	assert_int_equal(qube_set(&q, "uid_base", "4294901760", err, sizeof(err)), -1);
+	assert_int_equal(q.uid_base, 536936448L);
+	cfg = qube_format_cfg(&q);
+	assert_non_null(strstr(cfg, "uid_base = 536936448\n"));
+	assert_non_null(strstr(cfg, "pids_max = 16\n"));
+	free(cfg);
+	assert_int_equal(qube_set(&q, "uid_base", "0", err, sizeof(err)), 0);
+	assert_int_equal(q.uid_base, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_virt_mode_private_size),
+		cmocka_unit_test(test_pids_max_uid_base),
 		cmocka_unit_test(test_name_valid),
 		cmocka_unit_test(test_name_every_char),
 		cmocka_unit_test(test_prop_table),
