@@ -17,6 +17,7 @@
 
 #include "atomicfile.h"
 #include "qube.h"
+#include "run_output.h"
 #include "viewer_info.h"
 #include "xalloc.h"
 
@@ -56,6 +57,7 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	bool desktop = false, no_vv = false;
 	json_object *info = NULL, *o, *sd;
 	struct viewer_info v;
+	struct run_output out;
 	char cmdline[160], buf[INFO_MAX + 1], uri[300], title[40], *vvfile;
 	int c, fd, rc;
 	ssize_t len;
@@ -97,7 +99,8 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error(ctx, vm, "memfd_create failed");
 		return BH_EXIT_FAIL;
 	}
-	rc = cmd_run_in(ctx, guivm, cmdline, json_object_new_object(), -1, fd);
+	run_output_fds(&out, fd, 2, RUN_FILTER_AUTO);
+	rc = cmd_run_in(ctx, guivm, cmdline, json_object_new_object(), -1, &out);
 	len = rc == BH_EXIT_OK ? pread(fd, buf, INFO_MAX, 0) : -1;
 	close(fd);
 	if (rc == BH_EXIT_UNREACHABLE) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "qube.h"
+#include "run_output.h"
 #include "usblist.h"
 
 /* The USB qube's bulkhead.USBList, looked up as services are. */
@@ -27,6 +28,7 @@ static int
 read_devices(struct cmd_ctx *ctx, const char *usbvm, struct usblist_dev **devs, size_t *ndevs)
 {
 	int fd = memfd_create("usb-list", MFD_CLOEXEC), rc;
+	struct run_output out;
 	char *buf, *save = NULL;
 	ssize_t len;
 
@@ -34,7 +36,8 @@ read_devices(struct cmd_ctx *ctx, const char *usbvm, struct usblist_dev **devs, 
 		cmd_error(ctx, usbvm, "memfd_create failed");
 		return BH_EXIT_FAIL;
 	}
-	rc = cmd_run_in(ctx, usbvm, LIST_COMMAND, json_object_new_object(), -1, fd);
+	run_output_fds(&out, fd, 2, RUN_FILTER_AUTO);
+	rc = cmd_run_in(ctx, usbvm, LIST_COMMAND, json_object_new_object(), -1, &out);
 	if (rc != BH_EXIT_OK) {
 		close(fd);
 		return rc == BH_EXIT_UNREACHABLE ? rc : BH_EXIT_FAIL;
