@@ -96,6 +96,10 @@ cmd_run_in(struct cmd_ctx *ctx, const char *vm, const char *command, json_object
 	if (null_fd >= 0)
 		close(null_fd);
 	run_output_end(out);
+	if (code < 0 && out->overflow) {
+		cmd_error(ctx, vm, "its output is longer than %zu bytes", out->max);
+		return BH_EXIT_FAIL;
+	}
 	if (code < 0) {
 		cmd_error(ctx, vm, "%s", err);
 		return BH_EXIT_FAIL;
@@ -171,6 +175,7 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	/* Without --pass-io the command gets an empty stdin. */
 	run_output_fds(&out, 1, 2, filter);
 	code = cmd_run_in(ctx, vm, command, args, pass_io ? 0 : -1, &out);
+	run_output_free(&out);
 	free(command);
 	return code;
 }

@@ -1,12 +1,15 @@
-/* A qube's output on its way to our terminal (run_output.h). */
+/* A qube's output on its way to our terminal or into a buffer
+ * (run_output.h). */
 #include "run_output.h"
 
 #include <langinfo.h>
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fdio.h"
+#include "xalloc.h"
 
 #define FILTER_CHUNK 4096 /* input bytes filtered at a time */
 
@@ -32,6 +35,16 @@ put(void *arg, int stream, const char *buf, size_t len)
 	struct run_output *o = arg;
 	char out[TERMFILTER_OUT_MAX(FILTER_CHUNK)];
 
+	if (o->fd[stream] < 0) {
+		if (len > o->max - o->len) {
+			o->overflow = true;
+			return -1;
+		}
+		memcpy(o->buf + o->len, buf, len);
+		o->len += len;
+		o->buf[o->len] = '\0';
+		return 0;
+	}
 	/* Write errors are ignored: a reader gone is no reason to stop. */
 	if (!o->filter[stream]) {
 		fd_write_all(o->fd[stream], buf, len);
@@ -65,6 +78,15 @@ run_output_fds(struct run_output *o, int out_fd, int err_fd, enum run_filter fil
 }
 
 void
+run_output_capture(struct run_output *o, size_t max)
+{
+	run_output_fds(o, -1, 2, RUN_FILTER_AUTO);
+	o->max = max;
+	o->buf = xmalloc(max + 1);
+	o->buf[0] = '\0';
+}
+
+void
 run_output_end(struct run_output *o)
 {
 	char c;
@@ -72,4 +94,11 @@ run_output_end(struct run_output *o)
 	for (int i = 1; i <= 2; i++)
 		if (o->filter[i] && termfilter_end(&o->tf[i], &c) > 0)
 			fd_write_all(o->fd[i], &c, 1);
+}
+
+void
+run_output_free(struct run_output *o)
+{
+	free(o->buf);
+	o->buf = NULL;
 }

@@ -2,7 +2,8 @@
 # What a hostile qube's output does to the operator's terminal: `bulkhead
 # run` on a terminal (a pty from script(1)) shows escape sequences, C0 and
 # C1 controls as text and lets UTF-8 through; a pipe gets the exact bytes;
-# the options turn the filter off on a terminal and on for a pipe.
+# the options turn the filter off on a terminal and on for a pipe. The
+# commands that read a qube's answer (usb list, gui) stop at their limit.
 . tests/integration/lib.sh
 
 domd_start || exit 1
@@ -63,5 +64,24 @@ printf 'x\342\202'; sleep 0.3; printf '\254y\n'
 EOF
 LC_ALL=C.UTF-8 on_tty run work -- sh /tmp/split.sh
 ok $(has "x$(printf '\342\202\254')y"; echo $?) "a UTF-8 character split between reads passes whole"
+
+# Answers read by the CLI are bounded: an endless one ends the call.
+bh run work -- 'mkdir -p /home/user/gui && ln -sf /dev/zero /home/user/gui/work.uri'
+timeout 30 "$CLI_BIN" gui --gui-qube work work >"$T/gui.out" 2>&1; rc=$?
+ok $([ $rc -eq 1 ] && grep -q "longer than 512 bytes" "$T/gui.out"; echo $?) \
+    "gui: an endless answer from the GUI qube is refused (rc $rc: $(head -c 200 "$T/gui.out" | cat -v))"
+bh prefs work provides_usb 1 >/dev/null
+bh run --pass-io --user root work -- 'mkdir -p /rw/config/rpc; cat >/rw/config/rpc/bulkhead.USBList; chmod 755 /rw/config/rpc/bulkhead.USBList' <<'EOF'
+#!/bin/sh
+printf '\033]52;c;aGVsbG8=\007usb says hi\n' >&2
+[ -e /tmp/endless ] && exec yes 1-1
+exit 0
+EOF
+LC_ALL=C.UTF-8 on_tty usb list
+ok $(! has_control && has '^[]52;c;aGVsbG8=^Gusb says hi'; echo $?) "usb list: a USB qube's stderr is filtered on a terminal"
+bh run work -- 'touch /tmp/endless'
+timeout 30 "$CLI_BIN" usb list >"$T/usb.out" 2>&1; rc=$?
+ok $([ $rc -eq 1 ] && grep -q "longer than 262144 bytes" "$T/usb.out"; echo $?) \
+    "usb list: an endless device list is refused (rc $rc: $(head -c 200 "$T/usb.out" | cat -v))"
 
 tap_end
