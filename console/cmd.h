@@ -21,6 +21,7 @@
 #define BH_DEFAULT_SOCKET "/run/bulkhead/admin.sock"
 
 struct client;
+struct run_output;
 
 struct cmd_ctx {
 	const char *socket_path;         /* --socket, else $BULKHEAD_SOCKET, else default */
@@ -77,10 +78,10 @@ extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);
 
 /* cmd_run.c: runs command in vm (vm.run; args: more of its arguments, taken
- * over), its stdin from in_fd (-1: empty), its stdout to out_fd, its
- * stderr to ours; the command's exit status, or a BH_EXIT_* on failure. */
+ * over), its stdin from in_fd (-1: empty), its stdout and stderr to out
+ * (run_output.h); the command's exit status, or a BH_EXIT_* on failure. */
 int cmd_run_in(struct cmd_ctx *ctx, const char *vm, const char *command, json_object *args,
-    int in_fd, int out_fd);
+    int in_fd, struct run_output *out);
 
 /* cmd.c: running a command */
 int cmd_run(struct cmd_ctx *ctx, const struct cmd_entry *entry, int argc, char **argv);

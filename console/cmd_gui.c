@@ -12,17 +12,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "atomicfile.h"
 #include "qube.h"
+#include "run_output.h"
 #include "viewer_info.h"
 #include "xalloc.h"
 
 #define GUI_QUBE "sys-gui"
 #define GUI_DIR "/home/user/gui" /* the gateway's --run-dir in sys-gui */
-#define INFO_MAX 512
+#define INFO_MAX 512 /* a longer answer is refused */
 #define DESKTOP "desktop" /* the gateway's name for its desktop display */
 
 enum { OPT_DESKTOP = 1, OPT_VV, OPT_NO_VV, OPT_GUI_QUBE };
@@ -56,9 +55,10 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	bool desktop = false, no_vv = false;
 	json_object *info = NULL, *o, *sd;
 	struct viewer_info v;
-	char cmdline[160], buf[INFO_MAX + 1], uri[300], title[40], *vvfile;
-	int c, fd, rc;
-	ssize_t len;
+	struct run_output out;
+	char cmdline[160], uri[300], title[40], *vvfile;
+	bool parsed;
+	int c, rc;
 	static const struct option opts[] = {
 		{ "desktop", no_argument, NULL, OPT_DESKTOP },
 		{ "vv", required_argument, NULL, OPT_VV },
@@ -91,25 +91,17 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	    json_object_object_get_ex(info, "state_dir", &sd))
 		state_dir = json_object_get_string(sd);
 	snprintf(cmdline, sizeof(cmdline), "cat %s/%s.uri %s/%s.ticket 2>/dev/null", GUI_DIR, vm, GUI_DIR, vm);
-	fd = memfd_create("gui-info", MFD_CLOEXEC);
-	if (fd < 0) {
-		json_object_put(info);
-		cmd_error(ctx, vm, "memfd_create failed");
-		return BH_EXIT_FAIL;
-	}
-	rc = cmd_run_in(ctx, guivm, cmdline, json_object_new_object(), -1, fd);
-	len = rc == BH_EXIT_OK ? pread(fd, buf, INFO_MAX, 0) : -1;
-	close(fd);
-	if (rc == BH_EXIT_UNREACHABLE) {
-		json_object_put(info);
+	run_output_capture(&out, INFO_MAX);
+	rc = cmd_run_in(ctx, guivm, cmdline, json_object_new_object(), -1, &out);
+	parsed = rc == BH_EXIT_OK && viewer_info_parse(out.buf, state_dir, guivm, &v) == 0;
+	run_output_free(&out);
+	json_object_put(info);
+	if (rc == BH_EXIT_UNREACHABLE)
 		return rc;
-	}
-	if (len < 0 || (buf[len] = '\0', viewer_info_parse(buf, state_dir, guivm, &v) < 0)) {
-		json_object_put(info);
+	if (!parsed) {
 		cmd_error(ctx, vm, "%s's gateway has no usable display for it", guivm);
 		return BH_EXIT_FAIL;
 	}
-	json_object_put(info);
 	snprintf(title, sizeof(title), "[%s]", vm);
 	vvfile = v.port && !no_vv ? (vv ? xstrdup(vv) : xasprintf("%s.vv", vm)) : NULL;
 	if (vvfile != NULL && write_vv(ctx, vm, vvfile, &v) < 0) {

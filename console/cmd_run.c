@@ -1,7 +1,9 @@
-/* run: a command in a qube from dom0 (vm.run), its output streamed back. */
+/* run: a command in a qube from dom0 (vm.run), its output streamed back,
+ * through the terminal filter when it goes to a terminal (run_output.h). */
 #include "cmd.h"
 #include "client.h"
 #include "rpc_relay.h"
+#include "run_output.h"
 #include "xalloc.h"
 
 #include <errno.h>
@@ -13,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum { OPT_USER = 1, OPT_PASS_IO, OPT_AUTOSTART, OPT_DISPVM };
+enum { OPT_USER = 1, OPT_PASS_IO, OPT_AUTOSTART, OPT_DISPVM, OPT_FILTER, OPT_NO_FILTER };
 
 /* Several words become one shell command, each word quoted. */
 static char *
@@ -46,7 +48,7 @@ join_command(int argc, char **argv)
 
 int
 cmd_run_in(struct cmd_ctx *ctx, const char *vm, const char *command, json_object *args,
-    int in_fd, int out_fd)
+    int in_fd, struct run_output *out)
 {
 	struct client_error cerr = { 0 };
 	json_object *result = NULL;
@@ -89,10 +91,15 @@ cmd_run_in(struct cmd_ctx *ctx, const char *vm, const char *command, json_object
 	signal(SIGPIPE, SIG_IGN);
 	if (in_fd < 0)
 		in_fd = null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	code = rpc_relay_caller(sp[0], in_fd, out_fd, 2, err, sizeof(err));
+	code = rpc_relay_caller_to(sp[0], in_fd, &out->relay, err, sizeof(err));
 	close(sp[0]);
 	if (null_fd >= 0)
 		close(null_fd);
+	run_output_end(out);
+	if (code < 0 && out->overflow) {
+		cmd_error(ctx, vm, "its output is longer than %zu bytes", out->max);
+		return BH_EXIT_FAIL;
+	}
 	if (code < 0) {
 		cmd_error(ctx, vm, "%s", err);
 		return BH_EXIT_FAIL;
@@ -109,10 +116,14 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "pass-io", no_argument, NULL, OPT_PASS_IO },
 		{ "autostart", no_argument, NULL, OPT_AUTOSTART },
 		{ "dispvm", optional_argument, NULL, OPT_DISPVM },
+		{ "filter-escape-chars", no_argument, NULL, OPT_FILTER },
+		{ "no-filter-escape-chars", no_argument, NULL, OPT_NO_FILTER },
 		CMD_COMMON_OPTIONS
 	};
 	const char *user = NULL, *vm = NULL;
 	int pass_io = 0, autostart = 0, dispvm = 0, c, code;
+	enum run_filter filter = RUN_FILTER_AUTO;
+	struct run_output out;
 	json_object *args;
 	char *command;
 
@@ -132,6 +143,12 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			if (optarg == NULL)
 				return cmd_usage_error(ctx, "--dispvm needs the base qube: --dispvm=BASE");
 			vm = optarg;
+			break;
+		case OPT_FILTER:
+			filter = RUN_FILTER_ON;
+			break;
+		case OPT_NO_FILTER:
+			filter = RUN_FILTER_OFF;
 			break;
 		default:
 			return ctx->exit;
@@ -156,7 +173,9 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (dispvm)
 		json_object_object_add(args, "dispvm", json_object_new_boolean(1));
 	/* Without --pass-io the command gets an empty stdin. */
-	code = cmd_run_in(ctx, vm, command, args, pass_io ? 0 : -1, 1);
+	run_output_fds(&out, 1, 2, filter);
+	code = cmd_run_in(ctx, vm, command, args, pass_io ? 0 : -1, &out);
+	run_output_free(&out);
 	free(command);
 	return code;
 }
@@ -164,7 +183,8 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.alias = NULL,
-	.usage = "[--user U] [--pass-io] [--autostart] VM -- CMD... | --dispvm=BASE -- CMD...",
+	.usage = "[--user U] [--pass-io] [--autostart] [--[no-]filter-escape-chars] "
+	    "VM -- CMD... | --dispvm=BASE -- CMD...",
 	.summary = "run a command in a qube and show its output",
 	.help = "Runs CMD in the qube VM through its agent (vm.run): one word is taken as a "
 	    "shell command line, several words are quoted and joined. stdout and stderr "
@@ -172,7 +192,14 @@ const struct cmd_entry cmd_run_entry = {
 	    "is passed too (otherwise the command reads an empty stdin). --user runs it as "
 	    "another user of the qube (default: user). --autostart starts a halted qube "
 	    "first. --dispvm=BASE runs it in a new disposable qube made from BASE (an "
-	    "AppVM with template_for_dispvms = 1), destroyed with its data afterwards.",
+	    "AppVM with template_for_dispvms = 1), destroyed with its data afterwards. "
+	    "What goes to a terminal is filtered, since the qube may be hostile: control "
+	    "characters other than newline, tab and carriage return are shown in caret "
+	    "form as cat -v shows them (^H for backspace), so no escape sequence reaches "
+	    "the terminal, only its text, and bytes that are not UTF-8 text (nor, in a "
+	    "locale that is not UTF-8, 8-bit text) become '?'. Output to a pipe or file "
+	    "passes unchanged. --no-filter-escape-chars passes everything to the terminal "
+	    "as well; --filter-escape-chars filters a pipe or file too.",
 	.flags = CMD_MODIFIES,
 	.method = "vm.run",
 	.exec = cmd_run_exec,

@@ -8,17 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "qube.h"
+#include "run_output.h"
 #include "usblist.h"
 
 /* The USB qube's bulkhead.USBList, looked up as services are. */
 #define LIST_COMMAND "for d in /rw/config/rpc /etc/bulkhead/rpc; do " \
 	"[ -x $d/bulkhead.USBList ] && exec $d/bulkhead.USBList; done; " \
 	"echo 'no bulkhead.USBList in this qube' >&2; exit 127"
-#define LIST_MAX (256 * 1024) /* bytes read of one USB qube's list */
+#define LIST_MAX (256 * 1024) /* a longer list from one USB qube is refused */
 
 enum { OPT_PERSISTENT = 1 };
 
@@ -26,29 +25,17 @@ enum { OPT_PERSISTENT = 1 };
 static int
 read_devices(struct cmd_ctx *ctx, const char *usbvm, struct usblist_dev **devs, size_t *ndevs)
 {
-	int fd = memfd_create("usb-list", MFD_CLOEXEC), rc;
-	char *buf, *save = NULL;
-	ssize_t len;
+	struct run_output out;
+	char *save = NULL;
+	int rc;
 
-	if (fd < 0) {
-		cmd_error(ctx, usbvm, "memfd_create failed");
-		return BH_EXIT_FAIL;
-	}
-	rc = cmd_run_in(ctx, usbvm, LIST_COMMAND, json_object_new_object(), -1, fd);
+	run_output_capture(&out, LIST_MAX);
+	rc = cmd_run_in(ctx, usbvm, LIST_COMMAND, json_object_new_object(), -1, &out);
 	if (rc != BH_EXIT_OK) {
-		close(fd);
+		run_output_free(&out);
 		return rc == BH_EXIT_UNREACHABLE ? rc : BH_EXIT_FAIL;
 	}
-	buf = malloc(LIST_MAX + 1);
-	len = buf != NULL ? pread(fd, buf, LIST_MAX, 0) : -1;
-	close(fd);
-	if (len < 0) {
-		free(buf);
-		cmd_error(ctx, usbvm, "cannot read its device list");
-		return BH_EXIT_FAIL;
-	}
-	buf[len] = '\0';
-	for (char *line = strtok_r(buf, "\n", &save); line != NULL;
+	for (char *line = strtok_r(out.buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		struct usblist_dev d;
 		if (usblist_parse_line(usbvm, line, &d) < 0) {
@@ -61,7 +48,7 @@ read_devices(struct cmd_ctx *ctx, const char *usbvm, struct usblist_dev **devs, 
 			abort();
 		(*devs)[(*ndevs)++] = d;
 	}
-	free(buf);
+	run_output_free(&out);
 	return BH_EXIT_OK;
 }
 

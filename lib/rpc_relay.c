@@ -56,13 +56,36 @@ is_pipe(int fd)
 	return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
+struct out_fds {
+	int fd[3];
+};
+
+static int
+put_fd(void *arg, int stream, const char *buf, size_t len)
+{
+	struct out_fds *o = arg;
+
+	fd_write_all(o->fd[stream], buf, len); /* a reader gone is no reason to stop */
+	return 0;
+}
+
+int
+rpc_relay_caller(int sock, int in_fd, int out_fd, int err_fd, char *err, size_t errlen)
+{
+	struct out_fds fds = { { -1, out_fd, err_fd } };
+	struct rpc_relay_out out = { put_fd, &fds };
+
+	return rpc_relay_caller_to(sock, in_fd, &out, err, errlen);
+}
+
 /* The caller never blocks on the socket: it always drains the service's
  * output while its own input waits in a pending frame (no deadlock when both
  * directions are full). Input from a pipe (bulkhead-copy's stream) is not
  * read at all: the frame's header says how much the pipe holds and splice()
  * moves those bytes to the socket without a copy through this process. */
 int
-rpc_relay_caller(int sock, int in_fd, int out_fd, int err_fd, char *err, size_t errlen)
+rpc_relay_caller_to(int sock, int in_fd, const struct rpc_relay_out *out, char *err,
+    size_t errlen)
 {
 	size_t frame_max = sizeof(struct rpc_data_hdr) + RPC_DATA_MAX;
 	char *wbuf = malloc(frame_max), *rbuf = malloc(frame_max);
@@ -159,9 +182,11 @@ rpc_relay_caller(int sock, int in_fd, int out_fd, int err_fd, char *err, size_t 
 					code = (int)(le32toh(v) & 0xff);
 					goto out;
 				}
-				if (len > 0)
-					fd_write_all(type == RPC_DATA_STDOUT ? out_fd : err_fd,
-					    rbuf + sizeof(struct rpc_data_hdr), len);
+				if (len > 0 && out->put(out->arg, type == RPC_DATA_STDOUT ? 1 : 2,
+				    rbuf + sizeof(struct rpc_data_hdr), len) < 0) {
+					snprintf(err, errlen, "the output was not taken");
+					goto out;
+				}
 				rlen -= sizeof(struct rpc_data_hdr) + len;
 				memmove(rbuf, rbuf + sizeof(struct rpc_data_hdr) + len, rlen);
 			}
