@@ -198,6 +198,13 @@ $(DEBIAN_TEMPLATE)/.stamp: $(AGENT) build/bulkhead-gui-agent $(TEMPLATE_PROGRAMS
 	appliance-image/build-debian-template $(DEBIAN_TEMPLATE) $(AGENT) build/bulkhead-gui-agent \
 		$(TEMPLATE_PROGRAMS) || [ $$? -eq 75 ]
 
+# A hostile peer for tests/integration/limits.t, run in qubes too: static
+# and never sanitised, as the agent.
+CONNFLOOD := build/tests/connflood
+$(CONNFLOOD): tests/integration/connflood.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
+
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS)
@@ -273,7 +280,7 @@ check: deps
 	$(MAKE) fuzz-bins
 	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t tests/xen/run-xen.t
 
-unit-bins: $(UNIT_BINS)
+unit-bins: $(UNIT_BINS) $(CONNFLOOD)
 usb-test-bins: $(USB_TEST_BINS)
 gui-bins: $(GUI_TEST_BINS)
 fuzz-bins: $(FUZZ_BINS)

@@ -16,6 +16,8 @@
 #include "dispvm.h"
 #include "domd.h"
 #include "log.h"
+#include "peerlimits.h"
+#include "refuse.h"
 #include "xalloc.h"
 
 static int listen_fd = -1;
@@ -104,6 +106,34 @@ peer_may_modify(uid_t uid, gid_t gid, pid_t pid)
 	return ok;
 }
 
+/* Past its uid's limit a peer gets one error line and the door. Root has
+ * a limit of its own, higher: it can stop domd anyway, so its limit only
+ * keeps a runaway script from taking every descriptor domd has. */
+static bool
+refused(int fd, uid_t uid)
+{
+	int limit = uid == 0 ? domd.limits.admin_conns_root : domd.limits.admin_conns, n = 0;
+	char who[32], msg[160], *line;
+
+	for (struct client *c = clients; c != NULL; c = c->next)
+		if (c->uid == uid)
+			n++;
+	if (n < limit)
+		return false;
+	snprintf(who, sizeof(who), "uid %u", (unsigned)uid);
+	snprintf(msg, sizeof(msg), "too many connections from uid %u (%s is %d)",
+	    (unsigned)uid, uid == 0 ? "admin_max_connections_root" : "admin_max_connections",
+	    limit);
+	line = api_error_line("limit", msg);
+	if (send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* the peer is gone already */
+	}
+	free(line);
+	limit_refused(who, "too many connections on the admin socket", limit);
+	refuse_linger(fd, who);
+	return true;
+}
+
 void
 admin_accept(void)
 {
@@ -112,9 +142,9 @@ admin_accept(void)
 	struct client *c;
 	int fd;
 
-	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = accept_shed(listen_fd);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno != EAGAIN && errno != EINTR && errno != EMFILE)
 			log_warn("accept");
 		return;
 	}
@@ -123,6 +153,8 @@ admin_accept(void)
 		close(fd);
 		return;
 	}
+	if (refused(fd, cred.uid))
+		return;
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	c->serial = next_serial++;

@@ -85,6 +85,16 @@ api_reply_bad_line(struct client *c, const char *why)
 	log_warnx("client %lu (pid %d): %s", c->serial, (int)c->pid, why);
 }
 
+char *
+api_error_line(const char *code, const char *message)
+{
+	json_object *o = make_error(NULL, code, message);
+	char *line = xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+
+	json_object_put(o);
+	return line;
+}
+
 void
 defer(struct request *req, struct deferred *d)
 {

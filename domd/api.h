@@ -31,6 +31,9 @@ extern const struct api_method api_policy_list, api_policy_put, api_policy_remov
 
 void api_handle_line(struct client *c, const char *line);
 void api_reply_bad_line(struct client *c, const char *why);
+/* An error line (id null) for a connection refused before any request;
+ * the caller frees it. */
+char *api_error_line(const char *code, const char *message);
 
 /* Replies: result is consumed. */
 void reply_ok(struct request *req, json_object *result);

@@ -20,7 +20,9 @@
 #include "netvm_chan.h"
 #include "usb.h"
 #include "log.h"
+#include "peerlimits.h"
 #include "proctitle.h"
+#include "refuse.h"
 #include "rpc.h"
 #include "store.h"
 
@@ -84,7 +86,8 @@ conf_long(XLU_Config *cfg, const char *path, const char *key, long min, long max
 }
 
 /* domd.conf, in xl.cfg syntax: backend, cgroup_parent, start_timeout,
- * ask_timeout, xen_kernel, xen_ramdisk, xen_console_dir, xen_block_script. */
+ * ask_timeout, the limits of peerlimits.h, xen_kernel, xen_ramdisk,
+ * xen_console_dir, xen_block_script. */
 static void
 read_config(const char **backend)
 {
@@ -112,6 +115,14 @@ read_config(const char **backend)
 		domd.ask_timeout = (int)n;
 	if (conf_long(cfg, path, "cgroup_favordynmods", 0, 1, &n))
 		domd.cgroup_favordynmods = n != 0;
+	if (conf_long(cfg, path, "qube_max_connections", 1, 4096, &n))
+		domd.limits.qube_conns = (int)n;
+	if (conf_long(cfg, path, "qube_max_asks", 1, 1024, &n))
+		domd.limits.qube_asks = (int)n;
+	if (conf_long(cfg, path, "admin_max_connections", 1, 4096, &n))
+		domd.limits.admin_conns = (int)n;
+	if (conf_long(cfg, path, "admin_max_connections_root", 1, 4096, &n))
+		domd.limits.admin_conns_root = (int)n;
 	if (xlu_cfg_get_string(cfg, "xen_kernel", &s, 1) == 0)
 		domd.xen_kernel = strdup(s);
 	if (xlu_cfg_get_string(cfg, "xen_ramdisk", &s, 1) == 0)
@@ -218,6 +229,8 @@ main(int argc, char **argv)
 	domd.start_timeout = 30;
 	domd.ask_timeout = 60;
 	domd.cgroup_favordynmods = true;
+	domd.limits = (struct domd_limits){ LIMIT_QUBE_CONNS, LIMIT_QUBE_ASKS, LIMIT_ADMIN_CONNS,
+		LIMIT_ADMIN_CONNS_ROOT };
 	/* Where the appliance image puts the guest's kernel and initramfs. */
 	domd.xen_kernel = "/usr/share/bulkhead/guest/vmlinux";
 	domd.xen_ramdisk = "/usr/share/bulkhead/guest/initrd.gz";
@@ -281,6 +294,7 @@ main(int argc, char **argv)
 	if (domd.backend->init(&domd.paths, err, sizeof(err)) < 0)
 		fatalx("backend %s: %s", domd.backend->name, err);
 
+	limits_init();
 	domd.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (domd.epfd < 0)
 		fatal("epoll_create1");
@@ -334,6 +348,8 @@ main(int argc, char **argv)
 				rpc_tick();
 				netvm_tick();
 				usb_tick();
+				refuse_tick();
+				limits_tick();
 				break;
 			case W_READY:
 				lifecycle_ready_io(w->ptr);
@@ -355,6 +371,9 @@ main(int argc, char **argv)
 				break;
 			case W_USB:
 				usb_att_io(w->ptr);
+				break;
+			case W_REFUSED:
+				refuse_io(w->ptr);
 				break;
 			}
 		}

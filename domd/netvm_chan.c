@@ -22,6 +22,7 @@
 #include "log.h"
 #include "net.h"
 #include "netcfg.h"
+#include "peerlimits.h"
 #include "rpc.h"
 #include "xalloc.h"
 
@@ -215,7 +216,7 @@ netvm_send(struct vm *netvm)
 void
 netvm_accept(struct netvm_chan *c)
 {
-	int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = accept_shed(c->lfd);
 
 	if (fd < 0)
 		return;

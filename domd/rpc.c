@@ -17,8 +17,10 @@
 #include "events.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "peerlimits.h"
 #include "policy.h"
 #include "admin.h"
+#include "refuse.h"
 #include "rpc_wire.h"
 #include "store.h"
 #include "usb.h"
@@ -49,6 +51,7 @@ struct call {
 	int dom0_fd;               /* dom0's: its end of the data channel */
 	char *cmdline;             /* dom0's: the command */
 	char source[QUBE_NAME_MAX + 1];
+	char asker[QUBE_NAME_MAX + 1]; /* the qube that called: its asks count */
 	char service[RPC_SERVICE_MAX + 1];
 	char arg[RPC_ARG_MAX + 1];
 	char target[64];
@@ -134,13 +137,39 @@ rpc_unlisten(struct vm *vm)
 	}
 }
 
+/* Past qube_max_connections (its agent not counted) a newcomer gets a
+ * failed CALL_RESULT, which bulkhead-rpc prints, and the door. */
+static bool
+refused(struct vm *vm, int fd)
+{
+	struct rpc_call_result r;
+	char who[QUBE_NAME_MAX + 8];
+	int n = 0;
+
+	for (struct rpc_conn *c = conns; c != NULL; c = c->next)
+		if (c != vm->agent && !strcmp(c->vm, vm->q.name))
+			n++;
+	if (n < domd.limits.qube_conns)
+		return false;
+	memset(&r, 0, sizeof(r));
+	r.request_id = 1;
+	r.status = RPC_FAILED;
+	snprintf(r.message, sizeof(r.message), "refused by domd: %s has %d connections open "
+	    "(qube_max_connections)", vm->q.name, n);
+	rpc_send(fd, RPC_CALL_RESULT, &r, sizeof(r), NULL, 0, -1, true);
+	snprintf(who, sizeof(who), "qube %s", vm->q.name);
+	limit_refused(who, "too many connections on its control socket", domd.limits.qube_conns);
+	refuse_linger(fd, who);
+	return true;
+}
+
 void
 rpc_accept(struct vm *vm)
 {
 	struct rpc_conn *c;
-	int fd = accept4(vm->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = accept_shed(vm->ctl_fd);
 
-	if (fd < 0)
+	if (fd < 0 || refused(vm, fd))
 		return;
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
@@ -413,6 +442,26 @@ emit_ask_done(unsigned id, const char *result)
 	json_object_put(o);
 }
 
+/* Each pending ask is a line the operator has to answer: past
+ * qube_max_asks of the calling qube's, a new one is denied at once. */
+static bool
+ask_refused(struct call *k)
+{
+	char who[QUBE_NAME_MAX + 8], msg[128];
+	int n = 0;
+
+	for (struct call *o = calls; o != NULL; o = o->next)
+		if (o != k && o->stage == STAGE_ASK && !strcmp(o->asker, k->asker))
+			n++;
+	if (n < domd.limits.qube_asks)
+		return false;
+	snprintf(who, sizeof(who), "qube %s", k->asker);
+	snprintf(msg, sizeof(msg), "%s has %d asks pending (qube_max_asks)", k->asker, n);
+	limit_refused(who, "too many pending asks", domd.limits.qube_asks);
+	call_finish(k, RPC_DENIED, k->target, -1, msg);
+	return true;
+}
+
 /* A query's allow: out on the call's stdout (NULL: nothing) and exit code
  * 0, with no service behind it. */
 static void
@@ -476,6 +525,8 @@ answer_paste(struct call *k)
 	if (d.action == POLICY_ALLOW) {
 		query_allow(k, NULL);
 	} else if (d.action == POLICY_ASK) {
+		if (ask_refused(k))
+			return;
 		k->query = true;
 		k->stage = STAGE_ASK;
 		snprintf(k->source, sizeof(k->source), "%.*s", (int)sizeof(k->source) - 1, src);
@@ -554,6 +605,7 @@ handle_call(struct rpc_conn *c, const struct rpc_call *untrusted_call)
 	k->dom0_fd = -1;
 	k->created = time(NULL);
 	snprintf(k->source, sizeof(k->source), "%s", c->vm);
+	snprintf(k->asker, sizeof(k->asker), "%s", c->vm);
 	snprintf(k->service, sizeof(k->service), "%s", untrusted_call->service);
 	snprintf(k->arg, sizeof(k->arg), "%s", untrusted_call->arg);
 	snprintf(k->target, sizeof(k->target), "%s", untrusted_call->target);
@@ -579,6 +631,8 @@ handle_call(struct rpc_conn *c, const struct rpc_call *untrusted_call)
 		call_route(k, d.target);
 		break;
 	case POLICY_ASK:
+		if (ask_refused(k))
+			break;
 		k->stage = STAGE_ASK;
 		snprintf(k->target, sizeof(k->target), "%s", d.target);
 		snprintf(k->default_target, sizeof(k->default_target), "%s", d.default_target);

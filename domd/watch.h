@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 enum watch_kind { W_LISTEN, W_CLIENT, W_SIGNAL, W_TIMER, W_READY, W_EXIT, W_RPC_LISTEN, W_RPC_CONN,
-	W_NETVM_LISTEN, W_NETVM_CONN, W_USB };
+	W_NETVM_LISTEN, W_NETVM_CONN, W_USB, W_REFUSED };
 
 struct watch {
 	enum watch_kind kind;
