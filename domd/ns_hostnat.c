@@ -2,7 +2,9 @@
  * host itself routes for the appliance, as a home router would for a
  * machine plugged into it. A veth "bhnatN" with a /30 of 10.138.0.0/16;
  * the host forwards for it and masquerades it (legacy iptables through
- * libiptc, so that every rule is found and removed again by its link). */
+ * libiptc, in chains of domd's own). sys-net's root is as hostile as any
+ * qube's: the host takes only replies from the link, on every address of
+ * its own, and no IPv6 at all. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include "readfile.h"
 
 #define HOSTNAT_BASE 0x0a8a0000u /* 10.138.0.0 */
+#define HOSTNAT_PREFIX "bhnat"
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
 
 /* The host's forwarding is turned on for the first host-nat uplink and
@@ -42,20 +45,83 @@ names(const struct vm *netvm, char *ifname, uint32_t *subnet)
 
 	netcfg_ip_parse(netvm->q.ip, &ip);
 	n = ntohl(ip) & 0x3fff; /* 16384 /30s in 10.138.0.0/16 */
-	snprintf(ifname, 16, "bhnat%u", n);
+	snprintf(ifname, 16, HOSTNAT_PREFIX "%u", n);
 	*subnet = htonl(HOSTNAT_BASE + n * 4);
 }
 
-/* Deletes the entries of chain that use ifname or come from subnet/30. */
+/* The host's rules for the links live in chains of their own, one per
+ * hook, jumped to from the top of the built-in chain while any link is up.
+ * Each entry in them names its link's interface (or its /30): one link's
+ * entries go alone, and the host's own rules are never touched. */
+struct hook {
+	bool nat;
+	xt_chainlabel builtin, chain; /* libiptc reads whole labels */
+};
+
+static const struct hook hooks[] = {
+	{ false, "INPUT", "BULKHEAD-NAT-INPUT" },
+	{ false, "FORWARD", "BULKHEAD-NAT-FORWARD" },
+	{ true, "POSTROUTING", "BULKHEAD-NAT-POSTROUTING" },
+};
+
+/* A link's entries, per hook. The host takes from the link only replies
+ * to its own connections, on any of its addresses; the link's packets go
+ * anywhere but into another host-nat link, and only replies come back. */
+static int
+link_specs(const struct hook *hk, const char *ifname, uint32_t subnet, struct ipt_spec *s)
+{
+	const struct ipt_spec none = { .icmptype = -1 };
+
+	for (int i = 0; i < 4; i++)
+		s[i] = none;
+	if (hk->nat) {
+		s[0].src = subnet;
+		s[0].smask = htonl(0xfffffffcu);
+		s[0].target = "MASQUERADE";
+		return 1;
+	}
+	if (!strcmp(hk->builtin, "INPUT")) {
+		s[0].in = s[1].in = ifname;
+		s[0].state = true;
+		s[0].target = "ACCEPT";
+		s[1].target = "DROP";
+		return 2;
+	}
+	s[0].in = s[1].in = ifname;
+	s[0].out = HOSTNAT_PREFIX "+";
+	s[0].target = "DROP";
+	s[1].target = "ACCEPT";
+	s[2].out = s[3].out = ifname;
+	s[2].state = true;
+	s[2].target = "ACCEPT";
+	s[3].target = "DROP";
+	return 4;
+}
+
+/* What delete_if() deletes: the entries of one link (its interface or
+ * its /30), or the jumps to one chain. */
+struct which {
+	const char *ifname;
+	uint32_t subnet;
+	const char *jump_to;
+};
+
+static bool
+matches(const struct ipt_entry *e, struct xtc_handle *h, const struct which *w)
+{
+	if (w->jump_to != NULL)
+		return !strcmp(iptc_get_target(e, h), w->jump_to);
+	return !strcmp(e->ip.iniface, w->ifname) || !strcmp(e->ip.outiface, w->ifname) ||
+	    (e->ip.src.s_addr == w->subnet && e->ip.smsk.s_addr == htonl(0xfffffffcu));
+}
+
 static void
-purge(struct xtc_handle *h, const char *chain, const char *ifname, uint32_t subnet)
+delete_if(struct xtc_handle *h, const char *chain, const struct which *w)
 {
 	unsigned num = 0;
 
 	for (const struct ipt_entry *e = iptc_first_rule(chain, h); e != NULL;) {
-		bool ours = !strcmp(e->ip.iniface, ifname) || !strcmp(e->ip.outiface, ifname) ||
-		    (e->ip.src.s_addr == subnet && e->ip.smsk.s_addr == htonl(0xfffffffcu));
-		if (ours && iptc_delete_num_entry(chain, num, h)) {
+		if (matches(e, h, w) && iptc_delete_num_entry(chain, num, h)) {
 			e = iptc_first_rule(chain, h);
 			num = 0;
 			continue;
@@ -65,34 +131,66 @@ purge(struct xtc_handle *h, const char *chain, const char *ifname, uint32_t subn
 	}
 }
 
+/* hk's chain, made, and jumped to from the top of its built-in chain
+ * unless a jump is there already. */
+static bool
+hook_up(struct xtc_handle *h, const struct hook *hk)
+{
+	const struct ipt_spec jump = { .target = hk->chain, .icmptype = -1 };
+	const struct ipt_entry *e;
+	struct ipt_ebuf eb;
+
+	if (!iptc_is_chain(hk->chain, h) && !iptc_create_chain(hk->chain, h))
+		return false;
+	for (e = iptc_first_rule(hk->builtin, h); e != NULL; e = iptc_next_rule(e, h))
+		if (!strcmp(iptc_get_target(e, h), hk->chain))
+			return true;
+	ipt_encode(&eb, &jump);
+	return iptc_insert_entry(hk->builtin, IPT_EBUF_ENTRY(&eb), 0, h);
+}
+
+/* Once the last link is gone, its jump and chain go too. */
+static void
+hook_down(struct xtc_handle *h, const struct hook *hk)
+{
+	const struct which jumps = { .jump_to = hk->chain };
+
+	if (!iptc_is_chain(hk->chain, h) || iptc_first_rule(hk->chain, h) != NULL)
+		return;
+	delete_if(h, hk->builtin, &jumps);
+	iptc_delete_chain(hk->chain, h);
+}
+
 static int
 rules(const char *ifname, uint32_t subnet, bool add, char *err, size_t errlen)
 {
 	struct xtc_handle *f = iptc_init("filter"), *n = iptc_init("nat");
-	const struct ipt_spec from = { .in = ifname, .target = "ACCEPT", .icmptype = -1 },
-	    to = { .out = ifname, .state = true, .target = "ACCEPT", .icmptype = -1 },
-	    masq = { .src = subnet, .smask = htonl(0xfffffffcu), .target = "MASQUERADE",
-		.icmptype = -1 };
-	struct ipt_ebuf e1, e2, e3;
-	/* libiptc reads whole chain labels. */
-	static const xt_chainlabel forward = "FORWARD", postrouting = "POSTROUTING";
+	const struct which link = { .ifname = ifname, .subnet = subnet };
 	int r = -1;
 
 	if (f == NULL || n == NULL) {
 		snprintf(err, errlen, "host iptables: %s", iptc_strerror(errno));
 		goto out;
 	}
-	purge(f, "FORWARD", ifname, subnet);
-	purge(n, "POSTROUTING", ifname, subnet);
-	if (add) {
-		ipt_encode(&e1, &from);
-		ipt_encode(&e2, &to);
-		ipt_encode(&e3, &masq);
-		if (!iptc_insert_entry(forward, IPT_EBUF_ENTRY(&e2), 0, f) ||
-		    !iptc_insert_entry(forward, IPT_EBUF_ENTRY(&e1), 0, f) ||
-		    !iptc_append_entry(postrouting, IPT_EBUF_ENTRY(&e3), n)) {
-			snprintf(err, errlen, "host iptables: %s", iptc_strerror(errno));
-			goto out;
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		const struct hook *hk = &hooks[i];
+		struct xtc_handle *h = hk->nat ? n : f;
+		struct ipt_spec specs[4];
+		struct ipt_ebuf eb;
+		int nspecs = link_specs(hk, ifname, subnet, specs);
+
+		if (iptc_is_chain(hk->chain, h))
+			delete_if(h, hk->chain, &link);
+		if (!add) {
+			hook_down(h, hk);
+			continue;
+		}
+		if (!hook_up(h, hk))
+			goto fail;
+		for (int j = 0; j < nspecs; j++) {
+			ipt_encode(&eb, &specs[j]);
+			if (!iptc_append_entry(hk->chain, IPT_EBUF_ENTRY(&eb), h))
+				goto fail;
 		}
 	}
 	if (!iptc_commit(f) || !iptc_commit(n)) {
@@ -100,6 +198,9 @@ rules(const char *ifname, uint32_t subnet, bool add, char *err, size_t errlen)
 		goto out;
 	}
 	r = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "host iptables: %s", iptc_strerror(errno));
 out:
 	if (f != NULL)
 		iptc_free(f);
@@ -119,6 +220,21 @@ write_small_file(const char *path, const char *value)
 		close(fd);
 	}
 	return w == (ssize_t)strlen(value) ? 0 : -1;
+}
+
+/* The host's end takes no IPv6: the link-local address it would get is
+ * a way to the host's services that the IPv4 rules do not see. */
+static int
+no_ipv6(const char *ifname, char *err, size_t errlen)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	if (write_small_file(path, "1") < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot turn IPv6 off on %s: %s", ifname, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -144,7 +260,8 @@ hostnat_up(struct vm *netvm, const char *inside, struct net_uplink *up, char *er
 		    nlnet_veth_create(host, ifname, -1, inside, fd, err, errlen) < 0)
 			goto out;
 	}
-	if (nlnet_addr_add(host, ifname, htonl(ntohl(subnet) + 1), 30, err, errlen) < 0 ||
+	if (no_ipv6(ifname, err, errlen) < 0 ||
+	    nlnet_addr_add(host, ifname, htonl(ntohl(subnet) + 1), 30, err, errlen) < 0 ||
 	    nlnet_link_up(host, ifname, err, errlen) < 0)
 		goto out;
 	if (users == 0 && access(was_path(), F_OK) < 0) {

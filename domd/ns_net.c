@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,8 +95,26 @@ ns_net_detach(struct vm *client, char *err, size_t errlen)
 	return r;
 }
 
+/* Is a (network order) one of the host's own addresses? A netvm behind
+ * host-nat may not reach those (ns_hostnat.c). */
+static bool
+host_address(uint32_t a)
+{
+	struct ifaddrs *ifs, *i;
+	bool own = false;
+
+	if (getifaddrs(&ifs) < 0)
+		return false;
+	for (i = ifs; i != NULL && !own; i = i->ifa_next)
+		own = i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET &&
+		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == a;
+	freeifaddrs(ifs);
+	return own;
+}
+
 /* The host's resolvers, for a netvm behind host-nat: the first two of
- * /etc/resolv.conf that the netvm can reach (not loopback). */
+ * /etc/resolv.conf that the netvm can reach (not loopback, not one of the
+ * host's own addresses). */
 static void
 host_resolvers(struct net_uplink *up)
 {
@@ -107,7 +127,7 @@ host_resolvers(struct net_uplink *up)
 		char addr[64];
 		uint32_t a;
 		if (sscanf(line, "nameserver %63s", addr) == 1 && netcfg_ip_parse(addr, &a) == 0 &&
-		    (ntohl(a) >> 24) != 127)
+		    (ntohl(a) >> 24) != 127 && !host_address(a))
 			up->resolvers[up->nresolvers++] = a;
 	}
 }
@@ -212,8 +232,8 @@ ns_uplink_attach(struct vm *netvm, struct net_uplink *up, char *err, size_t errl
 	else
 		host_resolvers(up);
 	if (up->nresolvers == 0)
-		log_warnx("%s: no resolver for its clients (the host's are loopback only; set "
-		    "uplink_dns)", q->name);
+		log_warnx("%s: no resolver for its clients (the host's are on the host itself, "
+		    "which host-nat does not let it reach; set uplink_dns)", q->name);
 	return 0;
 }
 
