@@ -84,8 +84,11 @@ limit_refused(const char *who, const char *what, int limit)
 
 	b->last = now;
 	if (b->refused++ == 0) {
-		log_warnx("%s: %s (limit %d); refusing the newcomers", b->who, b->what,
-		    b->limit);
+		if (b->limit > 0)
+			log_warnx("%s: %s (limit %d); refusing the newcomers", b->who, b->what,
+			    b->limit);
+		else
+			log_warnx("%s: %s; refused", b->who, b->what);
 		b->logged = now;
 		return;
 	}

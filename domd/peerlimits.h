@@ -23,7 +23,8 @@ struct domd_limits {
 void limits_init(void);
 
 /* who ("qube work", "uid 1000") was refused by a limit; what says which,
- * e.g. "too many connections on its control socket". */
+ * e.g. "too many connections on its control socket". limit 0: a refusal
+ * by a rule rather than a count, logged the same way. */
 void limit_refused(const char *who, const char *what, int limit);
 /* Ends bursts that went quiet (with one line of totals). */
 void limits_tick(void);

@@ -18,6 +18,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "peerlimits.h"
+#include "qube_peer.h"
 #include "policy.h"
 #include "admin.h"
 #include "refuse.h"
@@ -32,6 +33,7 @@ struct rpc_conn {
 	int fd;
 	struct watch w;
 	char vm[QUBE_NAME_MAX + 1]; /* the qube whose socket it came in on */
+	struct qube_peer peer;      /* who connected (SO_PEERCRED) */
 	uint32_t role;              /* 0 until HELLO */
 	bool called;                /* a caller sends one CALL */
 	char dispvm[QUBE_NAME_MAX + 1]; /* made for this call; gone with it */
@@ -173,6 +175,7 @@ rpc_accept(struct vm *vm)
 		return;
 	c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
+	qube_peer_get(fd, &c->peer);
 	snprintf(c->vm, sizeof(c->vm), "%s", vm->q.name);
 	c->w.kind = W_RPC_CONN;
 	c->w.ptr = c;
@@ -597,6 +600,7 @@ handle_call(struct rpc_conn *c, const struct rpc_call *untrusted_call)
 {
 	struct policy_decision d;
 	struct call *k;
+	struct vm *vm;
 
 	/* rpc_msg_parse() checked every field: from here they are trusted. */
 	k = xcalloc(1, sizeof(*k));
@@ -613,8 +617,9 @@ handle_call(struct rpc_conn *c, const struct rpc_call *untrusted_call)
 	calls = k;
 	if (answer_query(k))
 		return;
-	if (!strcmp(k->service, "bulkhead.USB") &&
-	    usb_grant_take(k->source, k->arg, k->target)) {
+	/* The grant is for the importer domd started, as the qube's root. */
+	if (!strcmp(k->service, "bulkhead.USB") && (vm = vm_find(k->source)) != NULL &&
+	    qube_peer_is_root(vm, &c->peer) && usb_grant_take(k->source, k->arg, k->target)) {
 		/* The operator's attach is the allow, for this one call. */
 		memset(&d, 0, sizeof(d));
 		d.action = POLICY_ALLOW;
@@ -692,6 +697,12 @@ rpc_conn_io(void *ptr)
 			if (c->role == RPC_ROLE_AGENT) {
 				struct vm *vm = vm_find(c->vm);
 				if (vm == NULL) {
+					conn_close(c);
+					return;
+				}
+				if (!qube_peer_is_agent(vm, &c->peer)) {
+					limit_refused(c->vm, "a process that is not its init's RPC "
+					    "endpoint said hello as the agent", 0);
 					conn_close(c);
 					return;
 				}

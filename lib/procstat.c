@@ -6,30 +6,43 @@
 #include <string.h>
 #include <unistd.h>
 
-unsigned long long
-proc_starttime(pid_t pid)
+/* Field n (>= 3) of /proc/PID/stat as a number; 0 if it is gone. */
+static unsigned long long
+stat_field(pid_t pid, int n)
 {
 	char path[64], buf[2048], *p;
-	unsigned long long start = 0;
-	ssize_t n;
+	unsigned long long v = 0;
+	ssize_t len;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+	len = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n <= 0)
+	if (len <= 0)
 		return 0;
-	buf[n] = '\0';
+	buf[len] = '\0';
 	/* The command name may hold spaces and parens: skip to the last ')'. */
 	if ((p = strrchr(buf, ')')) == NULL)
 		return 0;
-	/* fields after ')' start at 3 (state); starttime is field 22 */
-	for (int field = 3; field < 22 && p != NULL; field++)
+	/* ')' ends field 2; each space found starts the next field */
+	for (int field = 2; field < n && p != NULL; field++)
 		p = strchr(p + 1, ' ');
 	if (p != NULL)
-		start = strtoull(p + 1, NULL, 10);
-	return start;
+		v = strtoull(p + 1, NULL, 10);
+	return v;
+}
+
+unsigned long long
+proc_starttime(pid_t pid)
+{
+	return stat_field(pid, 22);
+}
+
+pid_t
+proc_ppid(pid_t pid)
+{
+	return (pid_t)stat_field(pid, 4);
 }

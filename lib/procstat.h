@@ -7,5 +7,7 @@
 /* Field 22 (starttime) of /proc/PID/stat, which with the pid names a process
  * uniquely; 0 if it is gone. */
 unsigned long long proc_starttime(pid_t pid);
+/* Field 4 (ppid); 0 if it is gone. */
+pid_t proc_ppid(pid_t pid);
 
 #endif

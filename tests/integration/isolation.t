@@ -76,6 +76,9 @@ for who in root user; do
 	done <"$T/probe.$who"
 	grep -v '^refused' "$T/probe.$who" | sed 's/^/#   /'
 done
+ok $(grep -q "work: a process that is not its init's RPC endpoint said hello as the agent" "$T/domd.log"; echo $?) \
+	"domd logged the hello as the agent from a process that is not the agent"
+ok $([ "$(bh run work -- echo still)" = still ]; echo $?) "work's real agent still serves calls"
 ok $([ "$(cat /proc/sys/kernel/core_pattern)" = "$CORE_WAS" ] &&
 	[ "$(cat /proc/sys/kernel/domainname)" = "$DOMAIN_WAS" ] && [ "$(hostname)" = "$HOST_WAS" ]; echo $?) \
 	"the host's core_pattern, domainname and hostname are unchanged"

@@ -9,15 +9,20 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <endian.h>
 #include <linux/bpf.h>
 #include <linux/keyctl.h>
 #include <linux/perf_event.h>
 #include <linux/reboot.h>
+#include <poll.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/syscall.h>
@@ -151,6 +156,36 @@ file_attacks(void)
 	    makedev(1, 1)));
 }
 
+/* Says hello as the qube's agent on the control socket: domd must hang up
+ * (only the init's RPC endpoint is the agent), not keep the connection. */
+static void
+agent_impersonation(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct { uint32_t type, len, version, role; } hello = {
+		htole32(1), htole32(8), htole32(1), htole32(1) }; /* RPC_HELLO, agent */
+	struct pollfd pfd;
+	char c;
+	long r = -1;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/dev/bulkhead/control.sock");
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    write(fd, &hello, sizeof(hello)) == (ssize_t)sizeof(hello)) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		errno = ETIMEDOUT;
+		if (poll(&pfd, 1, 3000) == 1 && read(fd, &c, 1) == 0) {
+			errno = EPERM; /* hung up on */
+			r = -1;
+		} else
+			r = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	report("hello as the agent", r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -158,6 +193,7 @@ main(int argc, char **argv)
 	kernel_attacks();
 	mount_attacks();
 	file_attacks();
+	agent_impersonation();
 	for (int i = 1; i < argc; i++) {
 		char name[300];
 		snprintf(name, sizeof(name), "open planted device %s", argv[i]);
