@@ -11,7 +11,7 @@
 #include "tui.h"
 #include "xalloc.h"
 
-enum { OPT_KIOSK = 1, OPT_QUBES, OPT_QUIT_KEY, OPT_BENCH_FRAMES };
+enum { OPT_KIOSK = 1, OPT_QUBES, OPT_QUIT_KEY, OPT_BENCH_FRAMES, OPT_TERM };
 
 static int
 name_valid(const char *s)
@@ -68,6 +68,20 @@ parse_key(const char *s)
 	return -1;
 }
 
+/* A terminfo name: letters, digits and . + - _ (no path). */
+static int
+term_valid(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr(".+-_", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
 static int
 truthy(const char *s)
 {
@@ -93,6 +107,7 @@ cmd_console_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "qubes", required_argument, NULL, OPT_QUBES },
 		{ "quit-key", required_argument, NULL, OPT_QUIT_KEY },
 		{ "bench-frames", required_argument, NULL, OPT_BENCH_FRAMES },
+		{ "term", required_argument, NULL, OPT_TERM },
 		CMD_COMMON_OPTIONS
 	};
 	struct tui_opts o;
@@ -111,6 +126,12 @@ cmd_console_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_QUIT_KEY:
 			quit_key = optarg;
+			break;
+		case OPT_TERM:
+			if (!term_valid(optarg))
+				return cmd_usage_error(ctx, "--term: invalid terminal type '%s'",
+				    optarg);
+			o.term = optarg;
 			break;
 		case OPT_BENCH_FRAMES:
 			if ((rc = cmd_parse_int(ctx, "--bench-frames", optarg, &n)) != BH_EXIT_OK)
@@ -162,12 +183,16 @@ cmd_console_exec(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_console_entry = {
 	.name = "console",
 	.alias = NULL,
-	.usage = "[--kiosk --qubes NAME,... [--quit-key KEY]]",
+	.usage = "[--term TYPE] [--kiosk --qubes NAME,... [--quit-key KEY]]",
 	.summary = "the full-screen console (the default on a terminal)",
 	.help = "Opens the full-screen console: the qubes with their state, memory, "
 	    "CPU and uptime, live from domd's event stream; actions by function "
 	    "key or letter (F1 or ? lists them). Works at 80x24 and larger, on "
-	    "serial lines and with TERM=vt100 (labels shown as text). "
+	    "serial lines and with TERM=vt100 (labels shown as text); the bar "
+	    "shows the letter for a function key the terminal type lacks. "
+	    "--term TYPE uses that terminal type instead of $TERM. On a serial "
+	    "line (or a terminal of unknown size) the console asks the terminal "
+	    "its size at start and on Ctrl-L. "
 	    "--kiosk limits it to starting, stopping and viewing the qubes named "
 	    "by --qubes (or $BULKHEAD_KIOSK_QUBES, comma-separated): no create, "
 	    "remove, properties or policy answers, no way to a shell, and no quit "

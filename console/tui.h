@@ -14,7 +14,9 @@
  *    as the CLI's are in cmd_table[]; where the CLI has the verb they send
  *    the request its command builds (cmd_entry.method and cmd_*_args);
  *  - the terminal (tui_term.c): curses set-up, and restoring the terminal
- *    on every way out (return, exit(), fatal signals, SIGTERM/SIGHUP/SIGINT).
+ *    on every way out (return, exit(), fatal signals, SIGTERM/SIGHUP/SIGINT);
+ *    the function keys it can send (tui_keys.c); its size, asked of it
+ *    where no SIGWINCH tells it, as on a serial line (tui_size.c).
  * Drawing fills stdscr; curses sends only the cells that differ from what
  * the terminal shows, which keeps a serial line quiet. */
 #ifndef BULKHEAD_TUI_H
@@ -40,6 +42,7 @@ struct tui_opts {
 	int nkiosk_qubes;
 	int quit_key;            /* kiosk: the key that quits; 0: none */
 	int bench_frames;        /* hidden: draw this many full frames, print timings */
+	const char *term;        /* --term: the terminal type; NULL: $TERM */
 };
 
 /* Runs the console until the operator quits; returns a BH_EXIT_* status. */
@@ -285,6 +288,14 @@ extern const struct tui_action tui_act_help, tui_act_start, tui_act_shutdown,
     tui_act_redraw, tui_act_viewer;
 extern const struct tui_action *const tui_action_table[];
 
+/* Function keys (tui_keys.c): after curses is set up, learns which ones
+ * the terminal sends (its terminfo entry has them, and not as keypad
+ * codes). The bar and the help show Fn only for those, else the letter. */
+void tui_keys_init(void);
+int tui_fkey_sendable(int n);
+/* How the bar shows an action's key: "F7", or "n" when F7 cannot be sent. */
+void tui_action_keytext(const struct tui_action *a, char *buf, size_t len);
+
 /* The action bound to key, or NULL. */
 const struct tui_action *tui_action_for_key(int key);
 int tui_action_allowed(struct tui *t, const struct tui_action *a);
@@ -397,7 +408,6 @@ struct tui {
 	unsigned long next_view_id;
 
 	int colour;              /* the terminal has colours (else labels as text) */
-	int fkeys;               /* it has function keys (else the bar shows letters) */
 	int quit;
 	int redraw;              /* something changed: draw at the end of this turn */
 	int full_redraw;         /* Ctrl-L: repaint every cell */
@@ -415,6 +425,8 @@ struct tui {
 };
 
 void tui_draw(struct tui *t);
+/* One key to the views (after tui_size_key has seen it). */
+void tui_handle_key(struct tui *t, int ch);
 /* A qube was created, or changed behind a snapshot: fetch it. */
 void tui_fetch_qube(struct tui *t, const char *name);
 void tui_fetch_stats(struct tui *t, struct tui_qube *q);
@@ -429,5 +441,24 @@ void tui_term_resize(void);
 int tui_term_quit_signal(void);         /* SIGTERM/SIGINT/SIGHUP seen (the signal) */
 int tui_term_wakeup_fd(void);           /* readable when a signal arrived */
 void tui_term_drain_wakeup(void);
+/* No one tells us the size: not a pseudo-terminal (a serial line), or the
+ * kernel's size is 0x0. */
+int tui_term_size_unknown(void);
+/* The size learnt from the terminal: curses and the kernel's window size;
+ * 1 if it changed. */
+int tui_term_set_size(int rows, int cols);
+void tui_term_write(const char *s);     /* straight to the terminal */
+
+/* ---- the size asked of the terminal (tui_size.c) ---- */
+
+/* At start: asks, when the size is unknown, and drawing waits a moment. */
+void tui_size_start(struct tui *t);
+/* Ctrl-L: repaint; asks again where it asked at start. */
+void tui_size_refresh(struct tui *t);
+/* Every key from curses: answers are taken, the rest go to tui_handle_key. */
+void tui_size_key(struct tui *t, int ch);
+int tui_size_waiting(void);             /* the first frame waits for an answer */
+int64_t tui_size_deadline(void);        /* 0, or when tui_size_timer must run */
+void tui_size_timer(struct tui *t, int64_t now);
 
 #endif

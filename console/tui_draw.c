@@ -347,7 +347,7 @@ tui_draw(struct tui *t)
 static void
 redraw_run(struct tui *t, struct tui_qube *q)
 {
-	t->full_redraw = 1;
+	tui_size_refresh(t);
 }
 
 const struct tui_action tui_act_redraw = {
@@ -355,7 +355,8 @@ const struct tui_action tui_act_redraw = {
 	.label = "Redraw",
 	.key = 12, /* Ctrl-L */
 	.keyname = "Ctrl-L",
-	.help = "repaint the whole screen (after line noise on a serial line)",
+	.help = "repaint the whole screen (after line noise on a serial line); on a "
+	    "serial line also ask the terminal its size again",
 	.flags = TUI_ACT_KIOSK,
 	.run = redraw_run,
 };

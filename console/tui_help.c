@@ -32,7 +32,7 @@ tui_help_open(struct tui *t)
 	for (a = tui_action_table; *a != NULL; a++) {
 		if (!tui_action_allowed(t, *a))
 			continue;
-		if ((*a)->fkey > 0)
+		if ((*a)->fkey > 0 && tui_fkey_sendable((*a)->fkey))
 			snprintf(fkey, sizeof(fkey), "F%d", (*a)->fkey);
 		else
 			fkey[0] = '\0';

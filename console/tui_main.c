@@ -341,13 +341,13 @@ tui_redraw(struct tui *t)
 	t->redraw = 1;
 }
 
-static void
-handle_key(struct tui *t, int ch)
+void
+tui_handle_key(struct tui *t, int ch)
 {
 	enum tui_result r;
 
 	if (ch == 12) { /* Ctrl-L: repaint every cell (line noise on a serial line) */
-		t->full_redraw = t->redraw = 1;
+		tui_size_refresh(t);
 		return;
 	}
 	if (ch == KEY_RESIZE) {
@@ -416,8 +416,9 @@ turn(struct tui *t)
 			t->top->ops->tick(t, t->top);
 		t->next_tick_ns = now + TICK_NS;
 	}
+	tui_size_timer(t, now);
 	tui_conns_reap(t);
-	if (t->redraw || t->m.gen != t->drawn_gen)
+	if ((t->redraw || t->m.gen != t->drawn_gen) && !tui_size_waiting())
 		tui_draw(t);
 
 	for (c = tui_conn_first(t); c != NULL; c = tui_conn_next(c))
@@ -448,6 +449,7 @@ turn(struct tui *t)
 	if (t->m.connected)
 		deadline = min_deadline(deadline, t->next_stats_ns);
 	deadline = min_deadline(deadline, tui_procs_deadline(t));
+	deadline = min_deadline(deadline, tui_size_deadline());
 	timeout = (int)((deadline - now + 999999) / 1000000);
 	if (timeout < 0)
 		timeout = 0;
@@ -468,7 +470,7 @@ turn(struct tui *t)
 	}
 	if (pfd[0].revents & POLLIN) {
 		while (!t->quit && (ch = getch()) != ERR)
-			handle_key(t, ch);
+			tui_size_key(t, ch);
 	}
 }
 
@@ -504,6 +506,7 @@ tui_run(const struct tui_opts *opts)
 	tui_colours_init(&t);
 	t.table = tui_table_new(&t);
 	tui_push(&t, t.table);
+	tui_size_start(&t);
 	connect_domd(&t);
 	t.next_tick_ns = tui_now_ns() + TICK_NS;
 

@@ -454,10 +454,7 @@ table_bar(struct tui *t, struct tui_view *v)
 	for (a = tui_action_table; *a != NULL; a++) {
 		if (!((*a)->flags & TUI_ACT_BAR) || !tui_action_allowed(t, *a))
 			continue;
-		if (t->fkeys && (*a)->fkey > 0)
-			snprintf(key, sizeof(key), "F%d", (*a)->fkey);
-		else
-			snprintf(key, sizeof(key), "%c", (*a)->key);
+		tui_action_keytext(*a, key, sizeof(key));
 		snprintf(label, sizeof(label), "%s", (*a)->label);
 		tui_bar_item(t, key, label);
 	}

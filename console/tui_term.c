@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <term.h>
 #include <termios.h>
 #include <unistd.h>
@@ -216,13 +217,26 @@ capture_stderr(void)
 	dup2(cap, STDERR_FILENO);
 }
 
+/* Asked before newterm(), which does not free its set-up when the type
+ * has no terminfo entry. */
+static int
+term_known(const char *name)
+{
+	int err = 0;
+
+	if (setupterm(name, STDOUT_FILENO, &err) != OK)
+		return 0;
+	del_curterm(cur_term);
+	return 1;
+}
+
 int
 tui_term_init(struct tui *t)
 {
 	static int once;
 	struct termios tio;
 	size_t i;
-	const char *kf;
+	const char *name;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		log_warnx("console: standard input and output must be a terminal "
@@ -254,9 +268,11 @@ tui_term_init(struct tui *t)
 		once = 1;
 	}
 
-	if ((term.screen = newterm(NULL, stdout, stdin)) == NULL) {
-		log_warnx("console: cannot use terminal type '%s'", getenv("TERM") ?
-		    getenv("TERM") : "(TERM unset)");
+	name = t->opts.term != NULL ? t->opts.term : getenv("TERM");
+	if (!term_known(t->opts.term) ||
+	    (term.screen = newterm(t->opts.term, stdout, stdin)) == NULL) {
+		log_warnx("console: unknown terminal type '%s' (no terminfo entry)",
+		    name != NULL ? name : "(TERM unset)");
 		return -1;
 	}
 	term.active = 1;
@@ -278,8 +294,7 @@ tui_term_init(struct tui *t)
 	build_reset();
 
 	t->colour = has_colors() && getenv("NO_COLOR") == NULL;
-	kf = tigetstr("kf10");
-	t->fkeys = kf != NULL && kf != (char *)-1 && *kf != '\0';
+	tui_keys_init();
 	return 0;
 }
 
@@ -331,6 +346,52 @@ tui_term_resize(void)
 	/* What the terminal shows after its own reflow is unknown: repaint. */
 	clearok(curscr, TRUE);
 	build_reset();
+}
+
+int
+tui_term_size_unknown(void)
+{
+	struct winsize ws;
+	struct stat st;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == -1 || ws.ws_row == 0 || ws.ws_col == 0)
+		return 1;
+	/* Linux's pseudo-terminals are majors 136-143 (Unix98 pty slaves);
+	 * anything else (ttyS, hvc, a text console) hears of no resize. */
+	if (fstat(STDOUT_FILENO, &st) == -1 || !S_ISCHR(st.st_mode))
+		return 0;
+	return major(st.st_rdev) < 136 || major(st.st_rdev) > 143;
+}
+
+int
+tui_term_set_size(int rows, int cols)
+{
+	struct winsize ws;
+	const char *csr = tigetstr("csr");
+
+	if (rows == LINES && cols == COLS)
+		return 0;
+	resizeterm(rows, cols);
+	/* curses set the scroll region for the old size at start and does
+	 * not again: the terminal would keep cursor moves above the old last
+	 * row. The repaint that follows puts the cursor back. */
+	if (csr != NULL && csr != (char *)-1)
+		tui_term_write(tiparm(csr, 0, rows - 1));
+	/* As resize(1) does: what runs on the line after us (the shell)
+	 * learns the size too. Our own SIGWINCH for it is no news. */
+	memset(&ws, 0, sizeof(ws));
+	ws.ws_row = (unsigned short)rows;
+	ws.ws_col = (unsigned short)cols;
+	if (ioctl(STDOUT_FILENO, TIOCSWINSZ, &ws) == 0)
+		term.winch = 0;
+	build_reset();
+	return 1;
+}
+
+void
+tui_term_write(const char *s)
+{
+	write_all(STDOUT_FILENO, s, strlen(s));
 }
 
 int

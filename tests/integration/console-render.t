@@ -22,8 +22,8 @@ oks $(echo "$out" | sed -n 2p | grep -Eq '^NAME\+ +LABEL +CLASS +STATE +(TEMPLAT
 	"vt100: the header has every column, LABEL included"
 oks $(row work | grep -q '^work  *blue  *app  *running  *tpl ' && row personal | grep -q ' green ' && row zed | grep -q ' purple  *standalone '; echo $?) \
 	"vt100: labels are shown as text"
-oks $(echo "$out" | tail -1 | grep -q '^F1Help F2Start F3Shutdown F4Kill F5Restart F6Sort F7New F8Remove F9Props F10Quit'; echo $?) \
-	"vt100: the function-key bar on the last line"
+oks $(echo "$out" | tail -1 | grep -q '^F1Help F2Start F3Shutdown F4Kill rRestart oSort nNew xRemove eProps qQuit'; echo $?) \
+	"vt100: the bar on the last line (PF1-PF4 as F1-F4, letters for the rest)"
 oks $(! screen -e | grep -q $'\e\\[[0-9;]*3[0-7]m\|\e\\[38;5'; echo $?) "vt100: no colour is sent"
 
 tm resize-window -t c -x 132 -y 43
