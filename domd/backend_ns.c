@@ -59,11 +59,8 @@ ns_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create %s: %s", stage, strerror(errno));
 		return -1;
 	}
-	if (cg_create(name, &lim, err, errlen) < 0)
-		return -1;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		cg_destroy(name);
 		return -1;
 	}
 	l.name = name;
@@ -72,13 +69,13 @@ ns_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen)
 	l.run_path = run;
 	l.exit_path = ex;
 	l.memory_mib = vm->q.memory;
+	l.lim = lim;
 	l.ready_wfd = p[1];
 	mon = launch_monitor(&l);
 	close(p[1]);
 	if (mon < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(p[0]);
-		cg_destroy(name);
 		return -1;
 	}
 	fcntl(p[0], F_SETFL, O_NONBLOCK);

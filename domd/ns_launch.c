@@ -156,6 +156,11 @@ monitor(const struct launch *launch)
 	close(out[1]);
 	close(ns.user);
 	close(ns.net);
+	/* The cgroup is made while the child builds its mounts. */
+	if (cg_create(l->name, &l->lim, err, sizeof(err)) < 0) {
+		kill(child, SIGKILL);
+		launch_fail(l->ready_wfd, "%s", err);
+	}
 	if (cg_attach(l->name, child) < 0) {
 		kill(child, SIGKILL);
 		launch_fail(l->ready_wfd, "cannot join qube cgroup: %s", strerror(errno));

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "backend.h"
+#include "ns_cgroup.h"
 
 struct launch {
 	const char *name;
@@ -14,6 +15,7 @@ struct launch {
 	const char *run_path;  /* runtime record written by the monitor */
 	const char *exit_path; /* exit record written by the monitor */
 	long memory_mib;
+	struct cg_limits lim;  /* its cgroup, made by the monitor */
 	int ready_wfd;         /* launch pipe, write end */
 };
 
