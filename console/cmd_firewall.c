@@ -1,13 +1,31 @@
 /* firewall: a qube's firewall rules and default policy (vm.firewall). */
 #include "cmd.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-enum { OPT_BEFORE = 1 };
+#include "fwrule.h"
+
+enum { OPT_BEFORE = 1, OPT_FORMAT };
+
+/* A stored rule in Qubes' form (qvm-firewall --raw); as stored if it does
+ * not parse (domd's rules always do). */
+static void
+put_rule(const char *text, bool qubes)
+{
+	struct fwrule r;
+	char buf[FWRULE_TEXT_MAX], err[256];
+
+	if (qubes && fwrule_parse(text, &r, err, sizeof(err)) == 0 &&
+	    (size_t)fwrule_format_qubes(&r, buf, sizeof(buf)) < sizeof(buf))
+		text = buf;
+	cmd_put_safe(stdout, text);
+}
 
 static void
-print_list(json_object *result)
+print_list(json_object *result, bool qubes)
 {
 	json_object *rules = NULL;
 	size_t n = 0;
@@ -22,7 +40,7 @@ print_list(json_object *result)
 		json_object *r = json_object_array_get_idx(rules, i), *exp = NULL;
 
 		printf("%*s  ", width, cmd_member_text(r, "n"));
-		cmd_put_safe(stdout, cmd_member_text(r, "rule"));
+		put_rule(cmd_member_text(r, "rule"), qubes);
 		if (json_object_object_get_ex(r, "expired", &exp) && json_object_get_boolean(exp))
 			fputs("  (expired)", stdout);
 		putchar('\n');
@@ -32,24 +50,57 @@ print_list(json_object *result)
 	putchar('\n');
 }
 
-/* The words of a rule as one line, as domd parses it. */
+/* qvm-firewall's expire=+SECONDS: from now. NULL when word is not one;
+ * otherwise the absolute word (static), or "" when SECONDS is bad. */
+static const char *
+relative_expire(const char *word)
+{
+	static char buf[64];
+	char *end;
+	long long secs;
+
+	if (strncmp(word, "expire=+", 8) != 0)
+		return NULL;
+	secs = strtoll(word + 8, &end, 10);
+	if (word[8] < '0' || word[8] > '9' || *end != '\0' || secs > FWRULE_EXPIRE_MAX -
+	    (long long)time(NULL))
+		return "";
+	snprintf(buf, sizeof(buf), "expire=%lld", (long long)time(NULL) + secs);
+	return buf;
+}
+
+/* The words of a rule as one line, as domd parses it; NULL with the
+ * usage error said when a relative expire is bad. Until a comment= word, which
+ * takes the rest, expire=+N becomes absolute. */
 static char *
-join_words(char **words, int n)
+join_words(struct cmd_ctx *ctx, char **words, int n)
 {
 	size_t len = 1;
 	char *s, *p;
+	bool comment = false;
 
 	for (int i = 0; i < n; i++)
-		len += strlen(words[i]) + 1;
+		len += strlen(words[i]) + 32;
 	if ((s = malloc(len)) == NULL)
 		fatalx("out of memory");
 	p = s;
 	for (int i = 0; i < n; i++) {
-		size_t w = strlen(words[i]);
+		const char *w = comment ? NULL : relative_expire(words[i]);
+		size_t wl;
+
+		comment = comment || !strncmp(words[i], "comment=", 8);
+		if (w != NULL && w[0] == '\0') {
+			free(s);
+			cmd_usage_error(ctx, "invalid expire '%s' (expected +SECONDS or epoch "
+			    "seconds)", words[i] + 7);
+			return NULL;
+		}
+		w = w != NULL ? w : words[i];
+		wl = strlen(w);
 		if (i > 0)
 			*p++ = ' ';
-		memcpy(p, words[i], w);
-		p += w;
+		memcpy(p, w, wl);
+		p += wl;
 	}
 	*p = '\0';
 	return s;
@@ -60,12 +111,14 @@ cmd_firewall_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "before", required_argument, NULL, OPT_BEFORE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		CMD_COMMON_OPTIONS
 	};
 	json_object *args, *result = NULL;
 	const char *vm, *op;
 	int64_t before = 0, n;
 	int c, rc, nargs;
+	bool qubes = false, format = false;
 
 	while ((c = cmd_getopt(ctx, argc, argv, "", longopts)) != -1) {
 		switch (c) {
@@ -75,6 +128,13 @@ cmd_firewall_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			if (before < 1)
 				return cmd_usage_error(ctx, "invalid value '%s' for --before (a "
 				    "rule number, from 1)", optarg);
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "qubes") && strcmp(optarg, "bulkhead"))
+				return cmd_usage_error(ctx, "invalid value '%s' for --format "
+				    "(expected bulkhead or qubes)", optarg);
+			qubes = !strcmp(optarg, "qubes");
+			format = true;
 			break;
 		default:
 			return ctx->exit;
@@ -88,6 +148,8 @@ cmd_firewall_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	nargs = argc - optind - 2; /* after VM and the action */
 	if (before != 0 && strcmp(op, "add"))
 		return cmd_usage_error(ctx, "--before goes with add only");
+	if (format && strcmp(op, "list"))
+		return cmd_usage_error(ctx, "--format goes with list only");
 
 	args = json_object_new_object();
 	json_object_object_add(args, "op", json_object_new_string(op));
@@ -103,7 +165,10 @@ cmd_firewall_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			return cmd_usage_error(ctx, "missing rule (e.g. 'accept proto=tcp "
 			    "dsthost=example.org dstports=443')");
 		}
-		rule = join_words(argv + optind + 2, nargs);
+		if ((rule = join_words(ctx, argv + optind + 2, nargs)) == NULL) {
+			json_object_put(args);
+			return BH_EXIT_USAGE;
+		}
 		json_object_object_add(args, "rule", json_object_new_string(rule));
 		free(rule);
 		if (before != 0)
@@ -137,7 +202,7 @@ cmd_firewall_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (ctx->json)
 		cmd_print_json(result);
 	else if (!strcmp(op, "list"))
-		print_list(result);
+		print_list(result, qubes);
 	else {
 		/* Stored either way; say so when the netvm did not take it. */
 		const char *applied = cmd_member_text(result, "applied");
@@ -154,15 +219,18 @@ cmd_firewall_exec(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_firewall_entry = {
 	.name = "firewall",
 	.alias = NULL,
-	.usage = "VM list | VM add [--before N] RULE... | VM del N | VM policy accept|drop | "
+	.usage = "VM list [--format=bulkhead|qubes] | VM add [--before N] RULE... | VM del N | VM policy accept|drop | "
 	    "VM reset",
 	.summary = "list or change a qube's firewall rules",
 	.help = "list prints the rules, numbered from 1, then the policy that applies to "
-	    "what no rule matches. add appends a rule (or inserts it as rule N with "
-	    "--before N); the words after add are joined by spaces into one rule: "
-	    "accept|drop, then any of dst4=A.B.C.D[/N], dst6=ADDR[/N], dsthost=NAME (one "
-	    "of these), proto=tcp|udp|icmp, specialtarget=dns, dstports=N[-M] (tcp or "
-	    "udp), icmptype=N (icmp), expire=EPOCH, and comment=TEXT last. del removes "
+	    "what no rule matches; --format=qubes prints each rule in Qubes' qvm-firewall "
+	    "form (action=accept proto=tcp dstports=443-443). add appends a rule (or "
+	    "inserts it as rule N with --before N); the words after add are joined by "
+	    "spaces into one rule: accept|drop (or action=accept|drop anywhere, Qubes' "
+	    "form), then any of dst4=A.B.C.D[/N], dst6=ADDR[/N], dsthost=HOST (a name, "
+	    "an IPv4 or IPv6 address or ADDR/N; one of these), proto=tcp|udp|icmp, "
+	    "specialtarget=dns, dstports=N[-M] (tcp or udp), icmptype=N (icmp), "
+	    "expire=EPOCH or +SECONDS, and comment=TEXT last. del removes "
 	    "rule N; policy sets the default action; reset removes every rule and sets the "
 	    "policy to accept. A qube has at most 128 rules. With --json prints "
 	    "domd's {\"policy\":…,\"rules\":[{\"n\":…,\"rule\":…,\"expired\":…}]} after any "
