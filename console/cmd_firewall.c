@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "fwrule.h"
+#include "xalloc.h"
 
 enum { OPT_BEFORE = 1, OPT_FORMAT };
 
@@ -51,11 +52,10 @@ print_list(json_object *result, bool qubes)
 }
 
 /* qvm-firewall's expire=+SECONDS: from now. NULL when word is not one;
- * otherwise the absolute word (static), or "" when SECONDS is bad. */
-static const char *
+ * otherwise the absolute word (allocated), or "" when SECONDS is bad. */
+static char *
 relative_expire(const char *word)
 {
-	static char buf[64];
 	char *end;
 	long long secs;
 
@@ -64,43 +64,95 @@ relative_expire(const char *word)
 	secs = strtoll(word + 8, &end, 10);
 	if (word[8] < '0' || word[8] > '9' || *end != '\0' || secs > FWRULE_EXPIRE_MAX -
 	    (long long)time(NULL))
-		return "";
-	snprintf(buf, sizeof(buf), "expire=%lld", (long long)time(NULL) + secs);
-	return buf;
+		return xstrdup("");
+	return xasprintf("expire=%lld", (long long)time(NULL) + secs);
+}
+
+/* qvm-firewall's positional form, "accept example.org tcp 443": a word
+ * without '=' is the next of these fields not given yet. */
+enum { POS_FIELDS = 5 };
+static const char *const pos_order[POS_FIELDS] = {
+	"action", "dsthost", "proto", "dstports", "icmptype",
+};
+
+static void
+pos_given(bool *given, const char *word)
+{
+	size_t klen = strcspn(word, "=");
+
+	for (int i = 0; i < POS_FIELDS; i++)
+		if (klen == strlen(pos_order[i]) && !strncmp(word, pos_order[i], klen))
+			given[i] = true;
+	/* As qvm-firewall: dst4 and dst6 are dsthost; a protocol rules out
+	 * the other protocol's field. */
+	if (!strncmp(word, "dst4=", 5) || !strncmp(word, "dst6=", 5) ||
+	    !strncmp(word, "dstname=", 8))
+		given[1] = true;
+	if (!strcmp(word, "proto=tcp") || !strcmp(word, "proto=udp"))
+		given[4] = true;
+	if (!strcmp(word, "proto=icmp"))
+		given[3] = true;
+}
+
+/* One word of the rule as domd reads it (allocated), or NULL after a
+ * usage error. */
+static char *
+rule_word(struct cmd_ctx *ctx, bool *given, const char *word)
+{
+	char *w = relative_expire(word);
+	int i;
+
+	if (w != NULL && w[0] == '\0') {
+		free(w);
+		cmd_usage_error(ctx, "invalid expire '%s' (expected +SECONDS or epoch seconds)",
+		    word + 7);
+		return NULL;
+	}
+	if (w == NULL && strchr(word, '=') == NULL) {
+		for (i = 0; i < POS_FIELDS && given[i]; i++)
+			;
+		if (i == POS_FIELDS) {
+			cmd_usage_error(ctx, "invalid rule element '%s' (action, host, proto "
+			    "and ports are given already; other fields are key=value)", word);
+			return NULL;
+		}
+		w = xasprintf("%s=%s", pos_order[i], word);
+	}
+	if (w == NULL)
+		w = xstrdup(word);
+	pos_given(given, w);
+	return w;
 }
 
 /* The words of a rule as one line, as domd parses it; NULL with the
- * usage error said when a relative expire is bad. Until a comment= word, which
- * takes the rest, expire=+N becomes absolute. */
+ * usage error said when a word is bad. Until a comment= word, which takes
+ * the rest, qvm-firewall's forms are turned into key=value. */
 static char *
 join_words(struct cmd_ctx *ctx, char **words, int n)
 {
 	size_t len = 1;
 	char *s, *p;
-	bool comment = false;
+	bool comment = false, given[POS_FIELDS] = { false };
 
 	for (int i = 0; i < n; i++)
 		len += strlen(words[i]) + 32;
-	if ((s = malloc(len)) == NULL)
-		fatalx("out of memory");
+	s = xmalloc(len);
 	p = s;
 	for (int i = 0; i < n; i++) {
-		const char *w = comment ? NULL : relative_expire(words[i]);
+		char *w;
 		size_t wl;
 
 		comment = comment || !strncmp(words[i], "comment=", 8);
-		if (w != NULL && w[0] == '\0') {
+		if ((w = comment ? xstrdup(words[i]) : rule_word(ctx, given, words[i])) == NULL) {
 			free(s);
-			cmd_usage_error(ctx, "invalid expire '%s' (expected +SECONDS or epoch "
-			    "seconds)", words[i] + 7);
 			return NULL;
 		}
-		w = w != NULL ? w : words[i];
 		wl = strlen(w);
 		if (i > 0)
 			*p++ = ' ';
 		memcpy(p, w, wl);
 		p += wl;
+		free(w);
 	}
 	*p = '\0';
 	return s;
@@ -230,7 +282,10 @@ const struct cmd_entry cmd_firewall_entry = {
 	    "form), then any of dst4=A.B.C.D[/N], dst6=ADDR[/N], dsthost=HOST (a name, "
 	    "an IPv4 or IPv6 address or ADDR/N; one of these), proto=tcp|udp|icmp, "
 	    "specialtarget=dns, dstports=N[-M] (tcp or udp), icmptype=N (icmp), "
-	    "expire=EPOCH or +SECONDS, and comment=TEXT last. del removes "
+	    "expire=EPOCH or +SECONDS, and comment=TEXT last; as in qvm-firewall, a word "
+	    "without '=' before comment= is the first of action, host, proto, ports "
+	    "(tcp, udp) or icmptype (icmp) not given yet ('accept example.org tcp 443'). "
+	    "del removes "
 	    "rule N; policy sets the default action; reset removes every rule and sets the "
 	    "policy to accept. A qube has at most 128 rules. With --json prints "
 	    "domd's {\"policy\":…,\"rules\":[{\"n\":…,\"rule\":…,\"expired\":…}]} after any "

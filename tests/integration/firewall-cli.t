@@ -183,6 +183,20 @@ while read -r line; do bh firewall work add $line || echo "refused: $line"; done
 ok $([ ! -s "$T/readd" ] && [ "$(bh firewall work list --format=qubes | sed -n 's/^[0-9]*  //p' | grep -v '^policy')" = "$(cat "$T/qrules")" ]; echo $?) \
 	"rules printed in Qubes' form add back unchanged $(cat "$T/readd")"
 check "reset" bh firewall work reset
+# qvm-firewall's positional form: ACTION [HOST [PROTO [PORTS|ICMPTYPE]]],
+# mixed with key=value.
+check "add ACTION HOST PROTO PORTS" bh firewall work add accept example.org tcp 443
+check "add ACTION NETWORK icmp TYPE" bh firewall work add drop 10.0.0.0/8 icmp 8
+check "a bare word fills the first field not given" bh firewall work add proto=udp accept fd00::/8 53
+check "comment= takes the rest, bare words included" bh firewall work add drop comment=no more words
+expect_out "they are stored as the same rules in key=value form" "1  accept dsthost=example.org proto=tcp dstports=443
+2  drop dst4=10.0.0.0/8 proto=icmp icmptype=8
+3  accept dst6=fd00::/8 proto=udp dstports=53
+4  drop comment=no more words
+policy: accept" bh firewall work list
+expect_err "a bare word past the positional fields is a usage error" 2 "invalid rule element 'extra'" \
+	bh firewall work add accept example.org tcp 443 extra
+check "reset" bh firewall work reset
 ok $(grep -q '^firewall = ' "$cfg"; [ $? -ne 0 ]; echo $?) "and no rules in the qube's file"
 
 # A qube file written by hand, with firewall = [...], loads; one with a bad
