@@ -251,8 +251,7 @@ refused "nor UDP" probe work udp "$OUT6" 7000
 # namespace go when sys-firewall stops.
 nsenter -t "$(vm_pid sys-firewall)" -n python3 "$PROBE" serve 7002 >"$T/fw-echo.log" 2>&1 &
 fw_echo=$!
-sleep 0.5
-check "sys-firewall listens on 7002 (reachable from itself)" in_net sys-firewall python3 "$PROBE" tcp ::1 7002
+eventually "sys-firewall listens on 7002 (reachable from itself)" in_net sys-firewall python3 "$PROBE" tcp ::1 7002
 refused "nor does it reach the netvm over the link-local address" probe work tcp "$fw_ll%eth0" 7002
 kill "$fw_echo" 2>/dev/null; wait "$fw_echo" 2>/dev/null
 in_net work ip -6 route del default via "$fw_ll" dev eth0
