@@ -210,9 +210,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS)
 
 # The xen backend's disk images: domd's code with the real mke2fs.
-$(BUILD)/tests/test_xen_disks: tests/unit/test_xen_disks.c $(BUILD)/domd/xen_disks.o $(LIBBULKHEAD)
+XEN_DISKS_OBJS := $(addprefix $(BUILD)/domd/,xen_disks.o disk_image.o loopdev.o)
+$(BUILD)/tests/test_xen_disks: tests/unit/test_xen_disks.c $(XEN_DISKS_OBJS) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(BUILD)/domd/xen_disks.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(XEN_DISKS_OBJS) $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
 
 # The packet filter's test needs its code and libiptc.
 $(BUILD)/tests/test_fw_iptc: tests/unit/test_fw_iptc.c $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD)

@@ -4,8 +4,8 @@
  * user namespace: root in the qube can then neither mount, unmount nor
  * remount anything (no capability over that namespace), so every mask and
  * read-only flag set here stays. Trees from the host's disk (the template's
- * root, the private volume) are idmapped mounts: a file owned by uid N on
- * disk belongs to the qube's uid N, that is host uid base+N.
+ * root, the private image's file system) are idmapped mounts: a file owned
+ * by uid N on disk belongs to the qube's uid N, that is host uid base+N.
  */
 #include "ns_mounts.h"
 
@@ -119,6 +119,29 @@ overlay(const struct ns_mounts *m, const char *lower_src, const char *name, cons
 		launch_fail(m->efd, "upper layer for %s: %s", lower_src, strerror(errno));
 	P(opts, "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
 	do_mount(m, "bulkhead-overlay", dst, "overlay", MS_NODEV, opts);
+}
+
+/* /rw: the private volume's file system (ns_private.h), idmapped; a
+ * DispVM's, its halted base's, read-only under a volatile layer. */
+static void
+private_volume(const struct ns_mounts *m, const char *dst)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV,
+		.userns_fd = (unsigned long long)m->userns_fd,
+	};
+	char disk[4300];
+
+	if (m->private_volatile) {
+		P(disk, "%s/private-disk", m->stage_dir);
+		host_mkdir(m, disk);
+		if (move_mount(m->private_mnt, "", AT_FDCWD, disk, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			launch_fail(m->efd, "attach the private volume: %s", strerror(errno));
+		overlay(m, disk, "private", dst);
+	} else if (mount_setattr(m->private_mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+	    move_mount(m->private_mnt, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		launch_fail(m->efd, "attach the private volume: %s", strerror(errno));
+	close(m->private_mnt);
 }
 
 static void
@@ -267,19 +290,9 @@ ns_mounts_build(const struct ns_mounts *m, char *newroot, size_t len)
 	if (access(path, X_OK) < 0)
 		launch_fail(m->efd, "root %s has no executable sbin/init", m->root_dir);
 
-	/* /rw: the private volume (volatile for disposable qubes). */
 	P(path, "%s/rw", newroot);
 	qube_mkdir(m, path, 0755);
-	if (m->private_dir != NULL)
-		idmapped_bind(m, m->private_dir, path);
-	else if (m->private_lower != NULL)
-		overlay(m, m->private_lower, "private", path); /* a DispVM: its base's data */
-	else {
-		char vol[4300];
-		P(vol, "%s/private", m->stage_dir);
-		qube_mkdir(m, vol, 0755);
-		do_mount(m, vol, path, NULL, MS_BIND, NULL);
-	}
+	private_volume(m, path);
 	P(path, "%s/rw/home", newroot);
 	qube_mkdir(m, path, 0755);
 	P(home, "%s/home", newroot);
