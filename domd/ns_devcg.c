@@ -40,15 +40,17 @@ devcg_v1_line(const struct devcg_rule *rule, unsigned major, char *buf, size_t l
  * minor; it returns 1 to allow and 0 to deny (EPERM). Each rule is a block
  * that returns 1 on a match and otherwise jumps over its own end, so no jump
  * needs patching. */
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define LDX_W(d, s, o) INSN(BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
 #define AND_K(d, k) INSN(BPF_ALU64 | BPF_AND | BPF_K, d, 0, 0, k)
 #define MOV_K(d, k) INSN(BPF_ALU64 | BPF_MOV | BPF_K, d, 0, 0, k)
 #define JMP_K(op, d, k, o) INSN(BPF_JMP | (op) | BPF_K, d, 0, o, k)
 #define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
-enum { R0, R1, R2 = 2, R3 = 3, R4 = 4 };
-#define MAX_INSNS 64
+enum { R0, R1, R2, R3, R4 };
+/* 5 instructions at most per rule, 7 around them */
+#define MAX_INSNS (sizeof(rules_all) / sizeof(rules_all[0]) * 5 + 7)
 
 static size_t
 emit_rule(struct bpf_insn *p, const struct devcg_rule *r)
