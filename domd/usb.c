@@ -20,6 +20,7 @@
 #include "log.h"
 #include "rpc.h"
 #include "store.h"
+#include "usb_nodes.h"
 #include "usb_vhci.h"
 #include "xalloc.h"
 
@@ -328,6 +329,7 @@ usb_vm_running(struct vm *vm)
 	/* A qube that just started gets its devices without waiting. */
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
 		tries[i].at = 0;
+	usb_nodes_sync(vm);
 	reconcile();
 }
 
@@ -355,5 +357,8 @@ usb_tick(void)
 		else if (a->ending && now > a->grant_until)
 			att_free(a, "its channel was cut (the importer did not end by itself)");
 	}
+	/* Devices come and go on the host: a USB qube's nodes follow. */
+	for (struct vm *v = domd.vms; v != NULL; v = v->next)
+		usb_nodes_sync(v);
 	reconcile();
 }
