@@ -215,6 +215,11 @@ $(BUILD)/tests/test_xen_disks: tests/unit/test_xen_disks.c $(XEN_DISKS_OBJS) $(L
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(XEN_DISKS_OBJS) $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
 
+# The device cgroup's rules and v2 program: domd's code on a real cgroup2.
+$(BUILD)/tests/test_devcg: tests/unit/test_devcg.c $(BUILD)/domd/ns_devcg.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(BUILD)/domd/ns_devcg.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
+
 # The packet filter's test needs its code and libiptc.
 $(BUILD)/tests/test_fw_iptc: tests/unit/test_fw_iptc.c $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)

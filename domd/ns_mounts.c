@@ -187,12 +187,17 @@ dev_tree(const struct ns_mounts *m, const char *root)
 	P(path, "%s/fd", dev);
 	if (symlink("/proc/self/fd", path) < 0)
 		launch_fail(m->efd, "symlink %s: %s", path, strerror(errno));
-	if (m->usb && access("/dev/bus/usb", F_OK) == 0) {
+	/* Not a bind of the host's tree (devtmpfs cannot be idmapped, so its
+	 * nodes would stay host root's): a tmpfs of host root's, not nodev,
+	 * where domd makes the host's USB nodes as the qube root's
+	 * (usb_nodes.h). */
+	if (m->usb) {
 		P(path, "%s/bus", dev);
 		qube_mkdir(m, path, 0755);
 		P(path, "%s/bus/usb", dev);
 		qube_mkdir(m, path, 0755);
-		do_mount(m, "/dev/bus/usb", path, NULL, MS_BIND | MS_REC, NULL);
+		do_mount(m, "bulkhead-usb", path, "tmpfs", MS_NOSUID | MS_NOEXEC,
+		    "mode=0755,size=64k,nr_inodes=2048");
 	}
 	/* The control socket to domd: the qube's only way out of itself. */
 	if (m->ctl_dir != NULL) {

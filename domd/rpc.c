@@ -558,6 +558,27 @@ answer_label(struct call *k)
 	query_allow(k, out);
 }
 
+/* bulkhead.VhciAttach+BUSID+DEVID+SPEED, called to dom0 by the importer
+ * domd started for an attachment (ns: only the qube's root): the answer's
+ * descriptor is the kernel's USB/IP link (usb_vhci_grant). */
+static void
+answer_vhci(struct call *k)
+{
+	struct vm *vm = vm_find(k->source);
+	char err[128] = "only the qube's root on the ns backend";
+	int fd = -1;
+
+	if (vm == NULL || domd.backend != &backend_ns || k->caller == NULL ||
+	    !qube_peer_is_root(vm, &k->caller->peer) ||
+	    (fd = usb_vhci_grant(vm, k->arg, err, sizeof(err))) < 0) {
+		log_info("rpc: %s asks %s for %s: denied (%s)", k->source, k->service, k->arg, err);
+		call_finish(k, RPC_DENIED, "dom0", -1, err);
+		return;
+	}
+	call_finish(k, RPC_ALLOWED, "dom0", fd, NULL);
+	close(fd);
+}
+
 /* bulkhead.ClipboardToViewer+VM and bulkhead.ClipboardFromViewer+VM, called
  * to dom0 by the GUI qube: may VM's clipboard go to (come from) the caller's
  * viewers? domd answers from the policy itself, as the rule `SERVICE * VM
@@ -576,6 +597,10 @@ answer_query(struct call *k)
 	}
 	if (!strcmp(k->service, "bulkhead.GuiLabel")) {
 		answer_label(k);
+		return true;
+	}
+	if (!strcmp(k->service, "bulkhead.VhciAttach")) {
+		answer_vhci(k);
 		return true;
 	}
 	if (strcmp(k->service, "bulkhead.ClipboardToViewer") &&
