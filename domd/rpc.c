@@ -912,11 +912,14 @@ answer_target_ok(struct request *req, struct call *k, const char *target)
 	return -1;
 }
 
-/* The target an answer without --target means: the proposal, or the only
- * choice. NULL if the operator has to name one. */
+/* The target an answer without --target means: the call's (when it is
+ * offered), the proposal, or the only choice. NULL if the operator has to
+ * name one. */
 static const char *
 answer_default(const struct call *k)
 {
+	if (k->target[0] != '\0')
+		return k->target;
 	if (k->default_target[0] != '\0')
 		return k->default_target;
 	if (k->ntargets == 1)

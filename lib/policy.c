@@ -1097,11 +1097,11 @@ source_match(const struct tok *t, const char *src, const struct policy_qube *sq,
 		return src_admin;
 	case TOK_NAME:
 		return !src_admin && strcmp(t->val, src) == 0;
-	case TOK_TAG:
+	case TOK_TAG: /* dom0 has no tags */
 		return !src_admin && qube_has_tag(sq, t->val);
-	case TOK_TYPE:
-		return !src_admin && qube_has_type(sq, t->val);
-	case TOK_DISPVM_BASE: /* accepted for compatibility; a DispVM's base is unknown here */
+	case TOK_TYPE: /* dom0 is of type AdminVM, as in Qubes */
+		return src_admin ? strcmp(t->val, "AdminVM") == 0 : qube_has_type(sq, t->val);
+	case TOK_DISPVM_BASE: /* never a source in Qubes either: a token is no qube name */
 	case TOK_DISPVM_TAG:
 	case TOK_DEFAULT: /* refused by the parser */
 	case TOK_DISPVM:
@@ -1358,7 +1358,8 @@ expand(const struct tok *t, const struct policy_env *env, struct policy_decision
 	const struct policy_qube *q;
 	char buf[POLICY_TARGET_MAX];
 
-	if (t->kind == TOK_ADMIN || t->kind == TOK_WILDCARD)
+	if (t->kind == TOK_ADMIN || t->kind == TOK_WILDCARD ||
+	    (t->kind == TOK_TYPE && strcmp(t->val, "AdminVM") == 0))
 		targets_set(d, "dom0", add);
 	if (t->kind == TOK_NAME && env_find(env, t->val) != NULL)
 		targets_set(d, t->val, add);

@@ -6,10 +6,10 @@
  *   ARGUMENT  `*` (any), `+` (the empty argument) or `+ARG`, ARG [A-Za-z0-9._+-]{0,64};
  *             a `*` service takes only a `*` argument
  *   SOURCE    `*` (any qube, dom0 included), @anyvm, @adminvm or dom0, @tag:T,
- *             @type:T, a qube name (only `*`, @adminvm and dom0 ever match dom0:
- *             not @anyvm, @tag:, @type:);
- *             @dispvm:VM and @dispvm:@tag:T are accepted for Qubes compatibility
- *             but never match a source (the evaluator does not know DispVM bases)
+ *             @type:T, a qube name (dom0 is matched by `*`, @adminvm, dom0 and
+ *             @type:AdminVM, not by @anyvm; it has no tags);
+ *             @dispvm:VM and @dispvm:@tag:T are accepted and never match a
+ *             source, as in Qubes
  *   TARGET    as SOURCE, plus @default (the caller named no target), @dispvm
  *             (a new DispVM from the default DispVM template), @dispvm:VM,
  *             @dispvm:@tag:T (a new DispVM from a template_for_dispvms qube with tag T)

@@ -5,7 +5,7 @@
 . tests/integration/lib.sh
 
 mkdir -p "$T/cfg/policy.d"
-printf 'cgroup_parent = "%s"\nstart_timeout = 20\nask_timeout = 2\n' "$CGROUP_PARENT" >"$T/cfg/domd.conf"
+printf 'cgroup_parent = "%s"\nstart_timeout = 20\nask_timeout = 5\n' "$CGROUP_PARENT" >"$T/cfg/domd.conf"
 cat >"$T/cfg/policy.d/50-test.policy" <<'EOF2'
 # service        arg  source  target    action
 test.Echo        *    work    other     allow
@@ -89,7 +89,7 @@ wait $bg
 ok $(grep -q "in other from work" "$T/ask.out" && grep -q "rc=3" "$T/ask.out"; echo $?) "ask-allow on a rule with a fixed target reaches that target"
 start=$(date +%s)
 bh run work -- 'bulkhead-rpc other test.Ask' >"$T/ask.out" 2>&1; rc=$?
-ok $([ $rc -eq 125 ] && grep -q "timed out" "$T/ask.out" && [ $(( $(date +%s) - start )) -le 6 ]; echo $?) "ask-timeout: denied after ask_timeout with exit 125"
+ok $([ $rc -eq 125 ] && grep -q "timed out" "$T/ask.out" && [ $(( $(date +%s) - start )) -ge 4 ] && [ $(( $(date +%s) - start )) -le 9 ]; echo $?) "ask-timeout: denied after ask_timeout with exit 125"
 ok $([ "$(bh --json ask)" = "[]" ] || [ "$(bh --json ask | tr -d ' \n')" = "[]" ]; echo $?) "the queue is empty again"
 
 # What an ask offers is what the policy would not deny; the answer is held to it.

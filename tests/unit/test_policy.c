@@ -305,7 +305,9 @@ test_source_tokens(void **state)
 	    "s.Admin * dom0 @anyvm allow\n"                /* 5 */
 	    "s.Admin2 * @adminvm @anyvm allow\n"           /* 6 */
 	    "s.Any * @anyvm @anyvm allow\n"                /* 7 */
-	    "s.Disp * @dispvm:dvm-tpl @anyvm allow\n");    /* 8: accepted, never matches */
+	    "s.Disp * @dispvm:dvm-tpl @anyvm allow\n"      /* 8: accepted, never matches */
+	    "s.AdminType * @type:AdminVM @anyvm allow\n"   /* 9: dom0, as in Qubes */
+	    "s.AdminType * @type:AppVM @anyvm ask\n");     /* 10 */
 
 	assert_decision(eval(p, "s.Tag", "", "work", "personal"), POLICY_ALLOW, "personal", "t.policy:1");
 	assert_denied(eval(p, "s.Tag", "", "personal", "work"), "t.policy:2");
@@ -321,6 +323,10 @@ test_source_tokens(void **state)
 	assert_decision(eval(p, "s.Any", "", "untrusted", "work"), POLICY_ALLOW, "work", "t.policy:7");
 	assert_denied(eval(p, "s.Any", "", "dom0", "work"), "no matching rule");
 	assert_denied(eval(p, "s.Disp", "", "dvm-tpl", "work"), "no matching rule");
+	assert_decision(eval(p, "s.AdminType", "", "dom0", "work"), POLICY_ALLOW, "work",
+	    "t.policy:9");
+	assert_decision(eval(p, "s.AdminType", "", "work", "personal"), POLICY_ASK, "personal",
+	    "t.policy:10");
 	/* The source must exist. */
 	assert_denied(eval(p, "s.Any", "", "ghost", "work"), "no such source: ghost");
 	assert_denied(eval(p, "s.Any", "", "../etc", "work"), "invalid source");
@@ -542,7 +548,9 @@ test_wildcard(void **state)
 	    "t.All * * * allow\n"                          /* 2 */
 	    "t.Src * * dom0 allow\n"                       /* 3 */
 	    "t.Tgt * work * allow\n"                       /* 4 */
-	    "t.Ask * * * ask\n");                          /* 5 */
+	    "t.Ask * * * ask\n"                            /* 5 */
+	    "t.Adm * @anyvm @type:AdminVM allow\n"         /* 6 */
+	    "t.Adm * @anyvm @default ask\n");              /* 7 */
 	struct policy_decision d;
 
 	assert_denied(eval(p, "t.Deny", "", "work", "personal"), "t.policy:1");
@@ -567,6 +575,9 @@ test_wildcard(void **state)
 	assert_decision(d, POLICY_ASK, "personal", "t.policy:5");
 	assert_string_equal(offered(&d),
 	    "@dispvm:dvm-tpl dom0 dvm-tpl personal sys-net tpl untrusted");
+	/* @type:AdminVM names dom0 in what an ask offers, as in Qubes. */
+	d = eval(p, "t.Adm", "", "work", NULL);
+	assert_string_equal(offered(&d), "dom0");
 	policy_free(p);
 }
 
