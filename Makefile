@@ -300,7 +300,8 @@ bench: all template usb-test-bins gui-bins
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/bulkhead $(DESTDIR)/lib/systemd/system
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/lib/bulkhead $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/bulkhead
 	install -m 0755 $(DOMD) $(DESTDIR)$(PREFIX)/sbin/bulkhead-domd
 	install -m 0755 $(XEN_BLOCK) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-xen-block
@@ -310,6 +311,7 @@ install: all
 	install -m 0755 $(GATEWAY) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-gateway
 	install -m 0644 man/bulkhead.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead.1
 	install -m 0644 man/bulkhead-rpc.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead-rpc.1
+	install -m 0644 man/bulkhead-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/bulkhead-policy.5
 	install -m 0644 man/bulkhead-domd.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-domd.8
 	install -m 0644 man/bulkhead-usbproxy.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-usbproxy.8
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/bulkhead-domd.service.in > $(DESTDIR)/lib/systemd/system/bulkhead-domd.service
