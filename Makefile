@@ -210,9 +210,15 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS)
 
 # The xen backend's disk images: domd's code with the real mke2fs.
-$(BUILD)/tests/test_xen_disks: tests/unit/test_xen_disks.c $(BUILD)/domd/xen_disks.o $(LIBBULKHEAD)
+XEN_DISKS_OBJS := $(addprefix $(BUILD)/domd/,xen_disks.o disk_image.o loopdev.o)
+$(BUILD)/tests/test_xen_disks: tests/unit/test_xen_disks.c $(XEN_DISKS_OBJS) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(BUILD)/domd/xen_disks.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(XEN_DISKS_OBJS) $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
+
+# The device cgroup's rules and v2 program: domd's code on a real cgroup2.
+$(BUILD)/tests/test_devcg: tests/unit/test_devcg.c $(BUILD)/domd/ns_devcg.o $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(BUILD)/domd/ns_devcg.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
 
 # The packet filter's test needs its code and libiptc.
 $(BUILD)/tests/test_fw_iptc: tests/unit/test_fw_iptc.c $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD)
@@ -294,7 +300,8 @@ bench: all template usb-test-bins gui-bins
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/lib/bulkhead $(DESTDIR)/lib/systemd/system
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/lib/bulkhead $(DESTDIR)/lib/systemd/system
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/bulkhead
 	install -m 0755 $(DOMD) $(DESTDIR)$(PREFIX)/sbin/bulkhead-domd
 	install -m 0755 $(XEN_BLOCK) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-xen-block
@@ -304,6 +311,7 @@ install: all
 	install -m 0755 $(GATEWAY) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-gateway
 	install -m 0644 man/bulkhead.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead.1
 	install -m 0644 man/bulkhead-rpc.1 $(DESTDIR)$(PREFIX)/share/man/man1/bulkhead-rpc.1
+	install -m 0644 man/bulkhead-policy.5 $(DESTDIR)$(PREFIX)/share/man/man5/bulkhead-policy.5
 	install -m 0644 man/bulkhead-domd.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-domd.8
 	install -m 0644 man/bulkhead-usbproxy.8 $(DESTDIR)$(PREFIX)/share/man/man8/bulkhead-usbproxy.8
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/bulkhead-domd.service.in > $(DESTDIR)/lib/systemd/system/bulkhead-domd.service

@@ -4,6 +4,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *
+age_text(const char *secs)
+{
+	static char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ss", secs);
+	return buf;
+}
+
+/* The targets the policy lets the operator choose, comma-separated. */
+static void
+print_targets(json_object *a)
+{
+	json_object *t;
+	size_t n;
+
+	if (!json_object_object_get_ex(a, "targets", &t) || !json_object_is_type(t, json_type_array) ||
+	    (n = json_object_array_length(t)) == 0) {
+		printf("-\n");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			putchar(',');
+		cmd_put_safe(stdout, json_object_get_string(json_object_array_get_idx(t, i)));
+	}
+	putchar('\n');
+}
+
 static int
 ask_list(struct cmd_ctx *ctx)
 {
@@ -22,8 +51,8 @@ ask_list(struct cmd_ctx *ctx)
 	if (n == 0)
 		printf("no pending asks\n");
 	else
-		printf("%-5s %-24s %-16s %-16s %-16s %s\n", "ID", "SERVICE", "SOURCE", "TARGET",
-		    "PROPOSED", "AGE");
+		printf("%-5s %-24s %-16s %-16s %-16s %-6s %s\n", "ID", "SERVICE", "SOURCE", "TARGET",
+		    "PROPOSED", "AGE", "ALLOWED");
 	for (size_t i = 0; i < n; i++) {
 		json_object *a = json_object_array_get_idx(result, i), *v;
 		const char *f[5] = { "service", "source", "target", "default_target", "arg" };
@@ -38,7 +67,8 @@ ask_list(struct cmd_ctx *ctx)
 		printf("%*s", (int)(strlen(svc) < 24 ? 25 - strlen(svc) : 1), "");
 		printf("%-16s %-16s %-16s ", s[1], s[2][0] ? s[2] : "-", s[3][0] ? s[3] : "-");
 		json_object_object_get_ex(a, "age_s", &v);
-		printf("%ss\n", json_object_get_string(v));
+		printf("%-6s ", age_text(json_object_get_string(v)));
+		print_targets(a);
 	}
 	json_object_put(result);
 	return BH_EXIT_OK;
@@ -90,9 +120,12 @@ const struct cmd_entry cmd_ask_entry = {
 	.usage = "[allow ID [--target VM] | deny ID]",
 	.summary = "list or answer RPC calls waiting for the operator",
 	.help = "Without arguments lists the calls that the policy sent to the operator "
-	    "(action ask): id, service, source, target, proposed target and age. "
-	    "'ask allow ID' lets the call go to its target, or to VM with --target "
-	    "(a qube, @dispvm or @dispvm:BASE); 'ask deny ID' refuses it. Unanswered "
+	    "(action ask): id, service, source, target, proposed target, age and the "
+	    "targets the policy allows for the call. 'ask allow ID' lets the call go "
+	    "to its proposed target (or its only allowed one), or to VM with --target "
+	    "(a qube, dom0, @dispvm or @dispvm:BASE); VM must be one of the allowed "
+	    "targets when domd answers (the call is decided again), else the answer "
+	    "is refused and the ask stays. 'ask deny ID' refuses it. Unanswered "
 	    "asks are denied after domd's ask_timeout (default 60 s).",
 	.flags = CMD_MODIFIES,
 	.method = "ask.answer",

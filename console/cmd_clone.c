@@ -37,7 +37,7 @@ const struct cmd_entry cmd_clone_entry = {
 	.usage = "SRC DST",
 	.summary = "copy a halted qube under a new name",
 	.help = "Creates the qube DST as a copy of the halted qube SRC (vm.clone): "
-	    "the same properties with a new uuid, a copy of the private directory "
+	    "the same properties with a new uuid, a copy of the private volume "
 	    "and, for a template or standalone qube, of its root. With --json "
 	    "prints the new qube object.",
 	.flags = CMD_MODIFIES,

@@ -2,7 +2,8 @@
  * each display's URI and ticket to its run dir; this reads them through
  * domd (vm.run of cat in sys-gui), so dom0 never talks SPICE. What sys-gui
  * sends is untrusted and checked here. A display on a Unix socket in
- * sys-gui's private volume is named by its path on this host (ns backend);
+ * sys-gui is named by its path on this host through /proc/PID/root of
+ * sys-gui's init (ns backend);
  * a TCP one (make run: the host's loopback) also gets a .vv file for
  * remote-viewer. --desktop does the same for the gateway's desktop, the
  * display of all qubes' windows (its files are named "desktop"). */
@@ -51,12 +52,12 @@ write_vv(struct cmd_ctx *ctx, const char *vm, const char *file, const struct vie
 static int
 gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	const char *vv = NULL, *guivm = GUI_QUBE, *vm, *state_dir = NULL;
+	const char *vv = NULL, *guivm = GUI_QUBE, *vm, *root = NULL;
 	bool desktop = false, no_vv = false;
 	json_object *info = NULL, *o, *sd;
 	struct viewer_info v;
 	struct run_output out;
-	char cmdline[160], uri[300], title[40], *vvfile;
+	char cmdline[160], uri[300], title[40], qube_root[40], *vvfile;
 	bool parsed;
 	int c, rc;
 	static const struct option opts[] = {
@@ -83,17 +84,19 @@ gui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	vm = desktop ? DESKTOP : argv[optind];
 	if (!qube_name_valid(vm) || !qube_name_valid(guivm))
 		return cmd_usage_error(ctx, "invalid qube name");
-	if ((rc = cmd_call(ctx, "daemon.info", NULL, NULL, &info)) != BH_EXIT_OK)
+	if ((rc = cmd_call(ctx, "vm.get", guivm, NULL, &info)) != BH_EXIT_OK)
 		return rc;
-	/* Only the ns backend's private volumes are directories of this host. */
+	/* Only an ns qube's files are reachable from this host. */
 	if (json_object_object_get_ex(info, "backend", &sd) &&
 	    !strcmp(json_object_get_string(sd), "ns") &&
-	    json_object_object_get_ex(info, "state_dir", &sd))
-		state_dir = json_object_get_string(sd);
+	    json_object_object_get_ex(info, "pid", &sd)) {
+		snprintf(qube_root, sizeof(qube_root), "/proc/%d/root", json_object_get_int(sd));
+		root = qube_root;
+	}
 	snprintf(cmdline, sizeof(cmdline), "cat %s/%s.uri %s/%s.ticket 2>/dev/null", GUI_DIR, vm, GUI_DIR, vm);
 	run_output_capture(&out, INFO_MAX);
 	rc = cmd_run_in(ctx, guivm, cmdline, json_object_new_object(), -1, &out);
-	parsed = rc == BH_EXIT_OK && viewer_info_parse(out.buf, state_dir, guivm, &v) == 0;
+	parsed = rc == BH_EXIT_OK && viewer_info_parse(out.buf, root, &v) == 0;
 	run_output_free(&out);
 	json_object_put(info);
 	if (rc == BH_EXIT_UNREACHABLE)

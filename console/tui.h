@@ -51,6 +51,7 @@ int tui_run(const struct tui_opts *opts);
 /* ---- model (tui_model.c) ---- */
 
 #define TUI_NAME_MAX 32
+#define TUI_TARGET_MAX 48 /* a qube name, dom0 or @dispvm:NAME */
 
 struct tui_qube {
 	char name[TUI_NAME_MAX];
@@ -83,8 +84,11 @@ struct tui_ask {
 	char service[64];
 	char arg[64];
 	char source[TUI_NAME_MAX];
-	char target[TUI_NAME_MAX];
-	char default_target[TUI_NAME_MAX];
+	char target[TUI_TARGET_MAX];
+	char default_target[TUI_TARGET_MAX];
+	/* What the policy lets the operator choose, space-separated (domd's
+	 * "targets"); "" from a domd that does not say. */
+	char targets[1024];
 	int64_t age_s;           /* as reported */
 	int64_t seen_at_ns;      /* when it was reported */
 	int is_new;              /* arrived and not yet looked at */

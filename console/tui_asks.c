@@ -48,8 +48,8 @@ static void
 asks_draw(struct tui *t, struct tui_view *v)
 {
 	struct asksview *av = (struct asksview *)v;
-	char line[512], age[16];
-	size_t i, sel = 0, top = 0, rows = LINES > 5 ? (size_t)(LINES - 4) : 1;
+	char line[1600], age[16];
+	size_t i, sel = 0, top = 0, rows = LINES > 6 ? (size_t)(LINES - 5) : 1;
 	int64_t now = tui_now_ns();
 	struct tui_ask *a;
 	int y, attr;
@@ -76,7 +76,7 @@ asks_draw(struct tui *t, struct tui_view *v)
 	}
 	if (sel >= rows)
 		top = sel - rows + 1;
-	for (i = top, y = 2; i < t->m.nasks && y < LINES - 2; i++, y++) {
+	for (i = top, y = 2; i < t->m.nasks && y < LINES - 3; i++, y++) {
 		a = &t->m.asks[i];
 		tui_fmt_uptime(age, sizeof(age), (uint64_t)(a->age_s +
 		    (now - a->seen_at_ns) / 1000000000));
@@ -90,6 +90,11 @@ asks_draw(struct tui *t, struct tui_view *v)
 			attr |= A_REVERSE;
 		tui_put(y, 0, COLS, line, attr);
 	}
+	/* The selected ask's choices: only these can be allowed. */
+	a = &t->m.asks[sel];
+	snprintf(line, sizeof(line), " Allowed targets of #%lld: %s", (long long)a->id,
+	    *a->targets ? a->targets : "(not listed by domd)");
+	tui_put(LINES - 3, 0, COLS, line, A_BOLD);
 }
 
 static void
@@ -160,26 +165,48 @@ allow_submit(struct tui *t, struct tui_form *f)
 	answer(t, id, 1, tui_form_get(f, "target"), tui_form_id(f));
 }
 
-static void
-allow_open(struct tui *t, struct tui_ask *a)
+/* Every qube but the source: what a domd that does not list an ask's
+ * targets leaves to choose (it checks the answer itself). */
+static int
+all_qubes(struct tui *t, struct tui_ask *a, const char **choices, int n)
 {
-	const char **choices = xcalloc(t->m.n + 2, sizeof(*choices));
-	char title[64], note[256], idtext[32];
-	struct tui_form *f;
-	int n = 0;
-	size_t i;
-
-	/* The suggested targets first, then every other qube. */
-	if (*a->default_target)
-		choices[n++] = a->default_target;
-	if (*a->target && strcmp(a->target, a->default_target) != 0)
-		choices[n++] = a->target;
-	for (i = 0; i < t->m.n; i++) {
+	for (size_t i = 0; i < t->m.n; i++) {
 		const char *name = t->m.q[i]->name;
 		if (strcmp(name, a->source) != 0 && strcmp(name, a->target) != 0 &&
 		    strcmp(name, a->default_target) != 0)
 			choices[n++] = name;
 	}
+	return n;
+}
+
+/* The ask's targets (split in place in buf) but the suggested ones. */
+static int
+listed(struct tui_ask *a, char *buf, const char **choices, int n)
+{
+	char *save = NULL;
+
+	for (char *w = strtok_r(buf, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save))
+		if (strcmp(w, a->target) != 0 && strcmp(w, a->default_target) != 0)
+			choices[n++] = w;
+	return n;
+}
+
+static void
+allow_open(struct tui *t, struct tui_ask *a)
+{
+	char buf[sizeof(a->targets)];
+	const char **choices = xcalloc(t->m.n + sizeof(buf) / 2 + 2, sizeof(*choices));
+	char title[64], note[256], idtext[32];
+	struct tui_form *f;
+	int n = 0;
+
+	/* The suggested targets first, then what the policy allows. */
+	if (*a->default_target)
+		choices[n++] = a->default_target;
+	if (*a->target && strcmp(a->target, a->default_target) != 0)
+		choices[n++] = a->target;
+	memcpy(buf, a->targets, sizeof(buf));
+	n = *buf ? listed(a, buf, choices, n) : all_qubes(t, a, choices, n);
 	snprintf(title, sizeof(title), "Allow ask #%lld", (long long)a->id);
 	snprintf(idtext, sizeof(idtext), "#%lld", (long long)a->id);
 	f = tui_form_new(title, idtext, allow_submit);

@@ -355,6 +355,30 @@ model_new_asks(const struct tui_model *m)
 	return n;
 }
 
+/* The ask's targets, space-separated; whole names only, what does not fit
+ * is left out. */
+static void
+ask_targets(struct tui_ask *a, json_object *o)
+{
+	json_object *arr;
+	size_t n = 0;
+	char name[TUI_TARGET_MAX];
+
+	a->targets[0] = '\0';
+	if (!json_object_object_get_ex(o, "targets", &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		tui_safe_copy(name, sizeof(name),
+		    json_object_get_string(json_object_array_get_idx(arr, i)));
+		if (name[0] == '\0' || strchr(name, ' ') != NULL ||
+		    n + strlen(name) + 2 > sizeof(a->targets))
+			continue;
+		n += (size_t)snprintf(a->targets + n, sizeof(a->targets) - n, "%s%s", n ? " " : "",
+		    name);
+	}
+}
+
 static struct tui_ask *
 add_ask(struct tui_model *m, json_object *o)
 {
@@ -379,6 +403,7 @@ add_ask(struct tui_model *m, json_object *o)
 	tui_safe_copy(a->source, sizeof(a->source), member(o, "source"));
 	tui_safe_copy(a->target, sizeof(a->target), member(o, "target"));
 	tui_safe_copy(a->default_target, sizeof(a->default_target), member(o, "default_target"));
+	ask_targets(a, o);
 	a->age_s = member_int(o, "age_s", 0);
 	a->seen_at_ns = tui_now_ns();
 	m->gen++;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "api.h"
+#include "disk_image.h"
 #include "domd.h"
 #include "events.h"
 #include "job.h"
@@ -41,6 +42,21 @@ vm_get(struct request *req)
 const struct api_method api_vm_get = { "vm.get", API_NEEDS_VM, NULL, vm_get };
 
 static const char *const set_args[] = { "prop", "value", NULL };
+
+/* A private image is never shrunk (that would cut its file system). */
+static bool
+private_shrinks(const struct vm *vm, char *err, size_t errlen)
+{
+	char img[4200];
+	long mib;
+
+	snprintf(img, sizeof(img), "%s/" PRIVATE_IMAGE, vm_dir(vm->q.name));
+	if ((mib = disk_image_mib(img)) <= vm->q.private_size)
+		return false;
+	snprintf(err, errlen, "private_size of %s cannot shrink below its image's %ld MiB",
+	    vm->q.name, mib);
+	return true;
+}
 
 static enum api_result
 vm_set(struct request *req)
@@ -91,6 +107,11 @@ vm_set(struct request *req)
 	if (refs_check(&vm->q, code, err, sizeof(err)) < 0) {
 		vm->q = old;
 		reply_error(req, code, "%s", err);
+		return API_DONE;
+	}
+	if (!strcmp(prop, "private_size") && private_shrinks(vm, err, sizeof(err))) {
+		vm->q = old;
+		reply_error(req, "invalid", "%s", err);
 		return API_DONE;
 	}
 	if (!strcmp(prop, "netvm") && vm_is_active(vm) && vm->q.netvm[0] != '\0' &&

@@ -15,8 +15,12 @@ struct domd_paths;
 struct start_spec {
 	const char *root_dir;    /* template's root (overlay lower), or own root */
 	bool root_writable;      /* template/standalone: root used directly */
-	const char *private_dir; /* persistent /rw; NULL: volatile (disp) */
-	const char *private_lower; /* disp: a volatile overlay over this private dir */
+	/* The private volume (disk_image.h): the qube's own image, or for a
+	 * DispVM its base's, read-only under a volatile layer. */
+	const char *private_img;
+	const char *private_tree; /* the image's first contents, when made */
+	long private_mib;         /* its size when made */
+	bool private_volatile;    /* a DispVM's: changes are gone at its end */
 	const char *ctl_dir;     /* bound at /dev/bulkhead: the control socket */
 	const char *log_path;    /* console output */
 	long uid_base;           /* ns: host id of the qube's root (qube.uid_base) */

@@ -71,12 +71,12 @@ root_template(const struct vm *vm)
 }
 
 /* An image is written by one domain or read by any number, never both: a
- * template does not run while qubes read its root, nor a DispVM's base
- * while the DispVM reads its private image. */
+ * template does not run while qubes read its root (for the private image
+ * of a DispVM's base: dispvm_private_free). */
 static int
 check_images_free(const struct vm *vm, char *err, size_t errlen)
 {
-	const struct vm *t = root_template(vm), *base;
+	const struct vm *t = root_template(vm);
 
 	if (vm->q.cls == QUBE_TEMPLATE) {
 		for (const struct vm *o = domd.vms; o != NULL; o = o->next) {
@@ -91,19 +91,6 @@ check_images_free(const struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "qube %s: its template %s is running and may change its "
 		    "root image; stop %s first", vm->q.name, t->q.name, t->q.name);
 		return -1;
-	}
-	if (vm->q.cls == QUBE_DISP && is_up(base = vm_find(vm->q.template_name))) {
-		snprintf(err, errlen, "DispVM %s: its base %s is running and may change its "
-		    "private image; stop %s first", vm->q.name, base->q.name, base->q.name);
-		return -1;
-	}
-	for (const struct vm *o = domd.vms; o != NULL; o = o->next) {
-		if (o->q.cls == QUBE_DISP && is_up(o) && o != vm &&
-		    !strcmp(o->q.template_name, vm->q.name)) {
-			snprintf(err, errlen, "qube %s: DispVM %s runs from its private image; "
-			    "stop it first", vm->q.name, o->q.name);
-			return -1;
-		}
 	}
 	return 0;
 }

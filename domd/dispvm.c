@@ -1,5 +1,6 @@
 #include "dispvm.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,33 @@ dispvm_create(const char *base_name, char *err, size_t errlen)
 	}
 	log_info("%s: DispVM from %s", vm->q.name, base->q.name);
 	return vm;
+}
+
+static bool
+is_up(const struct vm *v)
+{
+	return v != NULL && v->state != VM_HALTED;
+}
+
+int
+dispvm_private_free(const struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm *base;
+
+	if (vm->q.cls == QUBE_DISP && is_up(base = vm_find(vm->q.template_name))) {
+		snprintf(err, errlen, "DispVM %s: its base %s is running and may change its "
+		    "private image; stop %s first", vm->q.name, base->q.name, base->q.name);
+		return -1;
+	}
+	for (const struct vm *o = domd.vms; o != NULL; o = o->next) {
+		if (o->q.cls == QUBE_DISP && is_up(o) && o != vm &&
+		    !strcmp(o->q.template_name, vm->q.name)) {
+			snprintf(err, errlen, "qube %s: DispVM %s runs from its private image; "
+			    "stop it first", vm->q.name, o->q.name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 void

@@ -90,28 +90,30 @@ static int
 do_start(struct vm *vm, char *err, size_t errlen)
 {
 	struct start_spec spec = { 0 };
-	char root[4096], priv[4096];
-
-	char lower[4096], ctl[1200];
+	char root[4096], img[4200], tree[4096], ctl[1200];
+	const struct vm *priv_owner = vm;
 
 	if (vm->q.cls == QUBE_APP) {
 		snprintf(root, sizeof(root), "%s", vm_root_dir(vm->q.template_name));
 		spec.root_writable = false;
 	} else if (vm->q.cls == QUBE_DISP) {
 		/* A DispVM: the root of its base's template, and the base's
-		 * private data under a volatile layer. */
+		 * private image under a volatile layer. */
 		struct vm *base = vm_find(vm->q.template_name);
 		snprintf(root, sizeof(root), "%s", vm_root_dir(base->q.template_name));
-		snprintf(lower, sizeof(lower), "%s", vm_private_dir(base->q.name));
-		spec.private_lower = lower;
+		priv_owner = base;
 		spec.root_writable = false;
 	} else {
 		snprintf(root, sizeof(root), "%s", vm_root_dir(vm->q.name));
 		spec.root_writable = true;
 	}
-	snprintf(priv, sizeof(priv), "%s", vm_private_dir(vm->q.name));
+	snprintf(img, sizeof(img), "%s/" PRIVATE_IMAGE, vm_dir(priv_owner->q.name));
+	snprintf(tree, sizeof(tree), "%s", vm_private_dir(priv_owner->q.name));
 	spec.root_dir = root;
-	spec.private_dir = vm->q.cls == QUBE_DISP ? NULL : priv;
+	spec.private_img = img;
+	spec.private_tree = tree;
+	spec.private_mib = priv_owner->q.private_size;
+	spec.private_volatile = vm->q.cls == QUBE_DISP;
 	spec.log_path = vm_log_path(vm->q.name);
 	if ((vm->q.netvm[0] != '\0' || vm->q.provides_network) &&
 	    net_assign_ip(vm, err, errlen) < 0)
@@ -185,6 +187,10 @@ start_checks(struct vm *vm, char *code, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	strcpy(code, "bad-state");
+	if (dispvm_private_free(vm, err, errlen) < 0)
+		return -1;
+	strcpy(code, "invalid");
 	if (vm->q.netvm[0] != '\0') {
 		n = vm_find(vm->q.netvm);
 		if (n == NULL || !n->q.provides_network) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ns_devcg.h"
 #include "readfile.h"
 
 /* v1 controllers domd uses; cpuacct may share a mount with cpu. Each is a
@@ -20,16 +21,6 @@
 enum { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_FREEZER, CG_PIDS, CG_DEVICES, CG_NCTRL };
 static const char *const ctrl_names[CG_NCTRL] = { "memory", "cpu", "cpuacct", "freezer",
 	"pids", "devices" };
-
-/* The character devices a qube may open (v1 devices list syntax): what its
- * /dev holds, and its own ptys (devpts instances use majors 136-143). */
-static const char *const dev_allowed[] = {
-	"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", /* null zero full random urandom */
-	"c 5:0 rwm", "c 5:2 rwm", /* tty, ptmx */
-	"c 136:* rwm", "c 137:* rwm", "c 138:* rwm", "c 139:* rwm",
-	"c 140:* rwm", "c 141:* rwm", "c 142:* rwm", "c 143:* rwm",
-};
-static const char dev_usb[] = "c 189:* rwm"; /* /dev/bus/usb, for provides_usb */
 
 static bool v2;
 static bool v1_favor_dynmods; /* some v1 hierarchy is mounted with favordynmods */
@@ -245,22 +236,37 @@ cg_set_limits(const char *name, long memory_mib, long vcpus)
 	return 0;
 }
 
-/* v1: deny every device, then allow the list. v2 has no device files: its
- * device control is a BPF program, not attached yet (see README). */
+/* v1: deny every device, then allow the list; v2: the same list as a BPF
+ * device program on the group (ns_devcg.c). */
 static int
-set_devices(const char *name, bool usb)
+set_devices(const char *name, bool usb, char *err, size_t errlen)
 {
-	char dir[1024];
+	const struct devcg_rule *rules;
+	size_t n = devcg_rules(usb, &rules);
+	char dir[1024], line[64];
+	int fd, ret;
 
-	if (v2)
-		return 0;
 	group_dir(dir, sizeof(dir), CG_DEVICES, name);
+	if (v2) {
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			goto fail;
+		ret = devcg_bpf_attach(fd, usb, err, errlen);
+		close(fd);
+		return ret;
+	}
 	if (write_str(dir, "devices.deny", "a") < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(dev_allowed) / sizeof(dev_allowed[0]); i++)
-		if (write_str(dir, "devices.allow", dev_allowed[i]) < 0)
-			return -1;
-	return usb ? write_str(dir, "devices.allow", dev_usb) : 0;
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		for (unsigned major = rules[i].major_lo; major <= rules[i].major_hi; major++) {
+			devcg_v1_line(&rules[i], major, line, sizeof(line));
+			if (write_str(dir, "devices.allow", line) < 0)
+				goto fail;
+		}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot set the devices of cgroup %s: %s", dir, strerror(errno));
+	return -1;
 }
 
 static int
@@ -294,9 +300,9 @@ cg_create(const char *name, const struct cg_limits *lim, char *err, size_t errle
 		group_dir(dir, sizeof(dir), CG_PIDS, name);
 		goto fail;
 	}
-	if (set_devices(name, lim->usb) < 0) {
-		group_dir(dir, sizeof(dir), CG_DEVICES, name);
-		goto fail;
+	if (set_devices(name, lim->usb, err, errlen) < 0) {
+		cg_destroy(name);
+		return -1;
 	}
 	return 0;
 fail:

@@ -18,7 +18,8 @@ struct cg_limits {
 	bool usb; /* may open USB device nodes (a qube with provides_usb) */
 };
 
-/* Creates the qube's group with its limits; on v1 also its device list. */
+/* Creates the qube's group with its limits and its devices (a v1 list or a v2
+ * BPF program, ns_devcg.h). */
 int cg_create(const char *name, const struct cg_limits *lim, char *err, size_t errlen);
 int cg_attach(const char *name, pid_t pid);
 /* Removes the group; retries briefly while the kernel empties it. */

@@ -19,11 +19,13 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "disk_image.h"
 #include "monitor_rec.h"
 #include "ns_cgroup.h"
 #include "ns_confine.h"
 #include "ns_console.h"
 #include "ns_mounts.h"
+#include "ns_private.h"
 #include "ns_userns.h"
 #include "procstat.h"
 #include "proctitle.h"
@@ -65,8 +67,9 @@ qube_child(const struct launch *l, const struct userns_fds *ns, int go_fd)
 	struct ns_mounts m = {
 		.efd = efd, .userns_fd = ns->user, .uid_base = s->uid_base,
 		.memory_mib = l->memory_mib, .stage_dir = l->stage_dir, .root_dir = s->root_dir,
-		.root_writable = s->root_writable, .private_dir = s->private_dir,
-		.private_lower = s->private_lower, .ctl_dir = s->ctl_dir, .usb = s->usb,
+		.root_writable = s->root_writable, .private_mnt = l->private_mnt,
+		.private_volatile = s->private_volatile,
+		.ctl_dir = s->ctl_dir, .usb = s->usb,
 	};
 	int logfd;
 
@@ -103,6 +106,23 @@ qube_child(const struct launch *l, const struct userns_fds *ns, int go_fd)
 }
 
 
+/* The private image exists (made at the first start, from the qube's
+ * private folder), is as large as private_size asks (it never shrinks),
+ * and its file system is mounted for the launcher to attach. */
+static void
+private_volume(struct launch *l)
+{
+	const struct start_spec *s = l->spec;
+	char err[512];
+
+	if (disk_image_private(s->private_img, s->private_tree, s->private_mib, err,
+	    sizeof(err)) < 0 || (!s->private_volatile &&
+	    disk_image_grow(s->private_img, s->private_mib, err, sizeof(err)) < 0) ||
+	    (l->private_mnt = ns_private_mount(s->private_img, s->private_volatile, err,
+	    sizeof(err))) < 0)
+		launch_fail(l->ready_wfd, "%s", err);
+}
+
 /* The monitor: parent of the qube's init, in its own session so that it
  * outlives domd; it records the init's exit for whoever runs domd then. */
 static void __attribute__((noreturn))
@@ -136,6 +156,7 @@ monitor(const struct launch *launch)
 	lm.ready_wfd = 3;
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		launch_fail(l->ready_wfd, "pipe: %s", strerror(errno));
+	private_volume(&lm);
 	if (userns_make(l->spec->uid_base, &ns, err, sizeof(err)) < 0)
 		launch_fail(l->ready_wfd, "%s", err);
 
@@ -156,6 +177,7 @@ monitor(const struct launch *launch)
 	close(out[1]);
 	close(ns.user);
 	close(ns.net);
+	close(l->private_mnt);
 	/* The cgroup is made while the child builds its mounts. */
 	if (cg_create(l->name, &l->lim, err, sizeof(err)) < 0) {
 		kill(child, SIGKILL);

@@ -17,6 +17,7 @@ struct launch {
 	long memory_mib;
 	struct cg_limits lim;  /* its cgroup, made by the monitor */
 	int ready_wfd;         /* launch pipe, write end */
+	int private_mnt;       /* set by the monitor: the private volume's mount */
 };
 
 /* Forks the monitor; returns its pid or -1. Never returns in the child. */

@@ -4,8 +4,8 @@
  * user namespace: root in the qube can then neither mount, unmount nor
  * remount anything (no capability over that namespace), so every mask and
  * read-only flag set here stays. Trees from the host's disk (the template's
- * root, the private volume) are idmapped mounts: a file owned by uid N on
- * disk belongs to the qube's uid N, that is host uid base+N.
+ * root, the private image's file system) are idmapped mounts: a file owned
+ * by uid N on disk belongs to the qube's uid N, that is host uid base+N.
  */
 #include "ns_mounts.h"
 
@@ -121,6 +121,29 @@ overlay(const struct ns_mounts *m, const char *lower_src, const char *name, cons
 	do_mount(m, "bulkhead-overlay", dst, "overlay", MS_NODEV, opts);
 }
 
+/* /rw: the private volume's file system (ns_private.h), idmapped; a
+ * DispVM's, its halted base's, read-only under a volatile layer. */
+static void
+private_volume(const struct ns_mounts *m, const char *dst)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV,
+		.userns_fd = (unsigned long long)m->userns_fd,
+	};
+	char disk[4300];
+
+	if (m->private_volatile) {
+		P(disk, "%s/private-disk", m->stage_dir);
+		host_mkdir(m, disk);
+		if (move_mount(m->private_mnt, "", AT_FDCWD, disk, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			launch_fail(m->efd, "attach the private volume: %s", strerror(errno));
+		overlay(m, disk, "private", dst);
+	} else if (mount_setattr(m->private_mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+	    move_mount(m->private_mnt, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		launch_fail(m->efd, "attach the private volume: %s", strerror(errno));
+	close(m->private_mnt);
+}
+
 static void
 bind_node(const struct ns_mounts *m, const char *dev, const char *name)
 {
@@ -164,12 +187,17 @@ dev_tree(const struct ns_mounts *m, const char *root)
 	P(path, "%s/fd", dev);
 	if (symlink("/proc/self/fd", path) < 0)
 		launch_fail(m->efd, "symlink %s: %s", path, strerror(errno));
-	if (m->usb && access("/dev/bus/usb", F_OK) == 0) {
+	/* Not a bind of the host's tree (devtmpfs cannot be idmapped, so its
+	 * nodes would stay host root's): a tmpfs of host root's, not nodev,
+	 * where domd makes the host's USB nodes as the qube root's
+	 * (usb_nodes.h). */
+	if (m->usb) {
 		P(path, "%s/bus", dev);
 		qube_mkdir(m, path, 0755);
 		P(path, "%s/bus/usb", dev);
 		qube_mkdir(m, path, 0755);
-		do_mount(m, "/dev/bus/usb", path, NULL, MS_BIND | MS_REC, NULL);
+		do_mount(m, "bulkhead-usb", path, "tmpfs", MS_NOSUID | MS_NOEXEC,
+		    "mode=0755,size=64k,nr_inodes=2048");
 	}
 	/* The control socket to domd: the qube's only way out of itself. */
 	if (m->ctl_dir != NULL) {
@@ -267,19 +295,9 @@ ns_mounts_build(const struct ns_mounts *m, char *newroot, size_t len)
 	if (access(path, X_OK) < 0)
 		launch_fail(m->efd, "root %s has no executable sbin/init", m->root_dir);
 
-	/* /rw: the private volume (volatile for disposable qubes). */
 	P(path, "%s/rw", newroot);
 	qube_mkdir(m, path, 0755);
-	if (m->private_dir != NULL)
-		idmapped_bind(m, m->private_dir, path);
-	else if (m->private_lower != NULL)
-		overlay(m, m->private_lower, "private", path); /* a DispVM: its base's data */
-	else {
-		char vol[4300];
-		P(vol, "%s/private", m->stage_dir);
-		qube_mkdir(m, vol, 0755);
-		do_mount(m, vol, path, NULL, MS_BIND, NULL);
-	}
+	private_volume(m, path);
 	P(path, "%s/rw/home", newroot);
 	qube_mkdir(m, path, 0755);
 	P(home, "%s/home", newroot);

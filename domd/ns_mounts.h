@@ -14,8 +14,8 @@ struct ns_mounts {
 	const char *stage_dir;     /* empty dir for the volatile tmpfs */
 	const char *root_dir;      /* template's root (overlay lower), or own root */
 	bool root_writable;        /* own root: bound directly */
-	const char *private_dir;   /* persistent /rw, or NULL */
-	const char *private_lower; /* DispVM: a volatile overlay over this */
+	int private_mnt;           /* /rw: the private volume's detached mount */
+	bool private_volatile;     /* a DispVM's: read-only, a volatile layer over it */
 	const char *ctl_dir;       /* bound at /dev/bulkhead */
 	bool usb;                  /* gets the host's /dev/bus/usb */
 };

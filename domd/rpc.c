@@ -56,9 +56,13 @@ struct call {
 	char asker[QUBE_NAME_MAX + 1]; /* the qube that called: its asks count */
 	char service[RPC_SERVICE_MAX + 1];
 	char arg[RPC_ARG_MAX + 1];
-	char target[64];
-	char default_target[64];
+	char target[POLICY_TARGET_MAX];
+	char intended[POLICY_TARGET_MAX]; /* what the caller asked for, to decide again */
+	char default_target[POLICY_TARGET_MAX];
+	char (*targets)[POLICY_TARGET_MAX]; /* an ask's choices, as the policy gave them */
+	size_t ntargets;
 	char user[32];
+	bool no_autostart;         /* autostart=no: the target must be running */
 	bool query;                /* answered by domd itself: no service runs */
 	time_t created, deadline;
 	struct call *next;
@@ -195,6 +199,7 @@ call_free(struct call *k)
 	if (k->dom0_fd >= 0)
 		close(k->dom0_fd);
 	free(k->cmdline);
+	free(k->targets);
 	free(k);
 }
 
@@ -315,6 +320,10 @@ call_route(struct call *k, const char *target)
 		call_finish(k, RPC_FAILED, target, -1, "dom0 runs no services");
 		return;
 	}
+	if (!strncmp(target, "@dispvm:", 8) && k->no_autostart) {
+		call_finish(k, RPC_FAILED, target, -1, "a new DispVM needs autostart");
+		return;
+	}
 	if (!strncmp(target, "@dispvm:", 8)) {
 		t = dispvm_create(target + 8, err, sizeof(err));
 		if (t == NULL) {
@@ -337,6 +346,11 @@ call_route(struct call *k, const char *target)
 	}
 	if (t->agent != NULL && t->state == VM_RUNNING) {
 		call_exec(k, t);
+		return;
+	}
+	/* As Qubes' qrexec: with autostart=no a halted target fails the call. */
+	if (k->no_autostart && t->state == VM_HALTED) {
+		call_finish(k, RPC_FAILED, target, -1, "the target is not running (autostart=no)");
 		return;
 	}
 	if (t->state == VM_HALTED && vm_start(t, NULL, code, err, sizeof(err)) < 0) {
@@ -370,9 +384,17 @@ qube_type(const struct vm *vm)
 }
 
 static const struct policy_qube *
+env_nth(void *ctx, size_t i)
+{
+	struct env_ctx *e = ctx;
+
+	return i < e->n ? &e->q[i] : NULL;
+}
+
+static const struct policy_qube *
 env_find(void *ctx, const char *name)
 {
-	static const struct policy_qube dom0 = { "dom0", "AdminVM", NULL, false };
+	static const struct policy_qube dom0 = { "dom0", "AdminVM", NULL, false, true };
 	struct env_ctx *e = ctx;
 
 	if (!strcmp(name, "dom0"))
@@ -389,7 +411,7 @@ decide(const char *source, const char *service, const char *arg, const char *tar
 {
 	char dir[1100];
 	struct env_ctx e = { 0 };
-	struct policy_env env = { env_find, &e, "" };
+	struct policy_env env = { env_find, &e, "", env_nth };
 	struct vm *src = vm_find(source);
 	size_t i = 0;
 
@@ -406,6 +428,7 @@ decide(const char *source, const char *service, const char *arg, const char *tar
 		e.q[i].type = qube_type(vm);
 		e.q[i].tags = e.tags[i];
 		e.q[i].template_for_dispvms = vm->q.template_for_dispvms;
+		e.q[i].running = vm->state == VM_RUNNING;
 	}
 	if (src != NULL)
 		env.default_dispvm = src->q.default_dispvm;
@@ -415,6 +438,26 @@ decide(const char *source, const char *service, const char *arg, const char *tar
 		free(e.tags[i]);
 	free(e.tags);
 	free(e.q);
+}
+
+static json_object *
+targets_json(const struct call *k)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < k->ntargets; i++)
+		json_object_array_add(a, json_object_new_string(k->targets[i]));
+	return a;
+}
+
+/* The ask's choices, kept to show them and to check the answer. */
+static void
+call_set_targets(struct call *k, const struct policy_decision *d)
+{
+	free(k->targets);
+	k->ntargets = d->ntargets;
+	k->targets = xcalloc(d->ntargets ? d->ntargets : 1, sizeof(*k->targets));
+	memcpy(k->targets, d->targets, d->ntargets * sizeof(*k->targets));
 }
 
 static void
@@ -429,6 +472,7 @@ emit_ask(const struct call *k)
 	json_object_object_add(o, "source", json_object_new_string(k->source));
 	json_object_object_add(o, "target", json_object_new_string(k->target));
 	json_object_object_add(o, "default_target", json_object_new_string(k->default_target));
+	json_object_object_add(o, "targets", targets_json(k));
 	client_send_events(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 }
@@ -534,6 +578,10 @@ answer_paste(struct call *k)
 		k->stage = STAGE_ASK;
 		snprintf(k->source, sizeof(k->source), "%.*s", (int)sizeof(k->source) - 1, src);
 		snprintf(k->target, sizeof(k->target), "%s", dst);
+		/* Nothing to choose: the paste goes to DST or nowhere. */
+		d.ntargets = 1;
+		snprintf(d.targets[0], sizeof(d.targets[0]), "%s", dst);
+		call_set_targets(k, &d);
 		k->deadline = time(NULL) + domd.ask_timeout;
 		emit_ask(k);
 	} else
@@ -558,6 +606,27 @@ answer_label(struct call *k)
 	query_allow(k, out);
 }
 
+/* bulkhead.VhciAttach+BUSID+DEVID+SPEED, called to dom0 by the importer
+ * domd started for an attachment (ns: only the qube's root): the answer's
+ * descriptor is the kernel's USB/IP link (usb_vhci_grant). */
+static void
+answer_vhci(struct call *k)
+{
+	struct vm *vm = vm_find(k->source);
+	char err[128] = "only the qube's root on the ns backend";
+	int fd = -1;
+
+	if (vm == NULL || domd.backend != &backend_ns || k->caller == NULL ||
+	    !qube_peer_is_root(vm, &k->caller->peer) ||
+	    (fd = usb_vhci_grant(vm, k->arg, err, sizeof(err))) < 0) {
+		log_info("rpc: %s asks %s for %s: denied (%s)", k->source, k->service, k->arg, err);
+		call_finish(k, RPC_DENIED, "dom0", -1, err);
+		return;
+	}
+	call_finish(k, RPC_ALLOWED, "dom0", fd, NULL);
+	close(fd);
+}
+
 /* bulkhead.ClipboardToViewer+VM and bulkhead.ClipboardFromViewer+VM, called
  * to dom0 by the GUI qube: may VM's clipboard go to (come from) the caller's
  * viewers? domd answers from the policy itself, as the rule `SERVICE * VM
@@ -576,6 +645,10 @@ answer_query(struct call *k)
 	}
 	if (!strcmp(k->service, "bulkhead.GuiLabel")) {
 		answer_label(k);
+		return true;
+	}
+	if (!strcmp(k->service, "bulkhead.VhciAttach")) {
+		answer_vhci(k);
 		return true;
 	}
 	if (strcmp(k->service, "bulkhead.ClipboardToViewer") &&
@@ -613,6 +686,7 @@ handle_call(struct rpc_conn *c, const struct rpc_call *untrusted_call)
 	snprintf(k->service, sizeof(k->service), "%s", untrusted_call->service);
 	snprintf(k->arg, sizeof(k->arg), "%s", untrusted_call->arg);
 	snprintf(k->target, sizeof(k->target), "%s", untrusted_call->target);
+	snprintf(k->intended, sizeof(k->intended), "%s", k->target);
 	k->next = calls;
 	calls = k;
 	if (answer_query(k))
@@ -626,9 +700,11 @@ handle_call(struct rpc_conn *c, const struct rpc_call *untrusted_call)
 		snprintf(d.target, sizeof(d.target), "%s", k->target);
 		snprintf(d.user, sizeof(d.user), "root");
 		snprintf(d.origin, sizeof(d.origin), "usb attach by the operator");
+		d.autostart = true;
 	} else
 		decide(k->source, k->service, k->arg, k->target, &d);
 	snprintf(k->user, sizeof(k->user), "%s", d.user);
+	k->no_autostart = d.action != POLICY_DENY && !d.autostart;
 	switch (d.action) {
 	case POLICY_ALLOW:
 		log_info("rpc: %s -> %s %s+%s: allowed (%s)", k->source, d.target, k->service,
@@ -641,6 +717,7 @@ handle_call(struct rpc_conn *c, const struct rpc_call *untrusted_call)
 		k->stage = STAGE_ASK;
 		snprintf(k->target, sizeof(k->target), "%s", d.target);
 		snprintf(k->default_target, sizeof(k->default_target), "%s", d.default_target);
+		call_set_targets(k, &d);
 		k->deadline = time(NULL) + domd.ask_timeout;
 		log_info("rpc: %s -> %s %s+%s: ask %u (%s)", k->source,
 		    k->target[0] ? k->target : "?", k->service, k->arg, k->id, d.origin);
@@ -810,15 +887,75 @@ rpc_ask_list(void)
 		json_object_object_add(o, "source", json_object_new_string(k->source));
 		json_object_object_add(o, "target", json_object_new_string(k->target));
 		json_object_object_add(o, "default_target", json_object_new_string(k->default_target));
+		json_object_object_add(o, "targets", targets_json(k));
 		json_object_object_add(o, "age_s", json_object_new_int64(now - k->created));
 		json_object_array_add(a, o);
 	}
 	return a;
 }
 
+/* The ask's choices as "a, b, c", for messages. */
+static void
+targets_text(const struct policy_decision *d, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->ntargets && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", d->targets[i]);
+}
+
+/* The operator's target, checked as Qubes checks the user's choice: the call
+ * is decided again now, and the target must be one the policy would not
+ * deny for it. 0, or -1 with the reply sent (and a call the policy now
+ * denies finished as denied). */
+static int
+answer_target_ok(struct request *req, struct call *k, const char *target)
+{
+	struct policy_decision d;
+	char list[1024];
+
+	decide(k->source, k->service, k->arg, k->intended, &d);
+	if (d.action == POLICY_DENY) {
+		log_info("rpc: ask %u: the policy now denies the call (%s)", k->id, d.origin);
+		reply_error(req, "denied", "ask %u: the policy now denies this call (%s)", k->id,
+		    d.origin);
+		emit_ask_done(k->id, "denied");
+		call_finish(k, RPC_DENIED, k->target, -1, NULL);
+		return -1;
+	}
+	if (d.action == POLICY_ALLOW ? strcmp(d.target, target) == 0 : policy_offers(&d, target)) {
+		k->no_autostart = !d.autostart;
+		return 0;
+	}
+	if (d.action == POLICY_ALLOW)
+		snprintf(list, sizeof(list), "%s", d.target);
+	else
+		targets_text(&d, list, sizeof(list));
+	reply_error(req, "invalid", "ask %u: %s is not among the allowed targets (%s)", k->id,
+	    target, list);
+	return -1;
+}
+
+/* The target an answer without --target means: the call's (when it is
+ * offered), the proposal, or the only choice. NULL if the operator has to
+ * name one. */
+static const char *
+answer_default(const struct call *k)
+{
+	if (k->target[0] != '\0')
+		return k->target;
+	if (k->default_target[0] != '\0')
+		return k->default_target;
+	if (k->ntargets == 1)
+		return k->targets[0];
+	return NULL;
+}
+
 void
 rpc_ask_answer(struct request *req, unsigned id, bool allow, const char *target)
 {
+	static char t[POLICY_TARGET_MAX];
 	struct call *k;
 
 	for (k = calls; k != NULL; k = k->next)
@@ -843,24 +980,24 @@ rpc_ask_answer(struct request *req, unsigned id, bool allow, const char *target)
 		return;
 	}
 	if (target == NULL || target[0] == '\0')
-		target = k->target[0] ? k->target : k->default_target;
-	if (target[0] == '\0' || !rpc_target_valid(target) || !strcmp(target, "@default")) {
+		target = answer_default(k);
+	if (target == NULL || !rpc_target_valid(target) || !strcmp(target, "@default")) {
 		reply_error(req, "invalid", "ask %u needs a target (--target VM)", id);
 		return;
 	}
+	if (!strcmp(target, "dom0") || !strcmp(target, "@adminvm"))
+		target = "dom0";
 	if (!strcmp(target, "@dispvm")) {
 		struct vm *src = vm_find(k->source);
-		static char t[64];
 		if (src == NULL || src->q.default_dispvm[0] == '\0') {
 			reply_error(req, "invalid", "%s has no default_dispvm for @dispvm", k->source);
 			return;
 		}
 		snprintf(t, sizeof(t), "@dispvm:%s", src->q.default_dispvm);
 		target = t;
-	} else if (strncmp(target, "@dispvm:", 8) != 0 && vm_find(target) == NULL) {
-		reply_error(req, "invalid", "no qube named '%s'", target);
-		return;
 	}
+	if (answer_target_ok(req, k, target) < 0)
+		return;
 	log_info("rpc: ask %u allowed by the operator, target %s", id, target);
 	emit_ask_done(id, "allowed");
 	reply_ok(req, NULL);

@@ -1,7 +1,9 @@
 /* USB attachments (usb.h). An attachment is: the importer command running
  * in the qube (domd holds the other end of its stdio channel: when that
  * ends, the import ended), a one-shot grant for its bulkhead.USB call, then
- * a dup of the channel between importer and exporter, shut down on detach. */
+ * a dup of the channel between importer and exporter, shut down on detach;
+ * on the ns backend also the host's vhci-hcd port domd plugged for it
+ * (usb_vhci.h), detached when the attachment ends. */
 #include "usb.h"
 
 #include <errno.h>
@@ -18,6 +20,8 @@
 #include "log.h"
 #include "rpc.h"
 #include "store.h"
+#include "usb_nodes.h"
+#include "usb_vhci.h"
 #include "xalloc.h"
 
 #define GRANT_SECONDS 30 /* for the importer to place its call */
@@ -34,6 +38,8 @@ struct usb_att {
 	bool ending;           /* cut by a detach; gone when the import ends */
 	time_t grant_until;
 	int chan_fd;           /* a handle on importer <-> exporter, -1 before */
+	struct usb_vhci_port vhci; /* ns: the host port domd plugged, once */
+	bool plugged;          /* the importer had its port (one per attachment) */
 	struct usb_att *next;
 };
 
@@ -93,6 +99,7 @@ att_free(struct usb_att *a, const char *why)
 		shutdown(a->chan_fd, SHUT_RDWR); /* both ends see the end */
 		close(a->chan_fd);
 	}
+	usb_vhci_unplug(&a->vhci);
 	if (a->run_fd >= 0) {
 		watch_del(a->run_fd);
 		close(a->run_fd);
@@ -116,6 +123,7 @@ cut(struct usb_att *a)
 		close(a->chan_fd);
 		a->chan_fd = -1;
 	}
+	usb_vhci_unplug(&a->vhci);
 	a->granted = false;
 	a->ending = true;
 	a->grant_until = time(NULL) + GRANT_SECONDS;
@@ -172,6 +180,7 @@ usb_attach(struct vm *vm, const char *id, char *code, char *err, size_t errlen)
 		*strchr(a->arg, ':') = '.';
 	a->run_fd = sp[0];
 	a->chan_fd = -1;
+	a->vhci.port = a->vhci.kernel_end = -1;
 	a->granted = true;
 	a->grant_until = time(NULL) + GRANT_SECONDS;
 	a->w.kind = W_USB;
@@ -179,8 +188,11 @@ usb_attach(struct vm *vm, const char *id, char *code, char *err, size_t errlen)
 	a->next = atts;
 	atts = a;
 	watch_add(a->run_fd, EPOLLIN, &a->w);
-	snprintf(cmd, sizeof(cmd), "exec " IMPORTER " import -- bulkhead-rpc %s bulkhead.USB+%s",
-	    usbvm, a->arg);
+	/* On ns the qube cannot write the host's vhci-hcd: domd plugs the port
+	 * when the importer asks (usb_vhci_grant). */
+	snprintf(cmd, sizeof(cmd), "exec " IMPORTER " import%s%s -- bulkhead-rpc %s bulkhead.USB+%s",
+	    domd.backend == &backend_ns ? " --vhci-by-domd " : "",
+	    domd.backend == &backend_ns ? a->arg : "", usbvm, a->arg);
 	rpc_exec_dom0(vm, cmd, "root", sp[1]);
 	log_info("usb: attaching %s to %s", id, vm->q.name);
 	return 0;
@@ -242,6 +254,39 @@ usb_channel(const char *source, const char *arg, int fd)
 		}
 }
 
+int
+usb_vhci_grant(struct vm *vm, const char *untrusted_arg, char *err, size_t errlen)
+{
+	char busid[sizeof(((struct usb_att *)0)->arg)];
+	const char *plus = strchr(untrusted_arg, '+');
+	int taken[64], fd;
+	size_t ntaken = 0;
+	struct usb_att *a;
+
+	if (plus == NULL || (size_t)(plus - untrusted_arg) >= sizeof(busid)) {
+		snprintf(err, errlen, "expected BUSID+DEVID+SPEED");
+		return -1;
+	}
+	snprintf(busid, sizeof(busid), "%.*s", (int)(plus - untrusted_arg), untrusted_arg);
+	for (a = atts; a != NULL; a = a->next)
+		if (!strcmp(a->vm, vm->q.name) && !strcmp(a->arg, busid))
+			break;
+	/* Only after its bulkhead.USB call was connected, and only once. */
+	if (a == NULL || a->ending || a->chan_fd < 0 || a->plugged) {
+		snprintf(err, errlen, "no attachment of %.16s to %s waits for its port", busid,
+		    vm->q.name);
+		return -1;
+	}
+	for (struct usb_att *o = atts; o != NULL && ntaken < 64; o = o->next)
+		if (o->vhci.port >= 0)
+			taken[ntaken++] = o->vhci.port;
+	if ((fd = usb_vhci_plug(plus + 1, taken, ntaken, &a->vhci, err, errlen)) < 0)
+		return -1;
+	a->plugged = true;
+	log_info("usb: %s plugged into vhci-hcd port %d for %s", a->id, a->vhci.port, a->vm);
+	return fd;
+}
+
 /* The importer's stdio channel: its output is not needed, its end is. */
 void
 usb_att_io(struct usb_att *a)
@@ -284,6 +329,7 @@ usb_vm_running(struct vm *vm)
 	/* A qube that just started gets its devices without waiting. */
 	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
 		tries[i].at = 0;
+	usb_nodes_sync(vm);
 	reconcile();
 }
 
@@ -311,5 +357,8 @@ usb_tick(void)
 		else if (a->ending && now > a->grant_until)
 			att_free(a, "its channel was cut (the importer did not end by itself)");
 	}
+	/* Devices come and go on the host: a USB qube's nodes follow. */
+	for (struct vm *v = domd.vms; v != NULL; v = v->next)
+		usb_nodes_sync(v);
 	reconcile();
 }

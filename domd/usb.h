@@ -28,6 +28,12 @@ bool usb_grant_take(const char *source, const char *arg, const char *target);
 /* rpc.c: that call is connected; fd is one end of its channel (dup'd). */
 void usb_channel(const char *source, const char *arg, int fd);
 
+/* rpc.c: bulkhead.VhciAttach+BUSID+DEVID+SPEED from vm's root (ns only):
+ * plugs the host's vhci-hcd port for vm's attachment of BUSID, once, after
+ * its bulkhead.USB call was connected; returns the importer's end of the
+ * kernel's USB/IP socket, or -1 with err. */
+int usb_vhci_grant(struct vm *vm, const char *untrusted_arg, char *err, size_t errlen);
+
 /* Hooks: vm is running (attach its assigned devices, and the devices
  * assigned from it), vm halted (its attachments end). */
 void usb_vm_running(struct vm *vm);

@@ -34,6 +34,7 @@
 
 enum tok_kind {
 	TOK_NAME,        /* a qube name */
+	TOK_WILDCARD,    /* `*`: any qube, dom0 and the keywords included */
 	TOK_ADMIN,       /* @adminvm, dom0 */
 	TOK_ANY,         /* @anyvm */
 	TOK_TAG,         /* @tag:T */
@@ -61,6 +62,7 @@ struct rule {
 	struct tok redirect; /* target= */
 	struct tok deftgt; /* default_target= */
 	char *user; /* NULL: none */
+	bool no_autostart; /* autostart=no */
 	const char *file; /* one of policy.files */
 	unsigned line;
 };
@@ -82,6 +84,8 @@ struct policy {
 	char **files; /* names used in origins, owned */
 	size_t nfiles, fcap;
 	char *error; /* first error, NULL if clean */
+	char **warnings; /* "FILE:LINE: ..." of what was skipped */
+	size_t nwarnings;
 	/* policy_load_dir only */
 	char *dir;
 	struct snap *snaps;
@@ -137,6 +141,17 @@ load_error(struct loader *ld, const char *file, unsigned line, const char *fmt, 
 	else
 		bprintf(ld->err, sizeof(ld->err), "%s", msg);
 	ld->failed = true;
+}
+
+static void
+load_warning(struct loader *ld, const char *file, unsigned line, const char *msg)
+{
+	struct policy *p = ld->p;
+
+	if (p->nwarnings >= POLICY_WARNINGS_MAX)
+		return;
+	p->warnings = xrealloc(p->warnings, (p->nwarnings + 1) * sizeof(*p->warnings));
+	p->warnings[p->nwarnings++] = xasprintf("%s:%u: %s", file, line, msg);
 }
 
 static bool
@@ -248,6 +263,9 @@ policy_free(struct policy *p)
 		free(p->files[i]);
 	free(p->files);
 	snaps_clear(p);
+	for (size_t i = 0; i < p->nwarnings; i++)
+		free(p->warnings[i]);
+	free(p->warnings);
 	free(p->error);
 	free(p->dir);
 	free(p);
@@ -259,6 +277,12 @@ policy_error(const struct policy *p)
 	if (p == NULL)
 		return "no policy";
 	return p->error;
+}
+
+const char *
+policy_warning(const struct policy *p, size_t i)
+{
+	return p == NULL || i >= p->nwarnings ? NULL : p->warnings[i];
 }
 
 size_t
@@ -365,6 +389,7 @@ tok_parse(const char *s, enum tok_ctx ctx, struct tok *out, char *why, size_t wh
 		const char *text;
 		enum tok_kind kind;
 	} exact[] = {
+		{ "*", TOK_WILDCARD },
 		{ "dom0", TOK_ADMIN },
 		{ "@adminvm", TOK_ADMIN },
 		{ "@anyvm", TOK_ANY },
@@ -529,7 +554,8 @@ parse_action(struct rule *r, char **f, int n, char *why, size_t whylen)
 		} else if (parse_yesno(val) < 0) {
 			bprintf(why, whylen, "option '%s' takes yes or no, not '%s'", key, val);
 			return -1;
-		}
+		} else if (seen == &seen_autostart)
+			r->no_autostart = strcmp(val, "no") == 0;
 	}
 	return 0;
 }
@@ -650,6 +676,15 @@ directive(struct loader *ld, char **f, int n, const char *svc, const char *arg, 
 		if ((path = include_path(ld, f[3], file, line)) != NULL)
 			load_file(ld, path, f[1], f[2], file, line);
 		free(path);
+	} else if (strcmp(f[0], "!compat-4.0") == 0) {
+		if (n != 1) {
+			load_error(ld, file, line, "invalid number of params");
+			return;
+		}
+		/* Qubes reads its 4.0 directory here; Bulkhead has none, so the
+		 * directive adds what Qubes adds for an empty one: nothing. */
+		load_warning(ld, file, line, "!compat-4.0 skipped: there is no Qubes 4.0 "
+		    "policy directory to read (it adds no rules)");
 	} else
 		load_error(ld, file, line, "invalid directive '%s'", f[0]);
 }
@@ -950,6 +985,17 @@ dir_spelling(const char *dir)
 	return d;
 }
 
+static void
+log_load_result(const struct policy *p)
+{
+	if (p->error != NULL) {
+		log_warnx("policy: %s: every call will be denied", p->error);
+		return;
+	}
+	for (size_t i = 0; i < p->nwarnings; i++)
+		log_warnx("policy: %s", p->warnings[i]);
+}
+
 static struct policy *
 load_top(const char *dir)
 {
@@ -973,8 +1019,7 @@ policy_load_dir(const char *dir)
 {
 	struct policy *p = load_top(dir);
 
-	if (p->error != NULL)
-		log_warnx("policy: %s: every call will be denied", p->error);
+	log_load_result(p);
 	return p;
 }
 
@@ -1044,17 +1089,19 @@ static bool
 source_match(const struct tok *t, const char *src, const struct policy_qube *sq, bool src_admin)
 {
 	switch (t->kind) {
+	case TOK_WILDCARD:
+		return true;
 	case TOK_ANY:
 		return !src_admin;
 	case TOK_ADMIN:
 		return src_admin;
 	case TOK_NAME:
 		return !src_admin && strcmp(t->val, src) == 0;
-	case TOK_TAG:
+	case TOK_TAG: /* dom0 has no tags */
 		return !src_admin && qube_has_tag(sq, t->val);
-	case TOK_TYPE:
-		return !src_admin && qube_has_type(sq, t->val);
-	case TOK_DISPVM_BASE: /* accepted for compatibility; a DispVM's base is unknown here */
+	case TOK_TYPE: /* dom0 is of type AdminVM, as in Qubes */
+		return src_admin ? strcmp(t->val, "AdminVM") == 0 : qube_has_type(sq, t->val);
+	case TOK_DISPVM_BASE: /* never a source in Qubes either: a token is no qube name */
 	case TOK_DISPVM_TAG:
 	case TOK_DEFAULT: /* refused by the parser */
 	case TOK_DISPVM:
@@ -1070,6 +1117,8 @@ target_match(const struct tok *t, const struct intended *it, const struct policy
 	const struct policy_qube *bq;
 
 	switch (t->kind) {
+	case TOK_WILDCARD:
+		return true;
 	case TOK_ANY:
 		return it->kind != IT_ADMIN;
 	case TOK_ADMIN:
@@ -1154,6 +1203,7 @@ resolve(const struct tok *t, const struct policy_env *env, char *buf, size_t len
 		return 0;
 	case TOK_DEFAULT:
 		return 0; /* the caller named none; for ask, the operator chooses */
+	case TOK_WILDCARD:
 	case TOK_ANY:
 	case TOK_TAG:
 	case TOK_TYPE:
@@ -1193,19 +1243,342 @@ intended_tok(const struct intended *it, struct tok *t, char buf[POLICY_NAME_MAX 
 	}
 }
 
+/* One call, its names checked. */
+struct call {
+	const char *service, *arg, *source;
+	const struct policy_qube *sq;
+	bool src_admin;
+	struct intended it;
+};
+
+/* Everything of the rule but its target matches the call (Qubes'
+ * is_match_but_target). */
+static bool
+rule_matches_but_target(const struct rule *r, const struct call *c)
+{
+	return (r->service == NULL || strcmp(r->service, c->service) == 0) &&
+	    (r->arg == NULL || strcmp(r->arg, c->arg) == 0) &&
+	    source_match(&r->src, c->source, c->sq, c->src_admin);
+}
+
+/* ---------------------------------------------------------------------------
+ * What an ask offers: Qubes' collect_targets_for_ask. The rules are read
+ * from the last to the first; each that matches the call but its target adds
+ * what its target (or target=) names, a deny takes it away, so the first rule
+ * for a target decides, as it would for a call to that target.
+ */
+
+static size_t
+targets_find(const struct policy_decision *d, const char *t)
+{
+	size_t i;
+
+	for (i = 0; i < d->ntargets; i++)
+		if (strcmp(d->targets[i], t) == 0)
+			break;
+	return i;
+}
+
+bool
+policy_offers(const struct policy_decision *d, const char *target)
+{
+	return d != NULL && d->action == POLICY_ASK && target != NULL &&
+	    targets_find(d, target) < d->ntargets;
+}
+
+/* Adds (or removes) t; past POLICY_TARGETS_MAX targets are left out. */
+static void
+targets_set(struct policy_decision *d, const char *t, bool add)
+{
+	size_t i = targets_find(d, t);
+
+	if (add && i == d->ntargets && d->ntargets < POLICY_TARGETS_MAX &&
+	    strlen(t) < POLICY_TARGET_MAX)
+		bprintf(d->targets[d->ntargets++], POLICY_TARGET_MAX, "%s", t);
+	else if (!add && i < d->ntargets)
+		memcpy(d->targets[i], d->targets[--d->ntargets], POLICY_TARGET_MAX);
+}
+
+static const struct policy_qube *
+env_nth(const struct policy_env *env, size_t i)
+{
+	if (env == NULL || env->nth == NULL)
+		return NULL;
+	return env->nth(env->ctx, i);
+}
+
+/* A qube of the universe, as its target text: "dom0" for the admin VM. */
+static const char *
+qube_text(const struct policy_qube *q)
+{
+	return qube_is_admin(q->name, q) ? "dom0" : q->name;
+}
+
+/* Does a qube belong to what a target token names (Qubes' expand())? */
+static bool
+expands_to(const struct tok *t, const struct policy_qube *q)
+{
+	switch (t->kind) {
+	case TOK_WILDCARD:
+		return true;
+	case TOK_ANY:
+		return !qube_is_admin(q->name, q);
+	case TOK_TAG:
+		return qube_has_tag(q, t->val);
+	case TOK_TYPE:
+		return qube_has_type(q, t->val);
+	default:
+		return false;
+	}
+}
+
+/* Does a token name the DispVM templates it is (Qubes' @dispvm:VM
+ * expansions)? */
+static bool
+expands_to_dispvm(const struct tok *t, const struct policy_qube *q)
+{
+	if (!q->template_for_dispvms || qube_is_admin(q->name, q))
+		return false;
+	switch (t->kind) {
+	case TOK_WILDCARD:
+	case TOK_ANY:
+		return true;
+	case TOK_DISPVM_TAG:
+		return qube_has_tag(q, t->val);
+	case TOK_DISPVM_BASE:
+		return strcmp(t->val, q->name) == 0;
+	default:
+		return false;
+	}
+}
+
+static void
+expand(const struct tok *t, const struct policy_env *env, struct policy_decision *d, bool add)
+{
+	const struct policy_qube *q;
+	char buf[POLICY_TARGET_MAX];
+
+	if (t->kind == TOK_ADMIN || t->kind == TOK_WILDCARD ||
+	    (t->kind == TOK_TYPE && strcmp(t->val, "AdminVM") == 0))
+		targets_set(d, "dom0", add);
+	if (t->kind == TOK_NAME && env_find(env, t->val) != NULL)
+		targets_set(d, t->val, add);
+	if (t->kind == TOK_DISPVM || t->kind == TOK_ANY || t->kind == TOK_WILDCARD)
+		targets_set(d, "@dispvm", add);
+	for (size_t i = 0; (q = env_nth(env, i)) != NULL; i++) {
+		if (q->name == NULL || (!name_ok(q->name) && !qube_is_admin(q->name, q)))
+			continue;
+		if (expands_to(t, q))
+			targets_set(d, qube_text(q), add);
+		if (expands_to_dispvm(t, q)) {
+			bprintf(buf, sizeof(buf), "@dispvm:%s", q->name);
+			targets_set(d, buf, add);
+		}
+	}
+}
+
+/* Can the call go to t without starting anything (autostart=no)? */
+static bool
+runs_already(const struct policy_env *env, const char *t)
+{
+	const struct policy_qube *q;
+
+	if (strcmp(t, "dom0") == 0)
+		return true;
+	if (strncmp(t, "@dispvm", 7) == 0)
+		return false;
+	q = env_find(env, t);
+	return q != NULL && (q->running || qube_is_admin(t, q));
+}
+
+static int
+cmp_targets(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Leaves in d what the policy would not deny for the call, to any target. */
+static void
+collect_targets(const struct policy *p, const struct policy_env *env, const struct call *c,
+    struct policy_decision *d)
+{
+	char why[128], buf[POLICY_TARGET_MAX];
+	struct tok dispvm = { TOK_DISPVM, NULL };
+
+	for (size_t i = p->nrules; i-- > 0;) {
+		const struct rule *r = &p->rules[i];
+
+		if (rule_matches_but_target(r, c))
+			expand(r->has_redirect ? &r->redirect : &r->tgt, env, d,
+			    r->action != POLICY_DENY);
+	}
+	/* @dispvm is the caller's default DispVM template, if it has one. */
+	if (targets_find(d, "@dispvm") < d->ntargets) {
+		targets_set(d, "@dispvm", false);
+		if (resolve(&dispvm, env, buf, sizeof(buf), why, sizeof(why)) == 0)
+			targets_set(d, buf, true);
+	}
+	targets_set(d, c->source, false); /* no call to itself, as in Qubes */
+}
+
+/* An ask: what it offers and proposes, or a deny when it offers nothing. */
+static void
+decide_ask(const struct policy *p, const struct policy_env *env, const struct call *c,
+    const struct rule *r, struct policy_decision *out)
+{
+	struct tok itok;
+	char itname[POLICY_NAME_MAX + 1], why[256], buf[POLICY_TARGET_MAX];
+	size_t i, n;
+
+	intended_tok(&c->it, &itok, itname);
+	if (r->has_redirect) {
+		if (resolve(&r->redirect, env, buf, sizeof(buf), why, sizeof(why)) < 0) {
+			deny(out, "%s:%u: %s", r->file, r->line, why);
+			return;
+		}
+		targets_set(out, buf, true);
+	} else
+		collect_targets(p, env, c, out);
+	for (i = n = 0; i < out->ntargets; i++)
+		if (!r->no_autostart || runs_already(env, out->targets[i]))
+			memmove(out->targets[n++], out->targets[i], POLICY_TARGET_MAX);
+	out->ntargets = n;
+	if (n == 0) {
+		deny(out, "%s:%u: ask, but no target is available to choose from", r->file,
+		    r->line);
+		return;
+	}
+	qsort(out->targets, n, POLICY_TARGET_MAX, cmp_targets);
+	/* The caller's target, then default_target=, only if offered. */
+	out->action = POLICY_ASK;
+	if (resolve(r->has_redirect ? &r->redirect : &itok, env, buf, sizeof(buf), why,
+	    sizeof(why)) == 0 && targets_find(out, buf) < n)
+		bprintf(out->target, sizeof(out->target), "%s", buf);
+	if (!r->has_redirect && r->has_default &&
+	    resolve(&r->deftgt, env, buf, sizeof(buf), why, sizeof(why)) == 0 &&
+	    targets_find(out, buf) < n)
+		bprintf(out->default_target, sizeof(out->default_target), "%s", buf);
+	else
+		memcpy(out->default_target, out->target, sizeof(out->default_target));
+}
+
+/* An allow: its one target, which autostart=no wants running. */
+static void
+decide_allow(const struct policy_env *env, const struct call *c, const struct rule *r,
+    struct policy_decision *out)
+{
+	struct tok itok;
+	char itname[POLICY_NAME_MAX + 1], why[256];
+
+	intended_tok(&c->it, &itok, itname);
+	if (resolve(r->has_redirect ? &r->redirect : &itok, env, out->target, sizeof(out->target),
+	    why, sizeof(why)) < 0) {
+		deny(out, "%s:%u: %s", r->file, r->line, why);
+		return;
+	}
+	if (out->target[0] == '\0') {
+		deny(out, "%s:%u: allow, but neither the caller nor the rule names a target",
+		    r->file, r->line);
+		return;
+	}
+	if (r->no_autostart && !runs_already(env, out->target)) {
+		char t[POLICY_TARGET_MAX];
+
+		memcpy(t, out->target, sizeof(t));
+		deny(out, "%s:%u: target %s is denied because it would require autostart",
+		    r->file, r->line, t);
+		return;
+	}
+	out->action = POLICY_ALLOW;
+}
+
+/* The caller's target, verified as Qubes does before any rule is read: a
+ * qube that does not exist is taken as @default (no target named), so that
+ * the outcome does not tell it from one that exists. 0, or -1 with why. */
+static int
+intended_parse(const struct policy_env *env, const char *target, struct intended *it,
+    char *why, size_t whylen)
+{
+	memset(it, 0, sizeof(*it));
+	if (target == NULL || target[0] == '\0' || strcmp(target, "@default") == 0)
+		it->kind = IT_DEFAULT;
+	else if (strcmp(target, "dom0") == 0 || strcmp(target, "@adminvm") == 0)
+		it->kind = IT_ADMIN;
+	else if (strcmp(target, "@dispvm") == 0)
+		it->kind = IT_DISPVM;
+	else if (strncmp(target, "@dispvm:", 8) == 0) {
+		it->kind = IT_DISPVM_BASE;
+		it->name = target + 8;
+		if (!name_ok(it->name)) {
+			bprintf(why, whylen, "invalid target");
+			return -1;
+		}
+		if ((it->q = dispvm_template(env, it->name)) == NULL) {
+			bprintf(why, whylen, "not a DispVM template: %s", it->name);
+			return -1;
+		}
+	} else if (!name_ok(target)) { /* echo nothing the caller sent that is not a name */
+		bprintf(why, whylen, "invalid target");
+		return -1;
+	} else if ((it->q = env_find(env, target)) == NULL) {
+		it->kind = IT_DEFAULT;
+	} else if (qube_is_admin(target, it->q)) {
+		it->kind = IT_ADMIN;
+		it->q = NULL;
+	} else {
+		it->kind = IT_NAME;
+		it->name = target;
+	}
+	return 0;
+}
+
+/* The call's names, checked; 0, or -1 with the deny in out. */
+static int
+call_parse(const struct policy_env *env, const char *service, const char *arg,
+    const char *source, const char *target, struct call *c, struct policy_decision *out)
+{
+	char why[128];
+
+	memset(c, 0, sizeof(*c));
+	if (service == NULL || !service_ok(service)) {
+		deny(out, "invalid service name");
+		return -1;
+	}
+	if (arg == NULL)
+		arg = "";
+	if (!arg_ok(arg)) {
+		deny(out, "invalid service argument");
+		return -1;
+	}
+	/* The source must exist; dom0 always does. */
+	if (source == NULL || (strcmp(source, "@adminvm") != 0 && !name_ok(source))) {
+		deny(out, "invalid source");
+		return -1;
+	}
+	if (strcmp(source, "@adminvm") == 0)
+		source = "dom0";
+	c->service = service;
+	c->arg = arg;
+	c->source = source;
+	c->sq = env_find(env, source);
+	c->src_admin = qube_is_admin(source, c->sq);
+	if (c->sq == NULL && !c->src_admin) {
+		deny(out, "no such source: %s", source);
+		return -1;
+	}
+	if (intended_parse(env, target, &c->it, why, sizeof(why)) < 0) {
+		deny(out, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
 void
 policy_evaluate(const struct policy *p, const struct policy_env *env, const char *service,
     const char *arg, const char *source, const char *target, struct policy_decision *out)
 {
-	const struct policy_qube *sq = NULL;
 	const struct rule *r = NULL;
-	struct intended it;
-	struct tok itok;
-	const struct tok *ttok;
-	char itname[POLICY_NAME_MAX + 1];
-	bool src_admin;
-	char why[256];
-	size_t i;
+	struct call c;
 
 	deny(out, "internal error");
 	if (p == NULL) {
@@ -1216,81 +1589,12 @@ policy_evaluate(const struct policy *p, const struct policy_env *env, const char
 		deny(out, "policy broken: %s", p->error);
 		return;
 	}
-	if (service == NULL || !service_ok(service)) {
-		deny(out, "invalid service name");
+	if (call_parse(env, service, arg, source, target, &c, out) < 0)
 		return;
-	}
-	if (arg == NULL)
-		arg = "";
-	if (!arg_ok(arg)) {
-		deny(out, "invalid service argument");
-		return;
-	}
-
-	/* The source must exist; dom0 always does. */
-	if (source == NULL || (strcmp(source, "@adminvm") != 0 && !name_ok(source))) {
-		deny(out, "invalid source");
-		return;
-	}
-	if (strcmp(source, "@adminvm") == 0)
-		source = "dom0";
-	sq = env_find(env, source);
-	src_admin = qube_is_admin(source, sq);
-	if (sq == NULL && !src_admin) {
-		deny(out, "no such source: %s", source);
-		return;
-	}
-
-	/* The intended target, verified as Qubes does before any rule is read. */
-	memset(&it, 0, sizeof(it));
-	if (target == NULL || target[0] == '\0' || strcmp(target, "@default") == 0)
-		it.kind = IT_DEFAULT;
-	else if (strcmp(target, "dom0") == 0 || strcmp(target, "@adminvm") == 0)
-		it.kind = IT_ADMIN;
-	else if (strcmp(target, "@dispvm") == 0)
-		it.kind = IT_DISPVM;
-	else if (strncmp(target, "@dispvm:", 8) == 0) {
-		it.kind = IT_DISPVM_BASE;
-		it.name = target + 8;
-		if (!name_ok(it.name)) {
-			deny(out, "invalid target");
-			return;
-		}
-		if ((it.q = dispvm_template(env, it.name)) == NULL) {
-			deny(out, "not a DispVM template: %s", it.name);
-			return;
-		}
-	} else if (!name_ok(target)) { /* echo nothing the caller sent that is not a name */
-		deny(out, "invalid target");
-		return;
-	} else {
-		it.kind = IT_NAME;
-		it.name = target;
-		it.q = env_find(env, target);
-		if (it.q == NULL) {
-			deny(out, "no such target: %s", target);
-			return;
-		}
-		if (qube_is_admin(target, it.q)) {
-			it.kind = IT_ADMIN;
-			it.q = NULL;
-		}
-	}
-
-	for (i = 0; i < p->nrules; i++) {
-		const struct rule *c = &p->rules[i];
-
-		if (c->service != NULL && strcmp(c->service, service) != 0)
-			continue;
-		if (c->arg != NULL && strcmp(c->arg, arg) != 0)
-			continue;
-		if (!source_match(&c->src, source, sq, src_admin))
-			continue;
-		if (!target_match(&c->tgt, &it, env))
-			continue;
-		r = c;
-		break;
-	}
+	for (size_t i = 0; i < p->nrules && r == NULL; i++)
+		if (rule_matches_but_target(&p->rules[i], &c) &&
+		    target_match(&p->rules[i].tgt, &c.it, env))
+			r = &p->rules[i];
 	if (r == NULL) {
 		deny(out, "no matching rule");
 		return;
@@ -1299,32 +1603,16 @@ policy_evaluate(const struct policy *p, const struct policy_env *env, const char
 		deny(out, "%s:%u", r->file, r->line);
 		return;
 	}
-
-	intended_tok(&it, &itok, itname);
-	ttok = r->has_redirect ? &r->redirect : &itok;
-	if (resolve(ttok, env, out->target, sizeof(out->target), why, sizeof(why)) < 0) {
-		deny(out, "%s:%u: %s", r->file, r->line, why);
+	deny(out, "%s:%u", r->file, r->line);
+	if (r->action == POLICY_ASK)
+		decide_ask(p, env, &c, r, out);
+	else
+		decide_allow(env, &c, r, out);
+	if (out->action == POLICY_DENY)
 		return;
-	}
-	if (r->action == POLICY_ALLOW && out->target[0] == '\0') {
-		deny(out, "%s:%u: allow, but neither the caller nor the rule names a target",
-		    r->file, r->line);
-		return;
-	}
-	if (r->action == POLICY_ASK) {
-		/* Propose the rule's default_target= if it resolves, else the target.
-		 * A redirect is the only choice, so it is the proposal too. */
-		bool proposed = !r->has_redirect && r->has_default &&
-		    resolve(&r->deftgt, env, out->default_target, sizeof(out->default_target),
-			why, sizeof(why)) == 0;
-
-		if (!proposed)
-			memcpy(out->default_target, out->target, sizeof(out->default_target));
-	}
-	out->action = r->action;
+	out->autostart = !r->no_autostart;
 	if (r->user != NULL)
 		bprintf(out->user, sizeof(out->user), "%s", r->user);
-	bprintf(out->origin, sizeof(out->origin), "%s:%u", r->file, r->line);
 }
 
 /* ---------------------------------------------------------------------------
@@ -1385,8 +1673,12 @@ tok_eq(const struct tok *a, const struct tok *b)
 static bool
 policy_same(const struct policy *a, const struct policy *b)
 {
-	if (!str_eq(a->error, b->error) || a->nrules != b->nrules)
+	if (!str_eq(a->error, b->error) || a->nrules != b->nrules ||
+	    a->nwarnings != b->nwarnings)
 		return false;
+	for (size_t i = 0; i < a->nwarnings; i++)
+		if (strcmp(a->warnings[i], b->warnings[i]) != 0)
+			return false;
 	for (size_t i = 0; i < a->nrules; i++) {
 		const struct rule *x = &a->rules[i], *y = &b->rules[i];
 
@@ -1394,6 +1686,7 @@ policy_same(const struct policy *a, const struct policy *b)
 		    !tok_eq(&x->src, &y->src) || !tok_eq(&x->tgt, &y->tgt) ||
 		    x->action != y->action || x->has_redirect != y->has_redirect ||
 		    x->has_default != y->has_default || !str_eq(x->user, y->user) ||
+		    x->no_autostart != y->no_autostart ||
 		    !str_eq(x->file, y->file) || x->line != y->line)
 			return false;
 		if (x->has_redirect && !tok_eq(&x->redirect, &y->redirect))
@@ -1433,9 +1726,8 @@ policy_cache_get(struct policy **cached, const char *dir)
 		return cur;
 	}
 	/* Logged once per change, not once per call. */
-	if (np->error != NULL)
-		log_warnx("policy: %s: every call will be denied", np->error);
-	else
+	log_load_result(np);
+	if (np->error == NULL)
 		log_info("policy: %s: %s %zu rules", np->dir, cur ? "reloaded," : "loaded", np->nrules);
 	policy_free(cur);
 	*cached = np;

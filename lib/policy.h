@@ -5,10 +5,11 @@
  *   SERVICE   `*` or [A-Za-z0-9._-]{1,64}
  *   ARGUMENT  `*` (any), `+` (the empty argument) or `+ARG`, ARG [A-Za-z0-9._+-]{0,64};
  *             a `*` service takes only a `*` argument
- *   SOURCE    @anyvm, @adminvm or dom0, @tag:T, @type:T, a qube name (only @adminvm
- *             and dom0 ever match dom0: not @anyvm, @tag:, @type:);
- *             @dispvm:VM and @dispvm:@tag:T are accepted for Qubes compatibility
- *             but never match a source (the evaluator does not know DispVM bases)
+ *   SOURCE    `*` (any qube, dom0 included), @anyvm, @adminvm or dom0, @tag:T,
+ *             @type:T, a qube name (dom0 is matched by `*`, @adminvm, dom0 and
+ *             @type:AdminVM, not by @anyvm; it has no tags);
+ *             @dispvm:VM and @dispvm:@tag:T are accepted and never match a
+ *             source, as in Qubes
  *   TARGET    as SOURCE, plus @default (the caller named no target), @dispvm
  *             (a new DispVM from the default DispVM template), @dispvm:VM,
  *             @dispvm:@tag:T (a new DispVM from a template_for_dispvms qube with tag T)
@@ -16,10 +17,14 @@
  *             ask   [target= default_target= user= notify= autostart=]
  *             deny  [notify=]
  *             target= / default_target= take a qube name, dom0/@adminvm, @dispvm or
- *             @dispvm:VM; notify= and autostart= take yes|no and are ignored here.
+ *             @dispvm:VM; notify= and autostart= take yes|no. autostart=no allows
+ *             only a running target (or dom0), never a new DispVM; notify= is
+ *             accepted and has no effect here (domd logs every decision).
  *             As in Qubes, `allow` for a @default TARGET without target= is an
  *             error (it could never connect anything).
- * Directives: `!include PATH`, `!include-dir PATH`, `!include-service SERVICE ARGUMENT PATH`
+ * Directives: `!include PATH`, `!include-dir PATH`, `!include-service SERVICE ARGUMENT PATH`,
+ * `!compat-4.0` (adds no rules: there is no Qubes 4.0 policy directory to read;
+ * kept as a warning, see policy_warning())
  * (the included file has old-style lines `SOURCE TARGET ACTION[,OPTION...]`); a
  * relative PATH is taken from the top policy directory, as in Qubes. Comments
  * start with `#` at the beginning of a line. Directories contribute their
@@ -46,6 +51,9 @@
 #define POLICY_ARG_MAX 64
 #define POLICY_NAME_MAX 31 /* qube names: [A-Za-z][A-Za-z0-9_.-]{0,30} */
 #define POLICY_RACY_SECONDS 2 /* files changed this recently are compared by content */
+#define POLICY_TARGET_MAX 64 /* bytes of a target's text, with the NUL */
+#define POLICY_TARGETS_MAX 256 /* targets an ask offers; more are left out (never widens) */
+#define POLICY_WARNINGS_MAX 64
 
 struct policy; /* a loaded rule set */
 
@@ -54,6 +62,7 @@ struct policy_qube { /* what the evaluator knows of a qube */
 	const char *type; /* "AppVM", "TemplateVM", "StandaloneVM", "DispVM", "AdminVM" (dom0) */
 	const char *const *tags; /* NULL-terminated, may be NULL */
 	bool template_for_dispvms;
+	bool running; /* autostart=no allows only running targets */
 };
 
 struct policy_env { /* the qube universe, supplied by domd */
@@ -62,6 +71,9 @@ struct policy_env { /* the qube universe, supplied by domd */
 	const struct policy_qube *(*find)(void *ctx, const char *name);
 	void *ctx;
 	const char *default_dispvm; /* "" or NULL if none */
+	/* The i-th qube (from 0), NULL past the last: the candidates an ask
+	 * offers. NULL: only dom0 is known to exist. */
+	const struct policy_qube *(*nth)(void *ctx, size_t i);
 };
 
 enum policy_action { POLICY_DENY, POLICY_ALLOW, POLICY_ASK };
@@ -69,16 +81,26 @@ enum policy_action { POLICY_DENY, POLICY_ALLOW, POLICY_ASK };
 struct policy_decision {
 	enum policy_action action;
 	/* allow: never empty: a qube name, "dom0", or "@dispvm:BASE" for a new DispVM
-	 * from BASE. ask: the target asked for (the caller's, or the rule's target=),
-	 * "" when the caller gave none and the operator has to choose. */
-	char target[64];
+	 * from BASE. ask: the target asked for (the caller's, or the rule's target=)
+	 * if it is among targets, else "". */
+	char target[POLICY_TARGET_MAX];
 	/* ask: the target to propose to the operator: default_target= if the rule
-	 * has one (and it is valid), else target; "" if none. */
-	char default_target[64];
+	 * has one and it is among targets (else it is dropped, as in Qubes), else
+	 * target; "" if none. */
+	char default_target[POLICY_TARGET_MAX];
+	/* ask: what the operator may choose from, in C order, never empty (an ask
+	 * with nothing to offer is a deny): the rule's target= if it has one, else
+	 * every target the policy would not deny for this call (Qubes'
+	 * collect_targets_for_ask), the caller itself left out. */
+	char targets[POLICY_TARGETS_MAX][POLICY_TARGET_MAX];
+	size_t ntargets;
+	/* allow/ask: false for autostart=no: the target must be running when the
+	 * call goes (domd must not start it). */
+	bool autostart;
 	char user[32]; /* user= option, "" if none */
 	/* "FILE:LINE" of the matching rule; for a deny not decided by a deny rule, why
-	 * ("no matching rule", "no such target: X", "FILE:LINE: <why the allow
-	 * could not be resolved>", "policy broken: FILE:LINE: reason"). */
+	 * ("no matching rule", "FILE:LINE: <why the allow or ask could not be
+	 * resolved>", "policy broken: FILE:LINE: reason"). */
 	char origin[512];
 };
 
@@ -90,6 +112,9 @@ struct policy *policy_load_dir(const char *dir);
  * directives are errors here (there is no directory to take them from). Does
  * not log. Never returns NULL. */
 struct policy *policy_load_string(const char *text, const char *name);
+/* The i-th warning ("FILE:LINE: what was skipped and why"), NULL past the
+ * last: directives Bulkhead does not implement and that add nothing. */
+const char *policy_warning(const struct policy *p, size_t i);
 /* The first error, or NULL if the policy loaded cleanly. */
 const char *policy_error(const struct policy *p);
 /* Number of rules (0 for a broken policy). */
@@ -99,10 +124,15 @@ void policy_free(struct policy *p);
 /* Decides one call. service is the bare service name and arg the bare argument
  * (without the '+'; NULL or "" for none). source is the calling qube (or "dom0").
  * target is what the caller asked for: NULL, "" or "@default" for none,
- * "@dispvm", "@dispvm:VM", "dom0"/"@adminvm", or a qube name. p may be NULL
- * (denies). out is always filled, every string NUL-terminated. */
+ * "@dispvm", "@dispvm:VM", "dom0"/"@adminvm", or a qube name; a name of no
+ * qube is taken as @default, as in Qubes (the outcome must not tell whether
+ * the qube exists). p may be NULL (denies). out is always filled, every
+ * string NUL-terminated. */
 void policy_evaluate(const struct policy *p, const struct policy_env *env, const char *service,
     const char *arg, const char *source, const char *target, struct policy_decision *out);
+
+/* Is target one of an ask decision's targets? */
+bool policy_offers(const struct policy_decision *d, const char *target);
 
 /* Returns the current policy of DIR, re-reading it only when something it was
  * read from changed (mtime, ctime, size, inode, mode of DIR, of every file read

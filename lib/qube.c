@@ -36,7 +36,8 @@ const struct qube_prop qube_props[] = {
 	{ "memory", PROP_LONG, true, false },
 	{ "vcpus", PROP_LONG, true, false },
 	{ "virt_mode", PROP_VIRTMODE, true, true },
-	/* Read when the private image is made, at the first start on xen. */
+	/* MiB of the private image, made at the first start; a larger value
+	 * grows it at the next start on ns (never shrinks: domd refuses). */
 	{ "private_size", PROP_LONG, true, true },
 	{ "pids_max", PROP_LONG, true, true },
 	{ "autostart", PROP_BOOL, true, false },

@@ -7,8 +7,7 @@
 #include <string.h>
 
 int
-viewer_info_parse(char *untrusted, const char *state_dir, const char *guivm,
-    struct viewer_info *v)
+viewer_info_parse(char *untrusted, const char *qube_root, struct viewer_info *v)
 {
 	char *nl = strchr(untrusted, '\n'), *pw, *p, *end;
 	size_t n;
@@ -31,14 +30,12 @@ viewer_info_parse(char *untrusted, const char *state_dir, const char *guivm,
 	snprintf(v->password, sizeof(v->password), "%s", pw);
 	if (!strncmp(untrusted, "spice+unix:///home/", 19)) {
 		p = untrusted + 13;
-		if (strlen(p) > 100 || strstr(p, "/..") != NULL || state_dir == NULL ||
-		    guivm == NULL)
+		if (strlen(p) > 100 || strstr(p, "/..") != NULL || qube_root == NULL)
 			return -1;
 		for (const char *c = p; *c; c++)
 			if (!isalnum((unsigned char)*c) && !strchr("/._-", *c))
 				return -1;
-		/* /home is in the private volume. */
-		r = snprintf(v->path, sizeof(v->path), "%s/qubes/%s/private%s", state_dir, guivm, p);
+		r = snprintf(v->path, sizeof(v->path), "%s%s", qube_root, p);
 		if (r < 0 || (size_t)r >= sizeof(v->path)) {
 			v->path[0] = '\0';
 			return -1;

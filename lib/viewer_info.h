@@ -14,10 +14,9 @@ struct viewer_info {
 };
 
 /* untrusted is NUL-terminated and modified. A socket under /home of the
- * gateway's qube is named by its place in that qube's private volume:
- * STATE_DIR/qubes/GUIVM/private/... (state_dir NULL: refused). 0 with v
- * filled, -1 when malformed. */
-int viewer_info_parse(char *untrusted, const char *state_dir, const char *guivm,
-    struct viewer_info *v);
+ * gateway's qube is named through that qube's root as this host sees it,
+ * qube_root (/proc/PID/root of its init on the ns backend; NULL: refused).
+ * 0 with v filled, -1 when malformed. */
+int viewer_info_parse(char *untrusted, const char *qube_root, struct viewer_info *v);
 
 #endif

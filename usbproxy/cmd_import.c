@@ -1,10 +1,13 @@
-/* `import [-- COMMAND [ARG...]]`: the AppVM side. Reads "<devid> <speed>\n"
- * from the channel (standard input/output, or COMMAND's, which is started on
- * a socketpair: e.g. the RPC call to sys-usb), hands one end of a socketpair to vhci-hcd on a free
- * port and relays URB messages between the channel and that socket. Each
- * direction is parsed: the kernel's commands to learn what is in flight,
- * sys-usb's replies (hostile) against them. When the channel ends the port
- * is detached; when the kernel lets go of the socket, the import ends. */
+/* `import [--vhci-by-domd BUSID] [-- COMMAND [ARG...]]`: the AppVM side.
+ * Reads "<devid> <speed>\n" from the channel (standard input/output, or
+ * COMMAND's, which is started on a socketpair: e.g. the RPC call to
+ * sys-usb), hands one end of a socketpair to vhci-hcd on a free port (or,
+ * with --vhci-by-domd, gets that end from domd, which plugs the host's
+ * port: import_domd.c) and relays URB messages between the channel and that
+ * socket. Each direction is parsed: the kernel's commands to learn what is
+ * in flight, sys-usb's replies (hostile) against them. When the channel
+ * ends the port is detached (by domd in its mode: when the import ends);
+ * when the kernel lets go of the socket, the import ends. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "import_domd.h"
 #include "log.h"
 #include "usbproxy.h"
 #include "vhci.h"
@@ -245,16 +249,45 @@ reap_channel(pid_t pid)
 	return st;
 }
 
+/* Plugs a vhci-hcd port ourselves: a free port and one end of a new
+ * socketpair; the other end, or -1. */
+static int
+own_port(const char *dir, uint32_t devid, int speed, int *port)
+{
+	int sv[2];
+
+	if ((*port = vhci_free_port(dir, speed, NULL, 0)) < 0) {
+		log_warnx("no free vhci port for speed %d", speed);
+		return -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		log_warn("socketpair");
+		return -1;
+	}
+	if (vhci_attach(dir, *port, sv[1], devid, speed) != 0 || wait_attached(dir, *port) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
 static int
 import_run(int argc, char **argv)
 {
 	struct import im;
-	const char *dir = vhci_dir();
-	int sv[2] = { -1, -1 }, chan_in = STDIN_FILENO, chan_out = STDOUT_FILENO, port, speed, r;
+	const char *dir = vhci_dir(), *by_domd = NULL;
+	int link, chan_in = STDIN_FILENO, chan_out = STDOUT_FILENO, port = -1, speed, r;
 	int rc = 1;
 	pid_t child = -1;
 	struct sigaction sa;
 
+	if (argc > 2 && strcmp(argv[1], "--vhci-by-domd") == 0) {
+		by_domd = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc > 2 && strcmp(argv[1], "--") == 0) {
 		signal(SIGPIPE, SIG_IGN);
 		if ((chan_in = chan_out = spawn_channel(argv + 2, &child)) < 0)
@@ -271,37 +304,27 @@ import_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (read_hello(chan_in, &im.devid, &speed) != 0)
 		goto out;
-	if ((port = vhci_free_port(dir, speed)) < 0) {
-		log_warnx("no free vhci port for speed %d", speed);
+	link = by_domd != NULL ? import_domd_link(by_domd, im.devid, speed) :
+	    own_port(dir, im.devid, speed, &port);
+	if (link < 0)
 		goto out;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		log_warn("socketpair");
-		goto out;
-	}
-	if (vhci_attach(dir, port, sv[1], im.devid, speed) != 0 || wait_attached(dir, port) != 0) {
-		close(sv[0]);
-		close(sv[1]);
-		goto out;
-	}
-	close(sv[1]);
 	log_debug("%s: devid %u on vhci port %d", __func__, im.devid, port);
 	memset(im.any.type, USBIP_EP_BULK, sizeof(im.any.type));
 	im.any.type[0][0] = im.any.type[1][0] = USBIP_EP_CONTROL;
 	im.pend = xcalloc(1, sizeof(*im.pend));
-	im.up = (struct flow){ "from the kernel", sv[0], chan_out, xmalloc(USBIP_MSG_MAX), 0, 0, 0,
+	im.up = (struct flow){ "from the kernel", link, chan_out, xmalloc(USBIP_MSG_MAX), 0, 0, 0,
 		false };
-	im.down = (struct flow){ "from the exporter", chan_in, sv[0], xmalloc(USBIP_MSG_MAX), 0, 0,
+	im.down = (struct flow){ "from the exporter", chan_in, link, xmalloc(USBIP_MSG_MAX), 0, 0,
 		0, false };
-	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(link, F_SETFL, O_NONBLOCK);
 	fcntl(chan_out, F_SETFL, fcntl(chan_out, F_GETFL) | O_NONBLOCK);
 	r = relay(&im);
 	/* 1: the exporter ended (unplug, or sys-usb went away); 0: the kernel
 	 * let go of the port; -1: a bad message or a signal. */
-	if (r != 0 && vhci_detach(dir, port) != 0)
+	if (r != 0 && port >= 0 && vhci_detach(dir, port) != 0)
 		log_warnx("port %d: detach failed", port);
 	rc = r < 0 ? 1 : 0;
-	close(sv[0]);
+	close(link);
 	free(im.up.buf);
 	free(im.down.buf);
 	free(im.pend);
@@ -313,5 +336,6 @@ out:
 	return rc;
 }
 
-const struct usbproxy_cmd usbproxy_import_cmd = { "import", "import [-- COMMAND [ARG...]]",
+const struct usbproxy_cmd usbproxy_import_cmd = { "import",
+	"import [--vhci-by-domd BUSID] [-- COMMAND [ARG...]]",
 	import_run };

@@ -1,7 +1,7 @@
 /* Baseline for the copy benchmarks: BYTES through a socketpair between two
  * processes, in 64 KiB writes, as fast as the kernel moves them. With SRC
- * and DST, the bytes are read from the file SRC and written to a new file
- * DST: what a plain copy of a file through a socket costs on that file
+ * and DST, the bytes are read from the file SRC and written to the existing
+ * file DST: what a plain copy of a file through a socket costs on that file
  * system. Prints "raw_mb_s X". */
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,7 +21,7 @@ main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc == 4 && ((src = open(argv[2], O_RDONLY)) < 0 ||
-	    (dst = open(argv[3], O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)) {
+	    (dst = open(argv[3], O_WRONLY | O_TRUNC)) < 0)) {
 		perror(src < 0 ? argv[2] : argv[3]);
 		return 1;
 	}

@@ -1,8 +1,11 @@
 /* libFuzzer harness for the policy parser and evaluator: any text loads
  * (possibly as a broken policy) without crashing or leaking, and every
  * decision is well formed: strings NUL-terminated, a broken policy denies
- * everything, and allow only ever names a qube that exists (or dom0, or a
- * new DispVM from a real DispVM template). */
+ * everything, allow only ever names a qube that exists (or dom0, or a new
+ * DispVM from a real DispVM template), an ask offers at least one target,
+ * each a qube that exists (never the caller), dom0 or a real DispVM
+ * template, its proposals among them, and autostart=no never lets a call
+ * start anything. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,16 +16,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static bool
+terminated(const char *s, size_t n)
+{
+	return memchr(s, '\0', n) != NULL;
+}
+
 static const char *const trusted[] = { "trusted", NULL };
 static const char *const dvm[] = { "dvm", NULL };
 
 static const struct policy_qube qubes[] = {
-	{ "work", "AppVM", trusted, false },
-	{ "personal", "AppVM", NULL, false },
-	{ "sys-net", "AppVM", NULL, false },
-	{ "tpl", "TemplateVM", NULL, false },
-	{ "dvm-tpl", "AppVM", dvm, true },
-	{ "dom0", "AdminVM", NULL, false },
+	{ "work", "AppVM", trusted, false, true },
+	{ "personal", "AppVM", NULL, false, false },
+	{ "sys-net", "AppVM", NULL, false, true },
+	{ "tpl", "TemplateVM", NULL, false, false },
+	{ "dvm-tpl", "AppVM", dvm, true, false },
+	{ "dom0", "AdminVM", NULL, false, true },
 };
 
 static const struct policy_qube *
@@ -35,16 +44,57 @@ find(void *ctx, const char *name)
 	return NULL;
 }
 
+static const struct policy_qube *
+nth(void *ctx, size_t i)
+{
+	(void)ctx;
+	return i < sizeof(qubes) / sizeof(qubes[0]) ? &qubes[i] : NULL;
+}
+
 static const struct policy_env envs[] = {
-	{ find, NULL, "dvm-tpl" },
-	{ find, NULL, "" },
-	{ find, NULL, "work" },
+	{ find, NULL, "dvm-tpl", nth },
+	{ find, NULL, "", nth },
+	{ find, NULL, "work", nth },
+	{ find, NULL, "dvm-tpl", NULL },
 };
 
+/* A target an allow or ask may name: dom0, a qube, a new DispVM. */
 static bool
-terminated(const char *s, size_t n)
+real_target(const char *t)
 {
-	return memchr(s, '\0', n) != NULL;
+	const struct policy_qube *q;
+
+	if (strcmp(t, "dom0") == 0)
+		return true;
+	if (strncmp(t, "@dispvm:", 8) == 0)
+		return (q = find(NULL, t + 8)) != NULL && q->template_for_dispvms;
+	return find(NULL, t) != NULL;
+}
+
+/* Could the call go to t without starting anything? */
+static bool
+running(const char *t)
+{
+	const struct policy_qube *q = strncmp(t, "@dispvm", 7) ? find(NULL, t) : NULL;
+
+	return strcmp(t, "dom0") == 0 || (q != NULL && q->running);
+}
+
+static void
+check_ask(const struct policy_decision *d)
+{
+	if (d->ntargets == 0 || d->ntargets > POLICY_TARGETS_MAX)
+		__builtin_trap();
+	for (size_t i = 0; i < d->ntargets; i++) {
+		if (!terminated(d->targets[i], sizeof(d->targets[i])) ||
+		    !real_target(d->targets[i]) || (!d->autostart && !running(d->targets[i])))
+			__builtin_trap();
+		if (i > 0 && strcmp(d->targets[i - 1], d->targets[i]) >= 0)
+			__builtin_trap(); /* sorted, no repeats */
+	}
+	if ((d->target[0] && !policy_offers(d, d->target)) ||
+	    (d->default_target[0] && !policy_offers(d, d->default_target)))
+		__builtin_trap();
 }
 
 static void
@@ -86,6 +136,10 @@ check(const struct policy *p, const struct policy_env *env, const char *svc, con
 	default:
 		__builtin_trap();
 	}
+	if (d.action == POLICY_ASK)
+		check_ask(&d);
+	if (d.action == POLICY_ALLOW && !d.autostart && !running(d.target))
+		__builtin_trap();
 	if (policy_error(p) != NULL && strncmp(d.origin, "policy broken: ", 15) != 0)
 		__builtin_trap();
 }

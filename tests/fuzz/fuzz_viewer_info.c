@@ -1,7 +1,7 @@
 /* libFuzzer harness for viewer_info_parse: the URI and ticket sys-gui's
  * gateway writes, read by dom0's `bulkhead gui`. Checks that what is
- * accepted is either a loopback port or a path inside the gateway qube's
- * private volume (no "..") with a plain alphanumeric password. */
+ * accepted is either a loopback port or a path under /home of the gateway
+ * qube's root (no "..") with a plain alphanumeric password. */
 #include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +14,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define PRIVATE "/var/lib/bulkhead/qubes/sys-gui/private/home/"
+#define ROOT "/proc/4242/root"
+#define HOME ROOT "/home/"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -26,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (viewer_info_parse(text, "/var/lib/bulkhead", "sys-gui", &v) == 0) {
+	if (viewer_info_parse(text, ROOT, &v) == 0) {
 		size_t n = strlen(v.password);
 		CHECK(n >= 8 && n <= 60, "password of %zu bytes", n);
 		for (size_t i = 0; i < n; i++)
@@ -35,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(v.port > 0 && v.port < 65536 && !strcmp(v.host, "127.0.0.1") &&
 			    v.path[0] == '\0', "port %d host '%s'", v.port, v.host);
 		else
-			CHECK(!strncmp(v.path, PRIVATE, strlen(PRIVATE)) &&
+			CHECK(!strncmp(v.path, HOME, strlen(HOME)) &&
 			    strstr(v.path, "/..") == NULL, "path '%s'", v.path);
 	}
 	free(text);

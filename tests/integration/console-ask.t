@@ -11,6 +11,8 @@ printf 'cgroup_parent = "%s"\nstart_timeout = 20\nask_timeout = 30\n' "$CGROUP_P
 cat >"$T/cfg/policy.d/50-console-test.policy" <<'EOF2'
 # service           arg  source  target    action
 bulkhead.Filecopy   *    work    @default  ask default_target=vault
+bulkhead.Filecopy   *    work    tpl       deny
+bulkhead.Filecopy   *    work    @anyvm    ask
 EOF2
 domd_start || exit 1
 
@@ -50,6 +52,8 @@ keys a
 oks $(wait_screen 'Ask queue: 1 pending' 3 && screen | grep -q 'bulkhead.Filecopy.*work -> .*(default vault)'; echo $?) \
 	"a: the queue shows the request, its source and default target"
 ok $(screen -e | grep 'bulkhead.Filecopy' | grep -q $'\e\\[[0-9;]*m\|NEW'; echo $?) "the new request is highlighted"
+ok $(screen | grep -q 'Allowed targets of #[0-9]*: spare vault *$'; echo $?) \
+	"the queue shows the targets the policy allows (not tpl, which it denies, nor work itself)"
 keys Enter
 oks $(wait_screen 'Allow ask #' 3 && screen | grep -q 'Target *< vault >'; echo $?) "Enter: allow, the target offered is vault"
 keys Enter
@@ -65,6 +69,9 @@ sed 's/^/#   /' "$T/copy1.out"
 oks $(wait_screen 'Filecopy' 10; echo $?) "a second ask appears in the open queue"
 keys Enter
 wait_screen 'Allow ask #' 3
+keys t   # no choice starts with t: tpl is denied
+sleep 0.3
+ok $(! screen | grep -q 'Target *< tpl >'; echo $?) "the form offers no target the policy denies"
 keys s   # the choice starting with s: spare
 oks $(wait_screen 'Target *< spare >' 2; echo $?) "the target can be changed (spare)"
 keys Enter

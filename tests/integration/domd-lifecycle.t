@@ -95,7 +95,9 @@ check "kill solo" bh kill solo
 in_vm work 'echo precious > /rw/data' 2>/dev/null || { bh start work >/dev/null; in_vm work 'echo precious > /rw/data'; }
 bh kill work >/dev/null 2>&1; sleep 0.3
 check "clone work to work2" bh clone work work2
-ok $([ "$(cat "$T/state/qubes/work2/private/data")" = precious ] && [ "$(vm_field work2 uuid)" != "$(vm_field work uuid)" ]; echo $?) "the clone has the private data and a new uuid"
+bh start work2 >/dev/null
+ok $([ "$(in_vm work2 'cat /rw/data')" = precious ] && [ "$(vm_field work2 uuid)" != "$(vm_field work uuid)" ]; echo $?) "the clone has the private data and a new uuid"
+bh kill work2 >/dev/null 2>&1; sleep 0.3
 check "remove the clone" bh remove work2
 ok $(! bh prefs work2 >/dev/null 2>&1 && [ ! -e "$T/state/qubes/work2" ]; echo $?) "a removed qube is gone from the list and the disk"
 

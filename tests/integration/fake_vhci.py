@@ -2,18 +2,18 @@
 """A stand-in for the kernel's vhci-hcd behind a fake sysfs directory, for
 tests on kernels without USB/IP.
 
-  fake_vhci.py DIR IMPORTER_PATTERN
+  fake_vhci.py DIR WRITER_PID
 
-DIR is the fake vhci_hcd.0 directory as seen from here (e.g. through
-/proc/PID/root). When the importer writes "port sockfd devid speed" to
-DIR/attach, the socket is taken from the importer as the kernel would take
-it (pidfd_getfd), and the port shows as used in DIR/status; when the port
-is written to DIR/detach, it is let go and shows as free again. Each is
-printed ("attach PORT DEVID SPEED", "detach PORT") and the file emptied, as
-the kernel's files read empty."""
+DIR is the fake vhci_hcd.0 directory. When "port sockfd devid speed" is
+written to DIR/attach, the socket is taken from process WRITER_PID (domd)
+as the kernel would take it from the writer (pidfd_getfd), and the port
+shows as used in DIR/status; when the port is written to DIR/detach, it is
+let go and shows as free again. Each is printed ("attach PORT DEVID SPEED",
+"detach PORT"; "refused PORT: WHY" when sockfd is not a socket of
+WRITER_PID's) and the file emptied, as the kernel's files read empty."""
 import ctypes
 import os
-import subprocess
+import stat
 import sys
 import time
 
@@ -42,7 +42,7 @@ def set_port(d, port, used):
     open(os.path.join(d, "status"), "w").write("\n".join(out) + "\n")
 
 
-def main(d, pattern):
+def main(d, writer):
     held = {}
     while True:
         try:
@@ -53,15 +53,15 @@ def main(d, pattern):
         if a.strip():
             open(os.path.join(d, "attach"), "w").close()
             port, sockfd, devid, speed = (int(x) for x in a.split()[:4])
-            pids = subprocess.run(["pgrep", "-f", pattern], capture_output=True,
-                                  text=True).stdout.split()
-            for p in pids:
-                fd = take_fd(int(p), sockfd)
+            fd = take_fd(writer, sockfd)
+            if fd < 0 or not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                print("refused %d: fd %d of %d is no socket" % (port, sockfd, writer), flush=True)
                 if fd >= 0:
-                    held[port] = fd
-                    set_port(d, port, True)
-                    print("attach %d %d %d" % (port, devid, speed), flush=True)
-                    break
+                    os.close(fd)
+            else:
+                held[port] = fd
+                set_port(d, port, True)
+                print("attach %d %d %d" % (port, devid, speed), flush=True)
         if de.strip():
             open(os.path.join(d, "detach"), "w").close()
             port = int(de.split()[0])
@@ -73,4 +73,4 @@ def main(d, pattern):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1], int(sys.argv[2])))

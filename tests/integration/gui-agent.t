@@ -37,6 +37,7 @@ chmod 755 "$svc/bulkhead.Gui"
 # The qubes start before the gateway runs, as at boot: their first calls
 # find no gateway and end; the agents call again.
 for vm in sys-gui work personal; do bh start "$vm" >/dev/null; done
+gw_dir
 wait_line "$T/state/qubes/work/console.log" 'calling again' 30 >/dev/null
 ok $? "work's GUI agent calls again when there is no gateway yet"
 gui_gateway sys-gui -v --run-dir /home/user/gui --rpc-socket /home/user/gui/rpc.sock \
@@ -55,9 +56,9 @@ app() {
 	local vm=$1 log=$2; shift 2
 	bh run "$vm" -- "DISPLAY=:0 $GUI_ENV /rw/guitest/x_pattern_app --log /home/user/$log $*" \
 	    >>"$T/apps.log" 2>&1 &
-	wait_line "$T/state/qubes/$vm/private/home/user/$log" '^mapped' 20 >/dev/null
+	wait_line "$(applog "$vm" "$log")" '^mapped' 20 >/dev/null
 }
-applog() { echo "$T/state/qubes/$1/private/home/user/$2"; }
+applog() { echo "$(vm_root "$1")/home/user/$2"; }
 app work a.log --seed 3 --title editor --geometry 200x120+40+60 --redraw-on-key
 app personal b.log --seed 7 --title notes --geometry 300x100+100+80
 

@@ -5,15 +5,18 @@
 # fake USB device.
 #
 #   gui_install VM PROG...   PROG and its libraries into VM's /rw/guitest
+#                            (before VM's first start: the first contents
+#                            of its private image)
 #   gui_gateway VM ARGS...   runs the copied gateway in VM as user, in the
 #                            background (GW_RUN_PID); its run dir is
 #                            /home/user/gui, where `bulkhead gui` looks
-#   GWDIR                    that run dir, as the host sees it
+#   gw_dir                   sets GWDIR: that run dir, as the host sees it
+#                            (through sys-gui's root: call it once it runs)
 
 GW=$PWD/$BUILD/bulkhead-gateway
 FAKE=$PWD/$BUILD/tests/gui/fake_vm
 PROBE=$PWD/$BUILD/tests/gui/spice_probe
-GWDIR=$T/state/qubes/sys-gui/private/home/user/gui
+gw_dir() { GWDIR=$(vm_root sys-gui)/home/user/gui; }
 GW_RUN_PID=
 BLUE=3465a4 RED=cc0000 BG=202020
 

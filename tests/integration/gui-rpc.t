@@ -32,6 +32,7 @@ printf '#!/bin/sh\n%s exec /rw/guitest/bulkhead-gateway --attach /home/user/gui/
     "$GUI_ENV" >"$svc/bulkhead.Gui"
 chmod 755 "$svc/bulkhead.Gui"
 for vm in sys-gui work personal stranger; do bh start "$vm" >/dev/null; done
+gw_dir
 
 gui_gateway sys-gui -v --run-dir /home/user/gui --rpc-socket /home/user/gui/rpc.sock \
     --clipboard-policy domd --desktop --new-qubes --vm work:blue --vm personal:red

@@ -104,10 +104,9 @@ ok $([ "$(vm_field other state)" = running ]; echo $?) "other still runs"
 # The console log is bounded: an rc.local (the qube's own, in /rw) that
 # writes 3 MiB to init's output leaves at most 1 MiB in console.log (and
 # 1 MiB in console.log.old).
-mkdir -p "$T/state/qubes/other/private/config"
-printf '#!/bin/sh\nhead -c 3145728 /dev/zero | tr "\\0" x\necho rc.local-done\n' \
-	>"$T/state/qubes/other/private/config/rc.local"
-chmod 755 "$T/state/qubes/other/private/config/rc.local"
+printf '#!/bin/sh\nhead -c 3145728 /dev/zero | tr "\\0" x\necho rc.local-done\n' >"$T/rc.local"
+in_vm other 'mkdir -p /rw/config && cat > /rw/config/rc.local && chmod 755 /rw/config/rc.local' \
+	<"$T/rc.local"
 bh shutdown --wait other >/dev/null 2>&1 || bh kill other >/dev/null
 bh start other >/dev/null
 for _ in $(seq 100); do grep -qs rc.local-done "$T/state/qubes/other/console.log" && break; sleep 0.1; done
@@ -143,5 +142,46 @@ ok $([ "${refusals:-0}" -gt 0 ] && [ "$cur" -le 64 ]; echo $?) \
 check "another qube starts meanwhile" bh start third
 ok $([ "$(bh run third -- echo alive)" = alive ]; echo $?) "and answers"
 bh kill bomb >/dev/null 2>&1
+
+# /rw is a file system of private_size MiB of its own (an image on a loop
+# device): filling it stops there, and the host's disk keeps its room.
+bh create disk --class app --label blue --template tpl >/dev/null
+bh prefs disk private_size 64 >/dev/null
+bh start disk >/dev/null
+hostfree=$(df -k --output=avail "$T/state" | tail -1)
+rr disk -- 'dd if=/dev/urandom of=/rw/fill bs=1M count=200' >"$T/fill" 2>&1
+fill=$(rr disk -- 'stat -c %s /rw/fill')
+img=$(stat -c %s "$T/state/qubes/disk/private.img")
+ok $(grep -q "No space left" "$T/fill" && [ "$fill" -lt $((64 << 20)) ] && [ "$img" -eq $((64 << 20)) ]; echo $?) \
+	"filling /rw stops at private_size 64 MiB (wrote $fill bytes; the image is $img bytes)"
+ok $([ $((hostfree - $(df -k --output=avail "$T/state" | tail -1))) -lt $((70 << 10)) ]; echo $?) \
+	"the host's file system lost at most the image's room"
+ok $([ "$(rr third -- 'echo ok > /rw/x && cat /rw/x')" = ok ]; echo $?) "another qube still writes its /rw"
+ok $(rr disk -- cat /proc/self/mountinfo |
+	awk '$5 == "/rw" { for (i = 7; i < NF; i++) if ($i == "-") print $(i + 1) }' | grep -qx ext4; echo $?) \
+	"disk's /rw is an ext4 of its own"
+bh shutdown --wait disk >/dev/null 2>&1 || bh kill disk >/dev/null
+# Growing takes effect at the next start, in the kernel; shrinking is refused.
+check "private_size grows to 128 while halted" bh prefs disk private_size 128
+bh start disk >/dev/null
+size=$(rr disk -- 'df -k /rw' | awk 'NR == 2 { print $2 }')
+ok $([ "${size:-0}" -gt $((100 << 10)) ] && [ "$(rr disk -- 'stat -c %s /rw/fill')" = "$fill" ]; echo $?) \
+	"after the restart /rw has ${size}k and keeps its data"
+bh kill disk >/dev/null
+bh prefs disk private_size 64 >"$T/out" 2>&1
+ok $(grep -q "cannot shrink below its image's 128 MiB" "$T/out" && [ "$(vm_field disk private_size)" = 128 ]; echo $?) \
+	"private_size cannot shrink the image: $(cat "$T/out")"
+# Two file systems on one image would corrupt it: a host process that
+# keeps a file of a stopped qube's /rw open holds its last mount, and the
+# next start refuses (after a wait) instead of mounting the image again.
+bh start disk >/dev/null
+exec 7<"$(vm_root disk)/rw/fill"
+bh kill disk >/dev/null
+bh start disk >"$T/out" 2>&1
+ok $(grep -q "private image .* is still mounted from /dev/loop" "$T/out" && [ "$(vm_field disk state)" = halted ]; echo $?) \
+	"a start while the last run's mount is held is refused: $(cat "$T/out")"
+exec 7<&-
+check "once it is let go, disk starts again" bh start disk
+bh kill disk >/dev/null
 
 tap_end

@@ -51,6 +51,10 @@ domd_stop() {
 # Field of a qube's JSON object.
 vm_field() { bh --json prefs "$1" | python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$2"; }
 vm_pid() { vm_field "$1" pid; }
+# A running qube's files as host root sees them (its /rw is an image
+# mounted in its own mount namespace only). Reading is fine; to write, go
+# through in_vm, as the qube's root.
+vm_root() { echo "/proc/$(vm_pid "$1")/root"; }
 # Runs a shell command inside a running qube as its root: joins its
 # cgroups, then its namespaces (its user namespace too: its files are the
 # qube root's) and root (the ns backend's qubes share this kernel).

@@ -1,16 +1,18 @@
 # Helpers for the USB tests (usb-attach.t, console-usb.t), sourced after
 # lib.sh: sys-usb runs the real exporter (from the template) on a fake
 # device (umockdev; the kernel here has no USB), an AppVM runs the real
-# importer against a fake vhci-hcd in its own /sys, and domd connects them
-# only for an attach.
+# importer, domd plugs the host's vhci-hcd port for it (a fake one here)
+# and connects them only for an attach.
 #
 #   usb_setup            before domd_start: the fake device must exist, the
-#                        default policy (bulkhead.USB denied) is installed
+#                        default policy (bulkhead.USB denied) is installed,
+#                        the host's fake vhci-hcd files are in $T/vhci
+#                        (BULKHEAD_VHCI_SYSFS, for domd)
 #   usb_sysusb           after setup_template: sys-usb with provides_usb and
 #                        its "hardware"
-#   fake_vhci VM         VM's vhci-hcd sysfs files (VM running)
-#   fake_vhci_kernel VM  the kernel's side behind them, logging to
-#                        $T/vhci.log (VHCI_PID; killed by usb_end)
+#   fake_vhci_kernel     the kernel's side behind $T/vhci, taking sockets
+#                        from domd only, logging to $T/vhci.log (VHCI_PID;
+#                        killed by usb_end)
 #   exporter_runs        an exporter runs in sys-usb
 #   eventually DESC CMD  ok once CMD succeeds within 10 s
 
@@ -23,8 +25,12 @@ usb_setup() {
 		echo "not ok 1 - $FAKE missing (make usb-test-bins)"
 		exit 1
 	fi
-	mkdir -p "$T/cfg/policy.d"
+	mkdir -p "$T/cfg/policy.d" "$T/vhci"
 	cp config/site/policy.d/90-default.policy "$T/cfg/policy.d/"
+	printf "%s\n" "hub port sta spd dev      sockfd local_busid" \
+		"hs  0000 004 000 00000000 000000 0-0" "ss  0001 004 000 00000000 000000 0-0" >"$T/vhci/status"
+	: >"$T/vhci/attach"; : >"$T/vhci/detach"
+	export BULKHEAD_VHCI_SYSFS=$T/vhci
 }
 
 # sys-usb's "hardware": the fake device and the libraries it needs, in its
@@ -47,22 +53,11 @@ usb_sysusb() {
 	done
 }
 
-# A vhci-hcd: a tmpfs over /sys/devices/platform in the qube's mount
-# namespace (mounted by host root), its files made by the qube's root.
-fake_vhci() {
-	local base; base=$(vm_field "$1" uid_base)
-	in_vm_host "$1" "mount -t tmpfs -o uid=$base,gid=$base none /sys/devices/platform" || return 1
-	in_vm "$1" 'mkdir /sys/devices/platform/vhci_hcd.0 &&
-		cd /sys/devices/platform/vhci_hcd.0 &&
-		printf "%s\n" "hub port sta spd dev      sockfd local_busid" \
-			"hs  0000 004 000 00000000 000000 0-0" "ss  0001 004 000 00000000 000000 0-0" >status &&
-		: >attach && : >detach'
-}
-
-# The kernel's part behind the qube's: takes the socket, marks the port used.
+# The kernel's part behind the host's fake vhci-hcd: takes the socket named
+# in `attach` from domd's descriptors (the way the kernel takes it from its
+# writer's), marks the port used.
 fake_vhci_kernel() {
-	python3 tests/integration/fake_vhci.py "/proc/$(vm_pid "$1")/root/sys/devices/platform/vhci_hcd.0" \
-		'bulkhead-usbproxy import' >"$T/vhci.log" 2>&1 &
+	python3 tests/integration/fake_vhci.py "$T/vhci" "$DOMD_PID" >"$T/vhci.log" 2>&1 &
 	VHCI_PID=$!
 }
 

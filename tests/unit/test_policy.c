@@ -26,14 +26,14 @@ static const char *const work_tags[] = { "trusted", NULL };
 static const char *const net_tags[] = { "net", NULL };
 static const char *const dvm_tags[] = { "dvm", "trusted", NULL };
 
-static const struct policy_qube qubes[] = {
-	{ "work", "AppVM", work_tags, false },
-	{ "personal", "AppVM", NULL, false },
-	{ "untrusted", "AppVM", NULL, false },
-	{ "sys-net", "AppVM", net_tags, false },
-	{ "tpl", "TemplateVM", NULL, false },
-	{ "dvm-tpl", "AppVM", dvm_tags, true },
-	{ "dom0", "AdminVM", NULL, false },
+static const struct policy_qube qubes[] = { /* running: work, sys-net, dom0 */
+	{ "work", "AppVM", work_tags, false, true },
+	{ "personal", "AppVM", NULL, false, false },
+	{ "untrusted", "AppVM", NULL, false, false },
+	{ "sys-net", "AppVM", net_tags, false, true },
+	{ "tpl", "TemplateVM", NULL, false, false },
+	{ "dvm-tpl", "AppVM", dvm_tags, true, false },
+	{ "dom0", "AdminVM", NULL, false, true },
 };
 
 static int find_calls;
@@ -49,9 +49,17 @@ fake_find(void *ctx, const char *name)
 	return NULL;
 }
 
-static const struct policy_env env = { fake_find, NULL, "dvm-tpl" };
-static const struct policy_env env_nodvm = { fake_find, NULL, "" };
-static const struct policy_env env_baddvm = { fake_find, NULL, "work" }; /* not a DispVM template */
+static const struct policy_qube *
+fake_nth(void *ctx, size_t i)
+{
+	(void)ctx;
+	return i < sizeof(qubes) / sizeof(qubes[0]) ? &qubes[i] : NULL;
+}
+
+static const struct policy_env env = { fake_find, NULL, "dvm-tpl", fake_nth };
+static const struct policy_env env_nodvm = { fake_find, NULL, "", fake_nth };
+/* not a DispVM template */
+static const struct policy_env env_baddvm = { fake_find, NULL, "work", fake_nth };
 
 /* Every decision must be well formed, whatever it is. */
 static void
@@ -297,7 +305,9 @@ test_source_tokens(void **state)
 	    "s.Admin * dom0 @anyvm allow\n"                /* 5 */
 	    "s.Admin2 * @adminvm @anyvm allow\n"           /* 6 */
 	    "s.Any * @anyvm @anyvm allow\n"                /* 7 */
-	    "s.Disp * @dispvm:dvm-tpl @anyvm allow\n");    /* 8: accepted, never matches */
+	    "s.Disp * @dispvm:dvm-tpl @anyvm allow\n"      /* 8: accepted, never matches */
+	    "s.AdminType * @type:AdminVM @anyvm allow\n"   /* 9: dom0, as in Qubes */
+	    "s.AdminType * @type:AppVM @anyvm ask\n");     /* 10 */
 
 	assert_decision(eval(p, "s.Tag", "", "work", "personal"), POLICY_ALLOW, "personal", "t.policy:1");
 	assert_denied(eval(p, "s.Tag", "", "personal", "work"), "t.policy:2");
@@ -313,6 +323,10 @@ test_source_tokens(void **state)
 	assert_decision(eval(p, "s.Any", "", "untrusted", "work"), POLICY_ALLOW, "work", "t.policy:7");
 	assert_denied(eval(p, "s.Any", "", "dom0", "work"), "no matching rule");
 	assert_denied(eval(p, "s.Disp", "", "dvm-tpl", "work"), "no matching rule");
+	assert_decision(eval(p, "s.AdminType", "", "dom0", "work"), POLICY_ALLOW, "work",
+	    "t.policy:9");
+	assert_decision(eval(p, "s.AdminType", "", "work", "personal"), POLICY_ASK, "personal",
+	    "t.policy:10");
 	/* The source must exist. */
 	assert_denied(eval(p, "s.Any", "", "ghost", "work"), "no such source: ghost");
 	assert_denied(eval(p, "s.Any", "", "../etc", "work"), "invalid source");
@@ -366,8 +380,9 @@ test_target_tokens(void **state)
 	    "t.policy:6: allow, but neither the caller nor the rule names a target");
 	assert_decision(eval(p, "t.Self", "", "work", "work"), POLICY_ALLOW, "work", "t.policy:9");
 	assert_denied(eval(p, "t.Self", "", "personal", "personal"), "no matching rule");
-	/* A target that does not exist is denied before any rule. */
-	assert_denied(eval(p, "t.Any", "", "work", "ghost"), "no such target: ghost");
+	/* A target that does not exist is taken as @default, as in Qubes. */
+	assert_denied(eval(p, "t.Any", "", "work", "ghost"),
+	    "t.policy:6: allow, but neither the caller nor the rule names a target");
 	assert_denied(eval(p, "t.Any", "", "work", "@tag:trusted"), "invalid target");
 	assert_denied(eval(p, "t.Any", "", "work", "@anyvm"), "invalid target");
 	assert_denied(eval(p, "t.Any", "", "work", "a\nb"), "invalid target");
@@ -375,7 +390,7 @@ test_target_tokens(void **state)
 
 	/* ... even with a literal rule naming it. */
 	p = load("t.Ghost * @anyvm ghost allow\n");
-	assert_denied(eval(p, "t.Ghost", "", "work", "ghost"), "no such target: ghost");
+	assert_denied(eval(p, "t.Ghost", "", "work", "ghost"), "no matching rule");
 	policy_free(p);
 }
 
@@ -496,15 +511,231 @@ static void
 test_no_env_and_no_policy(void **state)
 {
 	struct policy *p = load("x.Y * @anyvm @anyvm allow\nx.Y * dom0 @anyvm allow\n");
-	struct policy_env none = { NULL, NULL, NULL };
+	struct policy_env none = { NULL, NULL, NULL, NULL };
 
 	/* Without a qube universe only dom0 exists. */
 	assert_denied(eval_env(p, &none, "x.Y", "", "work", "personal"), "no such source: work");
-	assert_denied(eval_env(p, NULL, "x.Y", "", "dom0", "personal"), "no such target: personal");
+	assert_denied(eval_env(p, NULL, "x.Y", "", "dom0", "personal"),
+	    "t.policy:2: allow, but neither the caller nor the rule names a target");
 	assert_denied(eval(NULL, "x.Y", "", "work", "personal"), "no policy loaded");
 	assert_decision(eval(p, "x.Y", "", "dom0", "work"), POLICY_ALLOW, "work", "t.policy:2");
 	policy_free(p);
 	policy_free(NULL);
+}
+
+/* ---------------------------------------------------------------------------
+ * Qubes 4.2's semantics: `*`, missing targets, what an ask offers, autostart=no
+ */
+
+/* The targets an ask offers, joined by spaces. */
+static const char *
+offered(const struct policy_decision *d)
+{
+	static char buf[1024];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < d->ntargets && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? " " : "", d->targets[i]);
+	return buf;
+}
+
+static void
+test_wildcard(void **state)
+{
+	struct policy *p = load(
+	    "t.Deny * * * deny\n"                          /* 1: Qubes' own example */
+	    "t.All * * * allow\n"                          /* 2 */
+	    "t.Src * * dom0 allow\n"                       /* 3 */
+	    "t.Tgt * work * allow\n"                       /* 4 */
+	    "t.Ask * * * ask\n"                            /* 5 */
+	    "t.Adm * @anyvm @type:AdminVM allow\n"         /* 6 */
+	    "t.Adm * @anyvm @default ask\n");              /* 7 */
+	struct policy_decision d;
+
+	assert_denied(eval(p, "t.Deny", "", "work", "personal"), "t.policy:1");
+	assert_denied(eval(p, "t.Deny", "", "dom0", "work"), "t.policy:1");
+	assert_denied(eval(p, "t.Deny", "", "work", NULL), "t.policy:1");
+	/* `*` matches dom0 on either side, unlike @anyvm. */
+	assert_decision(eval(p, "t.All", "", "dom0", "work"), POLICY_ALLOW, "work", "t.policy:2");
+	assert_decision(eval(p, "t.All", "", "work", "dom0"), POLICY_ALLOW, "dom0", "t.policy:2");
+	assert_decision(eval(p, "t.All", "", "work", "@adminvm"), POLICY_ALLOW, "dom0",
+	    "t.policy:2");
+	assert_decision(eval(p, "t.Src", "", "dom0", "dom0"), POLICY_ALLOW, "dom0", "t.policy:3");
+	/* ... and @dispvm, @dispvm:VM and @default. */
+	assert_decision(eval(p, "t.Tgt", "", "work", "@dispvm"), POLICY_ALLOW, "@dispvm:dvm-tpl",
+	    "t.policy:4");
+	assert_decision(eval(p, "t.Tgt", "", "work", "@dispvm:dvm-tpl"), POLICY_ALLOW,
+	    "@dispvm:dvm-tpl", "t.policy:4");
+	assert_denied(eval(p, "t.Tgt", "", "work", NULL),
+	    "t.policy:4: allow, but neither the caller nor the rule names a target");
+	assert_denied(eval(p, "t.Tgt", "", "personal", "work"), "no matching rule");
+	/* An ask over `*` offers dom0 too (Qubes' WildcardVM.expand). */
+	d = eval(p, "t.Ask", "", "work", "personal");
+	assert_decision(d, POLICY_ASK, "personal", "t.policy:5");
+	assert_string_equal(offered(&d),
+	    "@dispvm:dvm-tpl dom0 dvm-tpl personal sys-net tpl untrusted");
+	/* @type:AdminVM names dom0 in what an ask offers, as in Qubes. */
+	d = eval(p, "t.Adm", "", "work", NULL);
+	assert_string_equal(offered(&d), "dom0");
+	policy_free(p);
+}
+
+/* The outcome of a call to a qube that does not exist is that of a call
+ * naming no target (Qubes' IntendedTarget.verify). */
+static void
+test_missing_target_is_default(void **state)
+{
+	struct policy *p = load(
+	    "t.Ask * @anyvm personal deny\n"               /* 1 */
+	    "t.Ask * @anyvm @anyvm ask\n"                  /* 2 */
+	    "t.Deny * @anyvm @anyvm deny\n"                /* 3 */
+	    "t.Named * @anyvm untrusted ask\n"             /* 4 */
+	    "t.Named * @anyvm @default ask\n");            /* 5 */
+	struct policy_decision ghost, none, real;
+
+	/* Where an existing qube gets an ask, so does a missing one. */
+	ghost = eval(p, "t.Ask", "", "work", "ghost");
+	none = eval(p, "t.Ask", "", "work", NULL);
+	real = eval(p, "t.Ask", "", "work", "untrusted");
+	assert_decision(ghost, POLICY_ASK, "", "t.policy:2");
+	assert_decision(real, POLICY_ASK, "untrusted", "t.policy:2");
+	assert_string_equal(offered(&ghost), offered(&none));
+	assert_string_equal(offered(&ghost), offered(&real));
+	assert_string_equal(offered(&ghost), "@dispvm:dvm-tpl dvm-tpl sys-net tpl untrusted");
+	/* Where an existing qube is denied, so is a missing one, by the same rule. */
+	assert_denied(eval(p, "t.Deny", "", "work", "ghost"), "t.policy:3");
+	assert_denied(eval(p, "t.Deny", "", "work", "personal"), "t.policy:3");
+	/* A rule naming a missing qube never matches it: @default rules do. */
+	assert_decision(eval(p, "t.Named", "", "work", "ghost"), POLICY_ASK, "", "t.policy:5");
+	policy_free(p);
+}
+
+static void
+test_ask_targets(void **state)
+{
+	struct policy *p = load(
+	    "t.Ask * @anyvm personal deny\n"               /* 1 */
+	    "t.Ask * @anyvm @tag:net deny\n"               /* 2 */
+	    "t.Ask * @anyvm @anyvm ask default_target=personal\n" /* 3 */
+	    "t.Def * @anyvm @anyvm ask default_target=sys-net\n"  /* 4 */
+	    "t.Def * @anyvm sys-net deny\n"                /* 5: after: does not take it away */
+	    "t.Self * @anyvm work ask\n"                   /* 6 */
+	    "t.None * @anyvm @default ask\n"               /* 7 */
+	    "t.None * @anyvm @anyvm deny\n"                /* 8 */
+	    "t.Order * @anyvm untrusted allow\n"           /* 9 */
+	    "t.Order * @anyvm @type:AppVM deny\n"          /* 10 */
+	    "t.Order * @anyvm @default ask\n"              /* 11 */
+	    "t.Redir * @anyvm tpl allow target=sys-net\n"  /* 12: counts as sys-net */
+	    "t.Redir * @anyvm @default ask\n"              /* 13 */
+	    "t.Fixed * @anyvm @anyvm ask target=sys-net default_target=work\n" /* 14 */
+	    "t.Disp * @anyvm @dispvm ask default_target=@dispvm\n"); /* 15 */
+	struct policy_decision d;
+
+	/* Denied targets are not offered; default_target= not offered is dropped. */
+	d = eval(p, "t.Ask", "", "work", "untrusted");
+	assert_decision(d, POLICY_ASK, "untrusted", "t.policy:3");
+	assert_string_equal(offered(&d), "@dispvm:dvm-tpl dvm-tpl tpl untrusted");
+	assert_false(policy_offers(&d, "personal"));
+	assert_false(policy_offers(&d, "sys-net"));
+	assert_false(policy_offers(&d, "work")); /* the caller itself */
+	assert_true(policy_offers(&d, "tpl"));
+	assert_string_equal(d.default_target, "untrusted");
+	d = eval(p, "t.Ask", "", "work", NULL);
+	assert_decision(d, POLICY_ASK, "", "t.policy:3");
+	assert_string_equal(d.default_target, "");
+	assert_denied(eval(p, "t.Ask", "", "work", "personal"), "t.policy:1");
+	/* A default_target= that is offered stays. */
+	d = eval(p, "t.Def", "", "work", NULL);
+	assert_string_equal(d.default_target, "sys-net");
+	/* Nothing to offer: denied at once, no ask. */
+	assert_denied(eval(p, "t.Self", "", "work", "work"),
+	    "t.policy:6: ask, but no target is available to choose from");
+	assert_denied(eval(p, "t.None", "", "work", NULL),
+	    "t.policy:7: ask, but no target is available to choose from");
+	/* The first rule for a target decides, as for a call to it. */
+	d = eval(p, "t.Order", "", "work", NULL);
+	assert_decision(d, POLICY_ASK, "", "t.policy:11");
+	assert_string_equal(offered(&d), "untrusted");
+	/* A rule's target= is what it allows. */
+	d = eval(p, "t.Redir", "", "work", NULL);
+	assert_string_equal(offered(&d), "sys-net");
+	/* An ask with target= offers only that. */
+	d = eval(p, "t.Fixed", "", "work", "personal");
+	assert_decision(d, POLICY_ASK, "sys-net", "t.policy:14");
+	assert_string_equal(offered(&d), "sys-net");
+	assert_string_equal(d.default_target, "sys-net");
+	/* @dispvm is the caller's default DispVM template. */
+	d = eval(p, "t.Disp", "", "work", "@dispvm");
+	assert_decision(d, POLICY_ASK, "@dispvm:dvm-tpl", "t.policy:15");
+	assert_string_equal(offered(&d), "@dispvm:dvm-tpl");
+	assert_string_equal(d.default_target, "@dispvm:dvm-tpl");
+	assert_denied(eval_env(p, &env_nodvm, "t.Disp", "", "work", "@dispvm"),
+	    "t.policy:15: ask, but no target is available to choose from");
+	assert_false(policy_offers(NULL, "work"));
+	policy_free(p);
+}
+
+static void
+test_autostart(void **state)
+{
+	struct policy *p = load(
+	    "t.No * @anyvm @anyvm allow autostart=no\n"    /* 1 */
+	    "t.No * @anyvm @dispvm allow autostart=no\n"   /* 2 */
+	    "t.Yes * @anyvm @anyvm allow autostart=yes\n"  /* 3 */
+	    "t.Dflt * @anyvm @anyvm allow\n"               /* 4 */
+	    "t.Ask * @anyvm * ask autostart=no\n"          /* 5 */
+	    "t.Dom0 * @anyvm dom0 allow autostart=no\n");  /* 6 */
+	struct policy_decision d;
+
+	d = eval(p, "t.No", "", "personal", "sys-net"); /* running */
+	assert_decision(d, POLICY_ALLOW, "sys-net", "t.policy:1");
+	assert_false(d.autostart);
+	assert_denied(eval(p, "t.No", "", "work", "personal"),
+	    "t.policy:1: target personal is denied because it would require autostart");
+	assert_denied(eval(p, "t.No", "", "work", "@dispvm"),
+	    "t.policy:1: target @dispvm:dvm-tpl is denied because it would require autostart");
+	assert_decision(eval(p, "t.Dom0", "", "work", "dom0"), POLICY_ALLOW, "dom0", "t.policy:6");
+	assert_true(eval(p, "t.Yes", "", "work", "personal").autostart);
+	assert_true(eval(p, "t.Dflt", "", "work", "personal").autostart);
+	/* An ask offers only what runs (dom0 always does), never a new DispVM. */
+	d = eval(p, "t.Ask", "", "personal", "tpl");
+	assert_decision(d, POLICY_ASK, "", "t.policy:5");
+	assert_string_equal(offered(&d), "dom0 sys-net work");
+	assert_false(d.autostart);
+	policy_free(p);
+}
+
+/* Qubes 4.2's stock policy.d, as shipped (its compat file included). */
+static void
+test_qubes_42_layout(void **state)
+{
+	struct policy *p = policy_load_dir("tests/data/qubes-4.2-policy");
+	struct policy_decision d;
+
+	if (policy_error(p) != NULL)
+		fail_msg("stock policy broken: %s", policy_error(p));
+	assert_true(policy_rule_count(p) > 40);
+	assert_string_equal(policy_warning(p, 0),
+	    "tests/data/qubes-4.2-policy/35-compat.policy:16: !compat-4.0 skipped: there is "
+	    "no Qubes 4.0 policy directory to read (it adds no rules)");
+	assert_null(policy_warning(p, 1));
+	d = eval(p, "qubes.Filecopy", "", "work", "personal");
+	assert_decision(d, POLICY_ASK, "personal", "tests/data/qubes-4.2-policy/90-default.policy:31");
+	assert_decision(eval(p, "qubes.GetDate", "", "work", NULL), POLICY_ALLOW, "dom0",
+	    "tests/data/qubes-4.2-policy/90-default.policy:35");
+	assert_denied(eval(p, "qubes.VMShell", "", "work", "personal"),
+	    "tests/data/qubes-4.2-policy/90-default.policy:99");
+	assert_decision(eval(p, "qubes.VMShell", "", "work", "@dispvm"), POLICY_ALLOW,
+	    "@dispvm:dvm-tpl", "tests/data/qubes-4.2-policy/90-default.policy:98");
+	assert_decision(eval(p, "qubes.UpdatesProxy", "", "tpl", NULL), POLICY_ALLOW, "sys-net",
+	    "tests/data/qubes-4.2-policy/90-default.policy:74");
+	/* The admin API's includes hold only comments: nothing is allowed. */
+	assert_denied(eval(p, "admin.vm.List", "", "work", "dom0"), "no matching rule");
+	assert_denied(eval(p, "policy.Replace", "", "work", "dom0"), "no matching rule");
+	assert_denied(eval(p, "qubes.ConnectTCP", "+22", "work", "personal"),
+	    "tests/data/qubes-4.2-policy/90-default.policy:22");
+	policy_free(p);
 }
 
 /* ---------------------------------------------------------------------------
@@ -574,6 +805,20 @@ test_malformed(void **state)
 		{ "!include-service x.Y * \n", "t.policy:2: invalid number of params" },
 		{ "!include other.policy\n", "t.policy:2: includes are not available in this policy" },
 		{ "!frobnicate x\n", "t.policy:2: invalid directive '!frobnicate'" },
+		{ "!compat-4.0 x\n", "t.policy:2: invalid number of params" },
+		{ "x.Y * @anyvm @anyvm allow target=*\n",
+		  "t.policy:2: '*' is not allowed as redirect target" },
+		{ "x.Y * @anyvm @anyvm ask default_target=*\n",
+		  "t.policy:2: '*' is not allowed as redirect target" },
+		{ "x.Y * ** @anyvm allow\n", "t.policy:2: invalid source token '**'" },
+		{ "x.Y * @anyvm *work allow\n", "t.policy:2: invalid target token '*work'" },
+		{ "x.Y * @anyvm @anyvm allow autostart=maybe\n",
+		  "t.policy:2: option 'autostart' takes yes or no, not 'maybe'" },
+		{ "x.Y * @anyvm @anyvm deny autostart=no\n",
+		  "t.policy:2: option 'autostart' is not allowed for deny" },
+		/* Qubes 4.3's uuid: tokens are not part of 4.2's format. */
+		{ "x.Y * @anyvm uuid:00000000-0000-0000-0000-000000000000 allow\n",
+		  "t.policy:2: invalid target token 'uuid:00000000-0000-0000-0000-000000000000'" },
 		{ "x.Y * @anyvm @anyvm allow a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12\n",
 		  "t.policy:2: too many fields" },
 	};
@@ -1034,6 +1279,11 @@ main(void)
 		cmocka_unit_test(test_redirect_user_and_ask),
 		cmocka_unit_test(test_dispvm),
 		cmocka_unit_test(test_no_env_and_no_policy),
+		cmocka_unit_test(test_wildcard),
+		cmocka_unit_test(test_missing_target_is_default),
+		cmocka_unit_test(test_ask_targets),
+		cmocka_unit_test(test_autostart),
+		cmocka_unit_test(test_qubes_42_layout),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_valid_edge_syntax),
 		cmocka_unit_test_setup_teardown(test_malformed_files, setup_tmp, teardown_tmp),

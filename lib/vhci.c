@@ -39,18 +39,32 @@ each_port(const char *dir, int (*fn)(const char *hub, int port, int sta, void *a
 	return r;
 }
 
+struct free_arg {
+	int speed;
+	const int *taken;
+	size_t ntaken;
+};
+
 static int
 free_cb(const char *hub, int port, int sta, void *arg)
 {
-	const char *want = *(int *)arg >= 5 ? "ss" : "hs";
+	const struct free_arg *a = arg;
+	const char *want = a->speed >= 5 ? "ss" : "hs";
 
-	return sta == VHCI_ST_NULL && strcmp(hub, want) == 0 ? port : -1;
+	if (sta != VHCI_ST_NULL || strcmp(hub, want) != 0)
+		return -1;
+	for (size_t i = 0; i < a->ntaken; i++)
+		if (a->taken[i] == port)
+			return -1;
+	return port;
 }
 
 int
-vhci_free_port(const char *dir, int speed)
+vhci_free_port(const char *dir, int speed, const int *taken, size_t ntaken)
 {
-	return each_port(dir, free_cb, &speed);
+	struct free_arg a = { speed, taken, ntaken };
+
+	return each_port(dir, free_cb, &a);
 }
 
 struct state_arg {
