@@ -97,7 +97,8 @@ const struct cmd_entry cmd_prefs_entry = {
 	    "the private image's size, grown at the next start on ns, never shrunk), pids_max (processes at most, ns; "
 	    "while halted), autostart, provides_network, provides_usb, template_for_dispvms, "
 	    "default_dispvm, uplink (none, host-nat or dev:IFNAME), uplink_address, "
-	    "uplink_gateway, uplink_dns. ip and uid_base (ns: the qube's host ids) "
+	    "uplink_gateway, uplink_dns, ipv6 (a netvm's: its clients get IPv6, from "
+	    "its next start). ip and uid_base (ns: the qube's host ids) "
 	    "are given by domd. With --json prints the "
 	    "qube object, or the single value as JSON.",
 	.flags = CMD_MODIFIES,

@@ -265,6 +265,7 @@ vm_to_json(const struct vm *vm)
 	json_object_object_add(o, "uplink_address", json_object_new_string(q->uplink_address));
 	json_object_object_add(o, "uplink_gateway", json_object_new_string(q->uplink_gateway));
 	json_object_object_add(o, "uplink_dns", json_object_new_string(q->uplink_dns));
+	json_object_object_add(o, "ipv6", json_object_new_boolean(q->ipv6));
 	if (q->provides_network) {
 		const char *st = netvm_status(vm);
 		json_object_object_add(o, "network_status", json_object_new_string(

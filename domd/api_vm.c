@@ -204,7 +204,7 @@ new_vm(void)
 
 static const char *const create_args[] = { "class", "label", "template", "netvm", "memory",
 	"vcpus", "virt_mode", "private_size", "pids_max", "autostart", "provides_network", "template_for_dispvms", "default_dispvm", "provides_usb", "uplink",
-	"uplink_address", "uplink_gateway", "uplink_dns", NULL };
+	"uplink_address", "uplink_gateway", "uplink_dns", "ipv6", NULL };
 
 static enum api_result
 vm_create(struct request *req)

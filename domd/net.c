@@ -105,6 +105,8 @@ net_config_text(const struct vm *netvm, size_t *len)
 		fprintf(f, "resolver %s%s%s\n", netcfg_ip_str(u->resolvers[0], a),
 		    u->nresolvers > 1 ? " " : "",
 		    u->nresolvers > 1 ? netcfg_ip_str(u->resolvers[1], b) : "");
+	if (netvm->net_ipv6)
+		fprintf(f, "ipv6\n");
 	for (const struct vm *c = domd.vms; c != NULL; c = c->next)
 		if (c->net_attached && up(c) && !strcmp(c->q.netvm, netvm->q.name))
 			client_text(f, c);
@@ -140,6 +142,8 @@ net_vm_running(struct vm *vm)
 
 	if (vm->q.provides_network && vm->netchan != NULL) {
 		memset(&vm->uplink, 0, sizeof(vm->uplink));
+		/* As it starts: its clients are linked with or without IPv6. */
+		vm->net_ipv6 = vm->q.ipv6;
 		if (vm->q.netvm[0] != '\0')
 			snprintf(vm->uplink.ifname, sizeof(vm->uplink.ifname), "eth0");
 		else if (domd.backend->uplink_attach != NULL &&

@@ -26,8 +26,25 @@
 #define CLIENT_IF "eth0"
 #define HOSTNAT_IF "uplink0"
 
+/* With its netvm's ipv6: the client's IPv6 address, a route to the
+ * netvm's and the default route through it (Qubes' addresses). */
 static int
-client_setup(struct vm *client, uint32_t ip, uint32_t gw, char *err, size_t errlen)
+client_setup6(struct nl_sock *sk, uint32_t ip, uint32_t gw, char *err, size_t errlen)
+{
+	static const uint8_t any[16];
+	uint8_t ip6[16], gw6[16];
+
+	netcfg_ip6_of(ip, ip6);
+	netcfg_ip6_of(gw, gw6);
+	if (nlnet_addr_add6(sk, CLIENT_IF, ip6, 128, err, errlen) < 0 ||
+	    nlnet_route_set6(sk, gw6, 128, NULL, CLIENT_IF, err, errlen) < 0 ||
+	    nlnet_route_set6(sk, any, 0, gw6, CLIENT_IF, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+client_setup(struct vm *client, uint32_t ip, uint32_t gw, bool ipv6, char *err, size_t errlen)
 {
 	struct nl_sock *sk = nlnet_open(client->rt.init_pid, err, errlen);
 	int r = -1;
@@ -38,7 +55,8 @@ client_setup(struct vm *client, uint32_t ip, uint32_t gw, char *err, size_t errl
 	    nlnet_link_up(sk, CLIENT_IF, err, errlen) == 0 &&
 	    nlnet_addr_add(sk, CLIENT_IF, ip, 32, err, errlen) == 0 &&
 	    nlnet_route_set(sk, gw, 32, 0, CLIENT_IF, err, errlen) == 0 &&
-	    nlnet_route_set(sk, 0, 0, gw, CLIENT_IF, err, errlen) == 0)
+	    nlnet_route_set(sk, 0, 0, gw, CLIENT_IF, err, errlen) == 0 &&
+	    (!ipv6 || client_setup6(sk, ip, gw, err, errlen) == 0))
 		r = 0;
 	nlnet_close(sk);
 	return r;
@@ -70,7 +88,7 @@ ns_net_attach(struct vm *client, struct vm *netvm, char *err, size_t errlen)
 		if (nlnet_veth_create(host, CLIENT_IF, fc, net_vif_name(client), fn, err, errlen) < 0)
 			goto out;
 	}
-	r = client_setup(client, ip, gw, err, errlen);
+	r = client_setup(client, ip, gw, netvm->net_ipv6, err, errlen);
 out:
 	nlnet_close(in);
 	nlnet_close(host);

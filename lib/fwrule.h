@@ -1,14 +1,18 @@
 /* Firewall rules in Qubes' rule language, one text line per rule:
  *
- *   accept|drop [dst4=A.B.C.D[/N] | dst6=ADDR[/N] | dsthost=NAME]
+ *   accept|drop [dst4=A.B.C.D[/N] | dst6=ADDR[/N] | dsthost=HOST]
  *       [proto=tcp|udp|icmp] [specialtarget=dns] [dstports=N[-M]]
  *       [icmptype=N] [expire=EPOCH] [comment=TEXT]
  *
- * The action comes first; the key=value fields follow in any order, except
- * comment=, which takes the rest of the line. A bare "accept" or "drop"
- * matches everything. fwrule_format() writes the canonical form, fields in
- * the order above, separated by single spaces; parsing it gives the same
- * struct again.
+ * HOST is a DNS name, an IPv4 or IPv6 address, or a network ADDR/N of
+ * either family (an address or network becomes a dst4 or dst6 rule, as in
+ * Qubes; dstname= is Qubes' other synonym). The short form above starts
+ * with the bare action; Qubes' qvm-firewall form gives it as action=accept
+ * or action=drop, anywhere among the fields. Fields come in any order;
+ * comment= takes the rest of the line. A rule with an action alone matches
+ * everything. fwrule_format() writes the canonical (short) form, fields in
+ * the order above, separated by single spaces; fwrule_format_qubes() the
+ * form `qvm-firewall --raw` prints. Parsing either gives the same struct.
  *
  * Rules are written in dom0 but shipped to the netvm and parsed again there,
  * so the parser treats its input as hostile: the text is bounded
@@ -60,6 +64,8 @@ int fwrule_parse(const char *text, struct fwrule *out, char *err, size_t errlen)
 /* The canonical text; the length it needs (as snprintf), which is always
  * < FWRULE_TEXT_MAX for a rule fwrule_parse() accepted. */
 int fwrule_format(const struct fwrule *r, char *buf, size_t len);
+/* Qubes' form: "action=accept proto=tcp dst4=10.0.0.0/8 dstports=443-443". */
+int fwrule_format_qubes(const struct fwrule *r, char *buf, size_t len);
 /* Parses and formats: the canonical form of a rule text, or -1 with err. */
 int fwrule_canonical(const char *text, char *buf, size_t len, char *err, size_t errlen);
 /* True once the rule's expire time has come (never for expire 0). */

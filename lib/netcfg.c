@@ -67,6 +67,13 @@ netcfg_ip_str(uint32_t ip, char *buf)
 }
 
 void
+netcfg_ip6_of(uint32_t ip, uint8_t out[16])
+{
+	inet_pton(AF_INET6, NETCFG_IP6_PREFIX, out);
+	memcpy(out + 12, &ip, 4);
+}
+
+void
 netcfg_free(struct netcfg *c)
 {
 	for (int i = 0; i < c->nclients; i++)
@@ -172,6 +179,10 @@ parse_item(struct parser *p, char *line, struct netcfg *c, int *client_cap, bool
 		return fail(p, "empty line");
 	if (!strcmp(w[0], "end") && n == 1) {
 		*ended = true;
+		return 0;
+	}
+	if (!strcmp(w[0], "ipv6") && n == 1) {
+		c->ipv6 = true;
 		return 0;
 	}
 	if (!strcmp(w[0], "self") && n == 2) {

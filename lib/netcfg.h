@@ -7,6 +7,7 @@
  *   upstream eth0                      the link towards the outside ("-": none)
  *   uplink 192.168.77.2/24 192.168.77.1    address and gateway to set on it (sys-net)
  *   resolver 192.168.77.1 192.168.77.1 where the virtual DNS addresses are sent
+ *   ipv6                               the clients have IPv6 too (the netvm's ipv6)
  *   client work 10.137.0.5 vif5 drop   name, address, link in the netvm, policy
  *   rule accept proto=tcp dstports=443 a rule of the client above, canonical form
  *   rule drop
@@ -14,7 +15,10 @@
  *   bad firewall rule 1: invalid ...   a client whose rules domd could not read
  *   end
  *
- * "uplink" and "resolver" are optional. A client line followed by "bad"
+ * "uplink", "resolver" and "ipv6" are optional. With "ipv6", every client
+ * and the netvm have the IPv6 address NETCFG_IP6_PREFIX + their IPv4
+ * address (Qubes' scheme: 10.137.0.5 is fd09:24ef:4179::a89:5); without
+ * it no IPv6 is forwarded. A client line followed by "bad"
  * has its traffic dropped (fail closed). The netvm answers each message
  * with "ok N" (N rules applied) or "error TEXT", one line.
  *
@@ -39,6 +43,8 @@
 /* The two virtual DNS addresses every client uses (Qubes' values). */
 #define NETCFG_DNS1 "10.139.1.1"
 #define NETCFG_DNS2 "10.139.1.2"
+/* The /80 the IPv6 addresses of qubes are in, IPv4 address last (Qubes'). */
+#define NETCFG_IP6_PREFIX "fd09:24ef:4179::"
 
 struct netcfg_client {
 	char name[NETCFG_NAME_MAX + 1];
@@ -57,6 +63,7 @@ struct netcfg {
 	bool has_uplink;
 	uint32_t uplink_addr, uplink_gw; /* network byte order */
 	int uplink_prefix;
+	bool ipv6;                   /* clients get IPv6 */
 	int nresolvers;              /* 0-2 */
 	uint32_t resolvers[2];
 	int nclients;
@@ -82,5 +89,7 @@ int netcfg_ip_parse(const char *s, uint32_t *out);
 int netcfg_cidr_parse(const char *s, uint32_t *addr, int *prefix);
 /* Dotted form into buf (at least 16 bytes). */
 const char *netcfg_ip_str(uint32_t ip, char *buf);
+/* The IPv6 address of the qube with IPv4 address ip (network byte order). */
+void netcfg_ip6_of(uint32_t ip, uint8_t out[16]);
 
 #endif

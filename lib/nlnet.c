@@ -198,33 +198,40 @@ nlnet_link_up(struct nl_sock *sk, const char *ifname, char *err, size_t errlen)
 	return 0;
 }
 
+/* An address of family (AF_INET: 4 bytes, AF_INET6: 16) with a prefix. */
 static struct nl_addr *
-v4(uint32_t ip, int prefix)
+addr_of(int family, const void *ip, int prefix)
 {
-	struct nl_addr *a = nl_addr_build(AF_INET, &ip, sizeof(ip));
+	struct nl_addr *a = nl_addr_build(family, ip, family == AF_INET ? 4 : 16);
 
 	if (a != NULL)
 		nl_addr_set_prefixlen(a, prefix);
 	return a;
 }
 
-int
-nlnet_addr_add(struct nl_sock *sk, const char *ifname, uint32_t ip, int prefix, char *err,
-    size_t errlen)
+static int
+addr_add(struct nl_sock *sk, const char *ifname, int family, const void *ip, int prefix,
+    char *err, size_t errlen)
 {
 	struct rtnl_link *l;
 	struct rtnl_addr *a;
 	struct nl_addr *local;
-	int r;
+	int r, full = family == AF_INET ? 32 : 128, flags = 0;
 
 	if (get_link(sk, ifname, &l, err, errlen) < 0)
 		return -1;
 	a = rtnl_addr_alloc();
-	local = v4(ip, prefix);
+	local = addr_of(family, ip, prefix);
 	rtnl_addr_set_ifindex(a, rtnl_link_get_ifindex(l));
 	rtnl_addr_set_local(a, local);
-	/* A /32 gets no prefix route: the routes are set on their own. */
-	rtnl_addr_set_flags(a, prefix == 32 ? IFA_F_NOPREFIXROUTE : 0);
+	/* A host address gets no prefix route: the routes are set on their
+	 * own. IPv6 skips duplicate detection: the address is ours by
+	 * assignment, and is usable at once instead of after a second. */
+	if (prefix == full)
+		flags |= IFA_F_NOPREFIXROUTE;
+	if (family == AF_INET6)
+		flags |= IFA_F_NODAD;
+	rtnl_addr_set_flags(a, (unsigned)flags);
 	r = rtnl_addr_add(sk, a, 0);
 	nl_addr_put(local);
 	rtnl_addr_put(a);
@@ -235,8 +242,23 @@ nlnet_addr_add(struct nl_sock *sk, const char *ifname, uint32_t ip, int prefix, 
 }
 
 int
-nlnet_route_set(struct nl_sock *sk, uint32_t dst, int prefix, uint32_t gw, const char *ifname,
+nlnet_addr_add(struct nl_sock *sk, const char *ifname, uint32_t ip, int prefix, char *err,
+    size_t errlen)
+{
+	return addr_add(sk, ifname, AF_INET, &ip, prefix, err, errlen);
+}
+
+int
+nlnet_addr_add6(struct nl_sock *sk, const char *ifname, const uint8_t ip[16], int prefix,
     char *err, size_t errlen)
+{
+	return addr_add(sk, ifname, AF_INET6, ip, prefix, err, errlen);
+}
+
+/* gw NULL: a route on the link itself. */
+static int
+route_set(struct nl_sock *sk, int family, const void *dst, int prefix, const void *gw,
+    const char *ifname, char *err, size_t errlen)
 {
 	struct rtnl_link *l;
 	struct rtnl_route *rt;
@@ -247,8 +269,8 @@ nlnet_route_set(struct nl_sock *sk, uint32_t dst, int prefix, uint32_t gw, const
 	if (get_link(sk, ifname, &l, err, errlen) < 0)
 		return -1;
 	rt = rtnl_route_alloc();
-	d = v4(dst, prefix);
-	rtnl_route_set_family(rt, AF_INET);
+	d = addr_of(family, dst, prefix);
+	rtnl_route_set_family(rt, (uint8_t)family);
 	rtnl_route_set_dst(rt, d);
 	rtnl_route_set_table(rt, RT_TABLE_MAIN);
 	rtnl_route_set_protocol(rt, RTPROT_STATIC);
@@ -256,7 +278,7 @@ nlnet_route_set(struct nl_sock *sk, uint32_t dst, int prefix, uint32_t gw, const
 	nh = rtnl_route_nh_alloc();
 	rtnl_route_nh_set_ifindex(nh, rtnl_link_get_ifindex(l));
 	if (gw) {
-		g = v4(gw, 32);
+		g = addr_of(family, gw, family == AF_INET ? 32 : 128);
 		rtnl_route_nh_set_gateway(nh, g);
 	}
 	rtnl_route_add_nexthop(rt, nh);
@@ -269,4 +291,18 @@ nlnet_route_set(struct nl_sock *sk, uint32_t dst, int prefix, uint32_t gw, const
 	if (r < 0)
 		return nlfail(err, errlen, r, "cannot set a route through", ifname);
 	return 0;
+}
+
+int
+nlnet_route_set(struct nl_sock *sk, uint32_t dst, int prefix, uint32_t gw, const char *ifname,
+    char *err, size_t errlen)
+{
+	return route_set(sk, AF_INET, &dst, prefix, gw ? &gw : NULL, ifname, err, errlen);
+}
+
+int
+nlnet_route_set6(struct nl_sock *sk, const uint8_t dst[16], int prefix, const uint8_t *gw,
+    const char *ifname, char *err, size_t errlen)
+{
+	return route_set(sk, AF_INET6, dst, prefix, gw, ifname, err, errlen);
 }

@@ -1,7 +1,8 @@
 /* Links, addresses and routes through libnl (rtnetlink), in this or in
  * another network namespace. Used by domd's ns backend to wire qubes
  * together and by bulkhead-firewall inside a netvm. Addresses are IPv4 in
- * network byte order; every error is one line naming the link. */
+ * network byte order (the *6 functions: IPv6, 16 bytes); every error is one
+ * line naming the link. */
 #ifndef BULKHEAD_NLNET_H
 #define BULKHEAD_NLNET_H
 
@@ -36,6 +37,12 @@ int nlnet_addr_add(struct nl_sock *sk, const char *ifname, uint32_t ip, int pref
     size_t errlen);
 /* Sets (replaces) the route dst/prefix through the link, via gw unless 0. */
 int nlnet_route_set(struct nl_sock *sk, uint32_t dst, int prefix, uint32_t gw,
+    const char *ifname, char *err, size_t errlen);
+/* The same for IPv6 (added without duplicate address detection); gw NULL:
+ * on the link. */
+int nlnet_addr_add6(struct nl_sock *sk, const char *ifname, const uint8_t ip[16], int prefix,
+    char *err, size_t errlen);
+int nlnet_route_set6(struct nl_sock *sk, const uint8_t dst[16], int prefix, const uint8_t *gw,
     const char *ifname, char *err, size_t errlen);
 
 #endif

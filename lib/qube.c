@@ -52,6 +52,7 @@ const struct qube_prop qube_props[] = {
 	{ "uplink_address", PROP_NET, true, false },
 	{ "uplink_gateway", PROP_NET, true, false },
 	{ "uplink_dns", PROP_NET, true, false },
+	{ "ipv6", PROP_BOOL, true, false }, /* a netvm's, used at its next start */
 	{ "tags", PROP_TAGS, false, false },
 	{ "usb", PROP_USB, false, false }, /* changed with vm.usb */
 	/* changed with vm.firewall, which also applies them */
@@ -360,6 +361,8 @@ qube_set(struct qube *q, const char *prop, const char *value, char *err, size_t 
 			q->template_for_dispvms = b;
 		else if (!strcmp(prop, "provides_usb"))
 			q->provides_usb = b;
+		else if (!strcmp(prop, "ipv6"))
+			q->ipv6 = b;
 		else
 			q->provides_network = b;
 		return 0;
@@ -444,6 +447,8 @@ qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen)
 		snprintf(buf, buflen, "%d", q->template_for_dispvms);
 	else if (!strcmp(prop, "provides_usb"))
 		snprintf(buf, buflen, "%d", q->provides_usb);
+	else if (!strcmp(prop, "ipv6"))
+		snprintf(buf, buflen, "%d", q->ipv6);
 	else if (!strcmp(prop, "usb")) {
 		size_t off = 0;
 		buf[0] = '\0';
@@ -948,7 +953,8 @@ qube_format_cfg(const struct qube *q)
 		}
 		qube_get(q, p->name, val, sizeof(val));
 		if (((p->type == PROP_UUID || p->type == PROP_NET) && val[0] == '\0') ||
-		    (!strcmp(p->name, "uid_base") && q->uid_base == 0))
+		    (!strcmp(p->name, "uid_base") && q->uid_base == 0) ||
+		    (!strcmp(p->name, "ipv6") && !q->ipv6))
 			continue; /* not assigned yet, or not used */
 		if (p->type == PROP_TAGS || p->type == PROP_USB) {
 			int n = p->type == PROP_TAGS ? q->ntags : q->nusb;

@@ -65,6 +65,7 @@ struct qube {
 	long uid_base;     /* ns: first host uid/gid of its user namespace; 0 until given */
 	bool autostart;
 	bool provides_network;
+	bool ipv6;               /* a netvm: its clients get IPv6 (from its next start) */
 	bool provides_usb;       /* exports its USB devices (sys-usb) */
 	bool template_for_dispvms; /* DispVMs may be made from this AppVM */
 	char default_dispvm[QUBE_NAME_MAX + 1]; /* base of its @dispvm calls */

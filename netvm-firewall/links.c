@@ -1,6 +1,7 @@
 /* The netvm's side of its links, through libnl: each client's vif up with
- * the netvm's own address on it and a host route to the client; the
- * uplink's address and default route; forwarding on. */
+ * the netvm's own address on it and a host route to the client (IPv6 too
+ * with "ipv6"); the uplink's address and default route; IPv4 forwarding
+ * on. IPv6 forwarding is links_ipv6_forwarding()'s, once the rules are. */
 #include "links.h"
 
 #include <arpa/inet.h>
@@ -26,6 +27,43 @@ write_file(const char *path, const char *text)
 	return w == (ssize_t)strlen(text) ? 0 : -1;
 }
 
+/* A forwarding host ignores router advertisements unless told: the
+ * uplink's IPv6 address and route come from them (as a Qubes sys-net's). */
+static void
+accept_ra(const char *ifname)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname);
+	if (write_file(path, "2") < 0)
+		log_warn("%s", path);
+}
+
+/* The netvm's IPv6 address on the client's link, a host route to the
+ * client's. */
+static int
+client_ipv6(struct nl_sock *sk, const struct netcfg *c, const struct netcfg_client *cl,
+    char *err, size_t errlen)
+{
+	uint8_t self[16], addr[16];
+
+	netcfg_ip6_of(c->self, self);
+	netcfg_ip6_of(cl->ip, addr);
+	if (nlnet_addr_add6(sk, cl->ifname, self, 128, err, errlen) < 0 ||
+	    nlnet_route_set6(sk, addr, 128, NULL, cl->ifname, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+int
+links_ipv6_forwarding(bool on)
+{
+	/* No IPv6 in the kernel: nothing is forwarded anyway. */
+	if (access("/proc/sys/net/ipv6/conf/all/forwarding", F_OK) < 0 && !on)
+		return 0;
+	return write_file("/proc/sys/net/ipv6/conf/all/forwarding", on ? "1" : "0");
+}
+
 int
 links_apply(const struct netcfg *c, char *err, size_t errlen)
 {
@@ -49,13 +87,16 @@ links_apply(const struct netcfg *c, char *err, size_t errlen)
 			r = -1;
 	} else if (c->upstream[0] != '\0')
 		nlnet_link_up(sk, c->upstream, lerr, sizeof(lerr));
+	if (c->ipv6 && c->upstream[0] != '\0')
+		accept_ra(c->upstream);
 	/* A client whose link is not there (yet) is logged, not fatal: the
 	 * others must get through. */
 	for (int i = 0; i < c->nclients; i++) {
 		const struct netcfg_client *cl = &c->clients[i];
 		if (nlnet_link_up(sk, cl->ifname, lerr, sizeof(lerr)) < 0 ||
 		    nlnet_addr_add(sk, cl->ifname, c->self, 32, lerr, sizeof(lerr)) < 0 ||
-		    nlnet_route_set(sk, cl->ip, 32, 0, cl->ifname, lerr, sizeof(lerr)) < 0)
+		    nlnet_route_set(sk, cl->ip, 32, 0, cl->ifname, lerr, sizeof(lerr)) < 0 ||
+		    (c->ipv6 && client_ipv6(sk, c, cl, lerr, sizeof(lerr)) < 0))
 			log_warnx("client %s: %s", cl->name, lerr);
 	}
 	nlnet_close(sk);

@@ -34,9 +34,9 @@ usage(FILE *f)
 	    "The packet filter of a Bulkhead netvm. Connects to domd through PATH\n"
 	    "(default " DEFAULT_SOCKET "), receives the network configuration of\n"
 	    "the netvm's clients and applies it: links, addresses and routes through\n"
-	    "netlink, one iptables chain per client through libiptc. Reconnects when\n"
-	    "domd restarts. --apply applies one configuration message from FILE and\n"
-	    "exits (0 when applied).\n"
+	    "netlink, one iptables (and ip6tables) chain per client through libiptc.\n"
+	    "Reconnects when domd restarts. --apply applies one configuration message\n"
+	    "from FILE and exits (0 when applied).\n"
 	    "\n"
 	    "  -v, --verbose   more log\n"
 	    "  -h, --help      this text\n");
@@ -53,9 +53,17 @@ apply(const struct netcfg *cfg, time_t *next_expire, char *ans, size_t anslen)
 		log_warnx("links: %s", err);
 	if (links_write_resolv(cfg) < 0)
 		log_warn("cannot write /etc/resolv.conf");
+	if (!cfg->ipv6 && links_ipv6_forwarding(false) < 0)
+		log_warn("cannot turn IPv6 forwarding off");
 	if (fw_iptc_apply(cfg, time(NULL), NULL, &res, err, sizeof(err)) < 0) {
 		log_warnx("cannot apply the rules: %s", err);
 		snprintf(ans, anslen, "error %s\n", err);
+		return -1;
+	}
+	/* Only now: until the IPv6 chains are there, nothing may pass. */
+	if (cfg->ipv6 && links_ipv6_forwarding(true) < 0) {
+		log_warn("cannot turn IPv6 forwarding on");
+		snprintf(ans, anslen, "error cannot turn IPv6 forwarding on\n");
 		return -1;
 	}
 	*next_expire = res.next_expire;

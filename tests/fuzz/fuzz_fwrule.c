@@ -2,7 +2,8 @@
  * parsed again in the netvm, so the parser sees hostile text. Besides the
  * sanitisers, it checks that an accepted rule is well formed, formats to a
  * canonical text that fits FWRULE_TEXT_MAX and parses back to the very same
- * struct (and the same text), and that a refused one gets a one-line error.
+ * struct (and the same text), that Qubes' form (fwrule_format_qubes) fits
+ * and parses back to it too, and that a refused one gets a one-line error.
  * The input (cut at a little over FWRULE_TEXT_MAX) is parsed from an exactly
  * sized heap copy, so ASan catches any read past its terminator. */
 #include <stdbool.h>
@@ -42,7 +43,7 @@ check_rule(const struct fwrule *r)
 		    (unsigned char)*c);
 	for (const char *c = r->host; *c != '\0'; c++)
 		CHECK((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
-		    *c == '.', "host byte 0x%02x", (unsigned char)*c);
+		    *c == '_' || *c == '.', "host byte 0x%02x", (unsigned char)*c);
 }
 
 int
@@ -82,6 +83,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    text);
 	fwrule_format(&back, again, sizeof(again));
 	CHECK(strcmp(text, again) == 0, "format not stable: '%s' then '%s'", text, again);
+
+	len = fwrule_format_qubes(&r, text, sizeof(text));
+	CHECK(len > 0 && len < FWRULE_TEXT_MAX && (size_t)len == strlen(text),
+	    "Qubes form length %d", len);
+	CHECK(fwrule_parse(text, &back, err, sizeof(err)) == 0,
+	    "Qubes form does not parse: %s: %s", err, text);
+	CHECK(memcmp(&r, &back, sizeof(r)) == 0, "Qubes form parses to another rule: %s", text);
 	free(copy);
 	return 0;
 }

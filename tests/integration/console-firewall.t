@@ -52,9 +52,9 @@ oks $(screen | grep -A1 '>Rule' | grep -q "! invalid dstports"; echo $?) "the me
 oks $(screen | grep -q 'Add a firewall rule to work'; echo $?) "the form stays open"
 oks $([ "$(bh --json firewall work list)" = "$before" ]; echo $?) "nothing was stored"
 keys C-u
-type_text 'accept dsthost=exa_mple.org'
+type_text 'accept dsthost=exa,mple.org'
 keys Enter
-oks $(wait_screen "! invalid dsthost 'exa_mple.org'" 5 && [ "$(bh --json firewall work list)" = "$before" ]; echo $?) \
+oks $(wait_screen "! invalid dsthost 'exa,mple.org'" 5 && [ "$(bh --json firewall work list)" = "$before" ]; echo $?) \
 	"a bad host name too, nothing stored"
 
 # A valid rule, with a comment.

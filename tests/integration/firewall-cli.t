@@ -63,7 +63,11 @@ expect_err "an unknown action is refused" 1 "invalid action 'allow'" bh firewall
 expect_err "an unknown field is refused" 1 "unknown field 'port'" bh firewall work add accept port=22
 expect_err "two destinations are refused" 1 "dsthost conflicts with dst4" \
 	bh firewall work add accept dst4=1.2.3.4 dsthost=example.org
-expect_err "a bad dsthost is refused" 1 "invalid dsthost 'exa_mple.org'" bh firewall work add drop dsthost=exa_mple.org
+expect_err "a bad dsthost is refused" 1 "invalid dsthost 'ex\*ample.org'" bh firewall work add drop 'dsthost=ex*ample.org'
+expect_err "a dsthost network with host bits is refused" 1 "the network is fd00::/8" \
+	bh firewall work add drop dsthost=fd00::1/8
+expect_err "dst6 takes no IPv4 network" 1 "invalid dst6 '10.0.0.0/8'" bh firewall work add drop dst6=10.0.0.0/8
+expect_err "Qubes' form without action= is refused" 1 "missing action" bh firewall work add proto=tcp dstports=443
 expect_err "an index past the end is refused" 1 "invalid index 9" bh firewall work add --before 9 drop
 expect_err "deleting a missing rule is refused" 1 "no firewall rule 7 (work has 4)" bh firewall work del 7
 expect_err "a bad policy is refused" 1 "invalid firewall policy 'maybe'" bh firewall work policy maybe
@@ -78,6 +82,9 @@ expect_err "add without a rule is a usage error" 2 "missing rule" bh firewall wo
 expect_err "del needs a number" 2 "invalid value 'two'" bh firewall work del two
 expect_err "policy needs one value" 2 "policy takes one value" bh firewall work policy accept drop
 expect_err "--before goes with add only" 2 "with add only" bh firewall work del --before 1 1
+expect_err "--format goes with list only" 2 "with list only" bh firewall work add --format=qubes drop
+expect_err "--format takes bulkhead or qubes" 2 "invalid value 'xml' for --format" bh firewall work list --format=xml
+expect_err "a bad relative expire is a usage error" 2 "invalid expire '+soon'" bh firewall work add drop expire=+soon
 
 check "del 2" bh firewall work del 2
 check "policy drop" bh firewall work policy drop
@@ -139,6 +146,57 @@ expect_out "the rules and policy survive a domd restart" "$saved" bh firewall wo
 
 check "reset" bh firewall work reset
 expect_out "reset leaves no rules and policy accept" "policy: accept" bh firewall work list
+
+# Qubes' qvm-firewall form and dsthost's addresses and networks; list in
+# either form.
+check "add in Qubes' form" bh firewall work add action=accept proto=tcp dstports=443
+check "add in Qubes' form, fields in any order" bh firewall work add proto=udp action=drop dsthost=fd00::/8 comment=ula
+check "dsthost takes an IPv4 network" bh firewall work add accept dsthost=192.168.0.0/16
+check "dst6 takes an IPv6 address" bh firewall work add action=accept dst6=2001:db8::1
+check "specialtarget and icmptype in Qubes' form" bh firewall work add action=accept specialtarget=dns
+check "icmptype in Qubes' form" bh firewall work add action=drop proto=icmp icmptype=8
+now=$(date +%s)
+check "expire=+SECONDS is from now (as qvm-firewall)" bh firewall work add action=drop expire=+3600
+exp=$(bh --json firewall work list | python3 -c 'import json,sys; print(json.load(sys.stdin)["rules"][6]["rule"].split("=")[1])')
+ok $([ "$exp" -ge $((now + 3600)) ] && [ "$exp" -le $((now + 3660)) ]; echo $?) "the stored expire is an hour from now: $exp (now $now)"
+expect_out "list prints the canonical short form by default" "1  accept proto=tcp dstports=443
+2  drop dst6=fd00::/8 proto=udp comment=ula
+3  accept dst4=192.168.0.0/16
+4  accept dst6=2001:db8::1
+5  accept specialtarget=dns
+6  drop proto=icmp icmptype=8
+7  drop expire=$exp
+policy: accept" bh firewall work list
+expect_out "list --format=qubes prints qvm-firewall's form" "1  action=accept proto=tcp dstports=443-443
+2  action=drop proto=udp dst6=fd00::/8 comment=ula
+3  action=accept dst4=192.168.0.0/16
+4  action=accept dst6=2001:db8::1/128
+5  action=accept specialtarget=dns
+6  action=drop proto=icmp icmptype=8
+7  action=drop expire=$exp
+policy: accept" bh firewall work list --format=qubes
+expect_out "list --format=bulkhead is the default" "$(bh firewall work list)" bh firewall work list --format=bulkhead
+# What --format=qubes prints is read back as the same rules.
+bh firewall work list --format=qubes | sed -n 's/^[0-9]*  //p' | grep -v '^policy' >"$T/qrules"
+check "reset" bh firewall work reset
+while read -r line; do bh firewall work add $line || echo "refused: $line"; done <"$T/qrules" >"$T/readd" 2>&1
+ok $([ ! -s "$T/readd" ] && [ "$(bh firewall work list --format=qubes | sed -n 's/^[0-9]*  //p' | grep -v '^policy')" = "$(cat "$T/qrules")" ]; echo $?) \
+	"rules printed in Qubes' form add back unchanged $(cat "$T/readd")"
+check "reset" bh firewall work reset
+# qvm-firewall's positional form: ACTION [HOST [PROTO [PORTS|ICMPTYPE]]],
+# mixed with key=value.
+check "add ACTION HOST PROTO PORTS" bh firewall work add accept example.org tcp 443
+check "add ACTION NETWORK icmp TYPE" bh firewall work add drop 10.0.0.0/8 icmp 8
+check "a bare word fills the first field not given" bh firewall work add proto=udp accept fd00::/8 53
+check "comment= takes the rest, bare words included" bh firewall work add drop comment=no more words
+expect_out "they are stored as the same rules in key=value form" "1  accept dsthost=example.org proto=tcp dstports=443
+2  drop dst4=10.0.0.0/8 proto=icmp icmptype=8
+3  accept dst6=fd00::/8 proto=udp dstports=53
+4  drop comment=no more words
+policy: accept" bh firewall work list
+expect_err "a bare word past the positional fields is a usage error" 2 "invalid rule element 'extra'" \
+	bh firewall work add accept example.org tcp 443 extra
+check "reset" bh firewall work reset
 ok $(grep -q '^firewall = ' "$cfg"; [ $? -ne 0 ]; echo $?) "and no rules in the qube's file"
 
 # A qube file written by hand, with firewall = [...], loads; one with a bad

@@ -215,4 +215,109 @@ check "it took the uplink again and applied its configuration" applied sys-net
 refused "the host no longer has it" ip link show "$UP"
 eventually "other reaches the outside again" probe other tcp "$OUT_IP" 7000
 
+OUT6=2001:db8:77::1  # the outside's IPv6 address
+ALT6=2001:db8:77::3  # and a second one
+UP6=2001:db8:77::2   # sys-net's on the uplink (what SLAAC would give it)
+ip -n "$OUT" addr add "$OUT6/64" dev out0 nodad
+# Deprecated: never the source of the echo servers' UDP answers, which
+# must come from the address asked.
+ip -n "$OUT" addr add "$ALT6/64" dev out0 nodad preferred_lft 0
+ip6_of() { # Qubes' IPv6 address of a qube's IPv4 one
+	local a b c d; IFS=. read -r a b c d <<<"$1"
+	printf 'fd09:24ef:4179::%x:%x\n' $(( (a << 8) | b )) $(( (c << 8) | d ))
+}
+work_ip=$(vm_field work ip)
+work6=$(ip6_of "$work_ip")
+fw_ip=$(vm_field sys-firewall ip)
+fw6_addr=$(ip6_of "$fw_ip")
+work_vif=$(vif_of "$work_ip")
+
+diag "IPv6 is off by default: nothing of it leaves a client"
+bh firewall work reset >/dev/null
+ok $([ "$(vm_field sys-firewall ipv6)" = False ]; echo $?) "ipv6 is off for a new netvm"
+check "work has no IPv6 address but link-local" \
+	sh -c "[ -z \"\$(nsenter -t $(vm_pid work) -n ip -6 -o addr show scope global)\" ]"
+refused "work has no IPv6 route out" probe work tcp "$OUT6" 7000
+# Forced by hand, as a hostile qube would: its address, a route via the
+# netvm's link-local address.
+fw_ll=$(nsenter -t "$(vm_pid sys-firewall)" -n ip -6 -o addr show dev "$work_vif" scope link |
+	awk '{ sub("/.*", "", $4); print $4 }')
+check "sys-firewall's side of work's link has a link-local address ($fw_ll)" test -n "$fw_ll"
+in_net work ip -6 addr add "$work6/128" dev eth0 nodad
+in_net work ip -6 route add default via "$fw_ll" dev eth0
+refused "a client that sets up IPv6 itself gets nothing through" probe work tcp "$OUT6" 7000
+refused "nor UDP" probe work udp "$OUT6" 7000
+# nsenter execs the server: $! is its pid, and killing it lets the
+# namespace go when sys-firewall stops.
+nsenter -t "$(vm_pid sys-firewall)" -n python3 "$PROBE" serve 7002 >"$T/fw-echo.log" 2>&1 &
+fw_echo=$!
+eventually "sys-firewall listens on 7002 (reachable from itself)" in_net sys-firewall python3 "$PROBE" tcp ::1 7002
+refused "nor does it reach the netvm over the link-local address" probe work tcp "$fw_ll%eth0" 7002
+kill "$fw_echo" 2>/dev/null; wait "$fw_echo" 2>/dev/null
+in_net work ip -6 route del default via "$fw_ll" dev eth0
+in_net work ip -6 addr del "$work6/128" dev eth0
+
+diag "ipv6 on the netvms: clients get IPv6 through the chain"
+check "set ipv6 on sys-net" bh prefs sys-net ipv6 1
+check "set ipv6 on sys-firewall" bh prefs sys-firewall ipv6 1
+check "sys-firewall shuts down" bh shutdown --wait sys-firewall
+check "sys-net shuts down" bh shutdown --wait sys-net
+check "sys-net starts" bh start sys-net
+check "sys-net applied its configuration" applied sys-net
+# What SLAAC gives a Qubes sys-net: an address and a default route.
+in_net sys-net ip -6 addr add "$UP6/64" dev "$UP" nodad
+in_net sys-net ip -6 route add default via "$OUT6" dev "$UP"
+check "sys-firewall starts" bh start sys-firewall
+check "sys-firewall applied its configuration" applied sys-firewall
+check "work has its IPv6 address ($work6)" \
+	sh -c "nsenter -t $(vm_pid work) -n ip -6 -o addr show dev eth0 | grep -q ' $work6/128 '"
+check "work's IPv6 default route goes through sys-firewall ($fw6_addr)" \
+	sh -c "nsenter -t $(vm_pid work) -n ip -6 route | grep -q 'default via $fw6_addr dev eth0'"
+check "sys-firewall has its IPv6 address from sys-net" \
+	sh -c "nsenter -t $(vm_pid sys-firewall) -n ip -6 -o addr show dev eth0 | grep -q ' $fw6_addr/128 '"
+
+diag "IPv6 packets: no rules, policy accept"
+eventually "TCP over IPv6 from work to the outside" probe work tcp "$OUT6" 7000
+check "UDP over IPv6 too" probe work udp "$OUT6" 7000
+check "the outside saw sys-net's IPv6 address, never a qube's (masquerading)" \
+	sh -c "grep -q 'from $UP6\$' $T/echo.log && ! grep -q 'from fd09:' $T/echo.log"
+check "IPv4 still works" probe work tcp "$OUT_IP" 7000
+
+diag "IPv6 packets: rules"
+check "policy drop" bh firewall work policy drop
+check "add: dst6 port 7000" bh firewall work add "accept dst6=$OUT6 proto=tcp dstports=7000"
+check "add (Qubes' form): dsthost=IPv6 address port 7001" \
+	bh firewall work add "action=accept dsthost=$ALT6 proto=tcp dstports=7001"
+check "add: IPv4 to the outside" bh firewall work add "accept dst4=$OUT_IP"
+check "the allowed IPv6 host:port connects" probe work tcp "$OUT6" 7000
+refused "a port not allowed over IPv6 does not" probe work tcp "$OUT6" 7001
+check "dsthost with an IPv6 address is a dst6 rule" probe work tcp "$ALT6" 7001
+refused "which allows that address only" probe work tcp "$ALT6" 7000
+refused "UDP over IPv6 is not allowed" probe work udp "$OUT6" 7000
+check "the dst4 rule lets IPv4 through" probe work tcp "$OUT_IP" 7001
+check "add: a network in CIDR form" bh firewall work add "accept dsthost=2001:db8:77::/64 proto=udp"
+check "UDP to the network now goes" probe work udp "$OUT6" 7000
+ok $(bh firewall work list --format=qubes | grep -q "^2  action=accept proto=tcp dst6=$ALT6/128 dstports=7001-7001\$"; echo $?) \
+	"rules in Qubes' form list back"
+
+diag "IPv6 anti-spoofing"
+bh firewall work reset >/dev/null
+check "work reaches the outside over IPv6 with its own address" probe work tcp "$OUT6" 7000
+in_net work ip -6 addr add "$(ip6_of 10.137.0.250)/128" dev eth0 nodad
+in_net work ip -6 addr add 2001:db8:99::5/128 dev eth0 nodad
+refused "a forged qube address does not get through" probe work tcp "$OUT6" 7000 "$(ip6_of 10.137.0.250)"
+refused "nor a forged global one" probe work tcp "$OUT6" 7000 2001:db8:99::5
+check "sys-firewall counted them on its IPv6 anti-spoofing rule" sh -c "nsenter -t $(vm_pid sys-firewall) -n \
+	ip6tables-legacy -vnxL FORWARD | awk '/DROP/ && / vif\\+ / && \$1 > 0 { found = 1 } END { exit !found }'"
+in_net work ip -6 addr del "$(ip6_of 10.137.0.250)/128" dev eth0
+in_net work ip -6 addr del 2001:db8:99::5/128 dev eth0
+other6=$(ip6_of "$(vm_field other ip)")
+nsenter -t "$(vm_pid other)" -n python3 "$PROBE" serve 7000 >"$T/other-echo6.log" 2>&1 &
+other_echo=$!
+eventually "other reaches the outside over IPv6" probe other tcp "$OUT6" 7000
+refused "work cannot reach other's IPv6 address without a rule" probe work tcp "$other6" 7000
+kill "$other_echo" 2>/dev/null; wait "$other_echo" 2>/dev/null
+check "work's IPv6 chain is in sys-firewall's ip6tables" \
+	nsenter -t "$(vm_pid sys-firewall)" -n ip6tables-legacy -S "bh-$work_ip"
+
 tap_end

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Packets for the network tests: echo servers and probes.
 
-  netprobe.py serve PORT...              TCP and UDP echo on every address
+  netprobe.py serve PORT...              TCP and UDP echo on every address,
+                                         IPv4 and IPv6
   netprobe.py tcp HOST PORT [SRC]        prints the echo of a line, or fails
   netprobe.py udp HOST PORT              the same over UDP
   netprobe.py dns SERVER NAME            prints NAME's first A record, or fails
   netprobe.py sink PORT                  accepts TCP streams, discards them
 
+HOST and SRC may be IPv6 addresses (fe80::1%eth0 for a link-local one).
 A probe exits 0 when the echo (or answer) came back within 2 s, 1 when it
 did not, 2 on a local error (e.g. no route)."""
 import os
@@ -40,27 +42,42 @@ def serve(ports):
             d, a = s.recvfrom(65536)
             s.sendto(d, a)
 
-    for p in ports:
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    def listen(family, any_addr, p):
+        t = socket.socket(family, socket.SOCK_STREAM)
         t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        t.bind(("0.0.0.0", p))
+        u = socket.socket(family, socket.SOCK_DGRAM)
+        if family == socket.AF_INET6:
+            for x in (t, u):
+                x.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        t.bind((any_addr, p))
         t.listen(64)
         threading.Thread(target=tcp_loop, args=(t,), daemon=True).start()
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("0.0.0.0", p))
+        u.bind((any_addr, p))
         threading.Thread(target=udp_loop, args=(u,), daemon=True).start()
+
+    for p in ports:
+        listen(socket.AF_INET, "0.0.0.0", p)
+        if socket.has_ipv6 and os.path.exists("/proc/net/if_inet6"):
+            listen(socket.AF_INET6, "::", p)
     print("ready", flush=True)
     threading.Event().wait()
 
 
+def address(host, port, kind):
+    """The family and socket address of host (IPv4 or IPv6, numeric)."""
+    ai = socket.getaddrinfo(host, port, 0, kind, 0, socket.AI_NUMERICHOST)[0]
+    return ai[0], ai[4]
+
+
 def tcp(host, port, src=None):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family, dst = address(host, port, socket.SOCK_STREAM)
+    s = socket.socket(family, socket.SOCK_STREAM)
     s.settimeout(TIMEOUT)
-    if src:
-        s.bind((src, 0))
     msg = b"hello %d\n" % random.randrange(1 << 30)
     try:
-        s.connect((host, port))
+        if src:
+            s.bind(address(src, 0, socket.SOCK_STREAM)[1])
+        s.connect(dst)
         s.sendall(msg)
         got = b""
         while len(got) < len(msg):
@@ -78,10 +95,11 @@ def tcp(host, port, src=None):
 
 
 def udp(host, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    family, dst = address(host, port, socket.SOCK_DGRAM)
+    s = socket.socket(family, socket.SOCK_DGRAM)
     msg = b"hello %d" % random.randrange(1 << 30)
     try:
-        s.sendto(msg, (host, port))
+        s.sendto(msg, dst)
     except OSError as e:
         print("error: %s" % e, file=sys.stderr)
         return 2

@@ -1,6 +1,7 @@
 /* Unit tests for netvm-firewall/fw_iptc.h: applies hand-built
- * configurations to the kernel's legacy iptables in a private network
- * namespace and checks what iptables-legacy-save reads back. Needs root
+ * configurations to the kernel's legacy iptables and ip6tables in a private
+ * network namespace and checks what iptables-legacy-save and
+ * ip6tables-legacy-save read back. Needs root
  * (unshare(CLONE_NEWNET)); skipped otherwise. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,14 +80,48 @@ cfg_init(struct netcfg *cfg, struct netcfg_client *clients, int n, const char *u
 	cfg->nclients = n;
 }
 
-static int
-test_resolve(const char *host, uint32_t *out, int max, char *err, size_t errlen)
+static struct fw_addr
+addr(int af, const char *s)
 {
-	if (strcmp(host, "two.example") == 0 && max >= 3) {
-		out[0] = ip("192.0.2.10");
-		out[1] = ip("192.0.2.11");
-		out[2] = ip("192.0.2.10"); /* a repeat gives no second entry */
+	struct fw_addr a = { { 0 } };
+
+	if (inet_pton(af, s, a.a) != 1)
+		fail_msg("bad address in test: %s", s);
+	return a;
+}
+
+/* two.example: two IPv4 addresses; dual.example: one of each family;
+ * v4only.example: IPv4 only. */
+/* work (rules given) and mail (policy accept, no rules) behind eth0 with
+ * one resolver: the configuration of the layout tests. */
+static void
+work_and_mail(struct netcfg *cfg, struct netcfg_client clients[2], const struct tclient *work,
+    struct tclient *mail)
+{
+	client(mail, "mail", "10.137.0.6", "vif6", FWRULE_ACCEPT, NULL);
+	clients[0] = work->c;
+	clients[1] = mail->c;
+	cfg_init(cfg, clients, 2, "eth0", "192.168.77.1", NULL);
+}
+
+static int
+test_resolve(const char *host, int af, struct fw_addr *out, int max, char *err, size_t errlen)
+{
+	if (strcmp(host, "two.example") == 0 && af == AF_INET && max >= 3) {
+		out[0] = addr(af, "192.0.2.10");
+		out[1] = addr(af, "192.0.2.11");
+		out[2] = addr(af, "192.0.2.10"); /* a repeat gives no second entry */
 		return 3;
+	}
+	if ((strcmp(host, "dual.example") == 0 || strcmp(host, "v4only.example") == 0) &&
+	    af == AF_INET) {
+		out[0] = addr(af, "192.0.2.20");
+		return 1;
+	}
+	if (strcmp(host, "dual.example") == 0 && af == AF_INET6 && max >= 2) {
+		out[0] = addr(af, "2001:db8:20::1");
+		out[1] = addr(af, "2001:db8:20::1");
+		return 2;
 	}
 	snprintf(err, errlen, "no such host");
 	return -1;
@@ -108,16 +143,16 @@ sh(const char *cmd)
 		fail_msg("'%s' failed", cmd);
 }
 
-/* iptables-legacy-save's output, without its comment lines (dates). */
+/* An iptables-save's output, without its comment lines (dates). */
 static char *
-save(void)
+save_of(const char *cmd)
 {
-	FILE *p = popen("iptables-legacy-save", "r");
+	FILE *p = popen(cmd, "r");
 	char line[1024], *buf;
 	size_t len = 0, cap = 1 << 16;
 
 	if (p == NULL)
-		fail_msg("cannot run iptables-legacy-save");
+		fail_msg("cannot run %s", cmd);
 	buf = malloc(cap);
 	assert_non_null(buf);
 	buf[0] = '\0';
@@ -131,8 +166,20 @@ save(void)
 		len += n;
 	}
 	if (pclose(p) != 0)
-		fail_msg("iptables-legacy-save failed");
+		fail_msg("%s failed", cmd);
 	return buf;
+}
+
+static char *
+save(void)
+{
+	return save_of("iptables-legacy-save");
+}
+
+static char *
+save6(void)
+{
+	return save_of("ip6tables-legacy-save");
 }
 
 /* The rules of one chain of one table, one a line, without "-A CHAIN ". */
@@ -187,6 +234,20 @@ assert_line(const char *saved, const char *line, int present)
 		fail_msg("line '%s' %s", line, present ? "missing" : "still there");
 }
 
+/* What we wrote reads back through TOOL-restore unchanged. */
+static void
+assert_restores(const char *tool, const char *saved)
+{
+	char cmd[128], *again;
+
+	snprintf(cmd, sizeof(cmd), "%s-save | %s-restore", tool, tool);
+	sh(cmd);
+	snprintf(cmd, sizeof(cmd), "%s-save", tool);
+	again = save_of(cmd);
+	assert_string_equal(saved, again);
+	free(again);
+}
+
 static int
 count_rules(const char *saved)
 {
@@ -198,6 +259,17 @@ count_rules(const char *saved)
 	return n;
 }
 
+/* The entries of both families: what fw_result counts. */
+static int
+count_all(const char *saved)
+{
+	char *s6 = save6();
+	int n = count_rules(saved) + count_rules(s6);
+
+	free(s6);
+	return n;
+}
+
 static void
 test_layout(void **state)
 {
@@ -205,7 +277,7 @@ test_layout(void **state)
 	struct netcfg_client clients[2];
 	struct netcfg cfg;
 	struct fw_result res;
-	char *s, *again;
+	char *s;
 
 	if (!have_netns)
 		skip();
@@ -220,10 +292,7 @@ test_layout(void **state)
 	    "drop dst6=2001:db8::/32",
 	    "accept dsthost=two.example proto=tcp dstports=22",
 	    "accept dst4=198.51.100.7 comment=one host", NULL);
-	client(&mail, "mail", "10.137.0.6", "vif6", FWRULE_ACCEPT, NULL);
-	clients[0] = work.c;
-	clients[1] = mail.c;
-	cfg_init(&cfg, clients, 2, "eth0", "192.168.77.1", NULL);
+	work_and_mail(&cfg, clients, &work, &mail);
 	apply(&cfg, &res);
 	s = save();
 
@@ -268,15 +337,11 @@ test_layout(void **state)
 	    "-d 10.139.1.2/32 -i vif+ -p udp -m udp --dport 53 -j DNAT --to-destination 192.168.77.1\n"
 	    "-d 10.139.1.2/32 -i vif+ -p tcp -m tcp --dport 53 -j DNAT --to-destination 192.168.77.1\n");
 	assert_rules(s, "nat", "POSTROUTING", "-o eth0 -j MASQUERADE\n");
-	assert_int_equal(res.nrules, count_rules(s));
+	assert_int_equal(res.nrules, count_all(s));
 	assert_int_equal(res.nfailed, 0);
 	assert_int_equal(res.next_expire, 0);
 
-	/* What we wrote reads back through iptables-restore unchanged. */
-	sh("iptables-legacy-save | iptables-legacy-restore");
-	again = save();
-	assert_string_equal(s, again);
-	free(again);
+	assert_restores("iptables-legacy", s);
 	free(s);
 }
 
@@ -307,7 +372,7 @@ test_two_resolvers(void **state)
 	    "-d 10.139.1.2/32 -p udp -m udp --dport 53 -j ACCEPT\n"
 	    "-d 192.168.77.3/32 -p udp -m udp --dport 53 -j ACCEPT\n"
 	    "-j DROP\n");
-	assert_int_equal(res.nrules, count_rules(s));
+	assert_int_equal(res.nrules, count_all(s));
 	free(s);
 }
 
@@ -369,7 +434,7 @@ test_fail_closed(void **state)
 	    "! -o vif+ -j ACCEPT\n"
 	    "-j DROP\n");
 	assert_int_equal(res.nfailed, 2);
-	assert_int_equal(res.nrules, count_rules(s));
+	assert_int_equal(res.nrules, count_all(s));
 
 	/* Only the resolution failure. */
 	cfg.nclients = 1;
@@ -510,11 +575,150 @@ test_invalid(void **state)
 static void
 test_getaddrinfo(void **state)
 {
-	uint32_t a[FW_RESOLVE_MAX];
+	struct fw_addr a[FW_RESOLVE_MAX], want4 = addr(AF_INET, "192.0.2.1"),
+	    want6 = addr(AF_INET6, "2001:db8::1");
 	char err[ERRLEN] = "";
 
-	assert_int_equal(fw_resolve_getaddrinfo("192.0.2.1", a, FW_RESOLVE_MAX, err, sizeof(err)), 1);
-	assert_int_equal(a[0], ip("192.0.2.1"));
+	assert_int_equal(fw_resolve_getaddrinfo("192.0.2.1", AF_INET, a, FW_RESOLVE_MAX, err,
+	    sizeof(err)), 1);
+	assert_memory_equal(a[0].a, want4.a, 16);
+	assert_int_equal(fw_resolve_getaddrinfo("2001:db8::1", AF_INET6, a, FW_RESOLVE_MAX, err,
+	    sizeof(err)), 1);
+	assert_memory_equal(a[0].a, want6.a, 16);
+	/* An address of the other family is no address of this one. */
+	assert_int_equal(fw_resolve_getaddrinfo("192.0.2.1", AF_INET6, a, FW_RESOLVE_MAX, err,
+	    sizeof(err)), -1);
+}
+
+/* Without "ipv6": IPv6 from client links goes nowhere, and reaches the
+ * netvm only for neighbour discovery. */
+static void
+test_ipv6_off(void **state)
+{
+	struct tclient a;
+	struct netcfg cfg;
+	struct fw_result res;
+	char *s6;
+
+	if (!have_netns)
+		skip();
+	client(&a, "a", "10.137.0.5", "vif5", FWRULE_ACCEPT, "accept dst6=2001:db8::/32", NULL);
+	cfg_init(&cfg, &a.c, 1, "eth0", NULL, NULL);
+	apply(&cfg, &res);
+	s6 = save6();
+	assert_line(s6, ":INPUT ACCEPT [0:0]", 1);
+	assert_line(s6, ":FORWARD DROP [0:0]", 1);
+	assert_line(s6, ":bh-10.137.0.5 - [0:0]", 0);
+	assert_rules(s6, "filter", "INPUT",
+	    "-m state --state RELATED,ESTABLISHED -j ACCEPT\n"
+	    "-i lo -j ACCEPT\n"
+	    "-i vif+ -p ipv6-icmp -m icmp6 --icmpv6-type 135 -j ACCEPT\n"
+	    "-i vif+ -p ipv6-icmp -m icmp6 --icmpv6-type 136 -j ACCEPT\n"
+	    "-i vif+ -j DROP\n");
+	assert_rules(s6, "filter", "FORWARD",
+	    "-i vif+ -j DROP\n"
+	    "-m state --state RELATED,ESTABLISHED -j ACCEPT\n");
+	assert_rules(s6, "nat", "POSTROUTING", "");
+	free(s6);
+}
+
+/* With "ipv6": the same layout in ip6tables, each rule in the family of
+ * its destination, committed in the same apply. */
+static void
+test_ipv6(void **state)
+{
+	struct tclient work, mail;
+	struct netcfg_client clients[2];
+	struct netcfg cfg;
+	struct fw_result res;
+	char *s, *s6;
+
+	if (!have_netns)
+		skip();
+	client(&work, "work", "10.137.0.5", "vif5", FWRULE_DROP,
+	    "accept proto=tcp dstports=443",
+	    "drop dst4=192.168.1.0/24",
+	    "drop dst6=2001:db8:1::/48 proto=udp",
+	    "accept dsthost=fd00::/8 proto=icmp icmptype=128",
+	    "accept proto=icmp",
+	    "accept specialtarget=dns",
+	    "accept dsthost=dual.example proto=tcp dstports=22",
+	    "action=accept dst6=2001:db8::7", NULL);
+	work_and_mail(&cfg, clients, &work, &mail);
+	cfg.ipv6 = true;
+	apply(&cfg, &res);
+	s = save();
+	s6 = save6();
+
+	/* Anti-spoofing: a client's own IPv6 address on its own link. */
+	assert_rules(s6, "filter", "FORWARD",
+	    "-s fd09:24ef:4179::a89:5/128 -i vif5 -j bh-10.137.0.5\n"
+	    "-s fd09:24ef:4179::a89:6/128 -i vif6 -j bh-10.137.0.6\n"
+	    "-i vif+ -j DROP\n"
+	    "-m state --state RELATED,ESTABLISHED -j ACCEPT\n");
+	assert_rules(s6, "filter", "bh-10.137.0.5",
+	    "-m state --state RELATED,ESTABLISHED -j ACCEPT\n"
+	    "! -o vif+ -p tcp -m tcp --dport 443 -j ACCEPT\n"
+	    "-d 2001:db8:1::/48 -p udp -j DROP\n"
+	    "-d fd00::/8 -p ipv6-icmp -m icmp6 --icmpv6-type 128 -j ACCEPT\n"
+	    "! -o vif+ -p ipv6-icmp -j ACCEPT\n"
+	    "-d 2001:db8:20::1/128 -p tcp -m tcp --dport 22 -j ACCEPT\n"
+	    "-d 2001:db8::7/128 -j ACCEPT\n"
+	    "-j DROP\n");
+	assert_rules(s6, "filter", "bh-10.137.0.6",
+	    "-m state --state RELATED,ESTABLISHED -j ACCEPT\n"
+	    "! -o vif+ -j ACCEPT\n"
+	    "-j DROP\n");
+	assert_rules(s6, "nat", "PREROUTING", "");
+	assert_rules(s6, "nat", "POSTROUTING", "-o eth0 -j MASQUERADE\n");
+	/* The IPv4 chain has the IPv4 rules only, as before. */
+	assert_rules(s, "filter", "bh-10.137.0.5",
+	    "-m state --state RELATED,ESTABLISHED -j ACCEPT\n"
+	    "! -o vif+ -p tcp -m tcp --dport 443 -j ACCEPT\n"
+	    "-d 192.168.1.0/24 -j DROP\n"
+	    "! -o vif+ -p icmp -j ACCEPT\n"
+	    "-d 10.139.1.1/32 -p udp -m udp --dport 53 -j ACCEPT\n"
+	    "-d 10.139.1.1/32 -p tcp -m tcp --dport 53 -j ACCEPT\n"
+	    "-d 10.139.1.2/32 -p udp -m udp --dport 53 -j ACCEPT\n"
+	    "-d 10.139.1.2/32 -p tcp -m tcp --dport 53 -j ACCEPT\n"
+	    "-d 192.168.77.1/32 -p udp -m udp --dport 53 -j ACCEPT\n"
+	    "-d 192.168.77.1/32 -p tcp -m tcp --dport 53 -j ACCEPT\n"
+	    "-d 192.0.2.20/32 -p tcp -m tcp --dport 22 -j ACCEPT\n"
+	    "-j DROP\n");
+	assert_int_equal(res.nrules, count_rules(s) + count_rules(s6));
+	assert_int_equal(res.nfailed, 0);
+
+	assert_restores("ip6tables-legacy", s6);
+	free(s6);
+	free(s);
+
+	/* A dsthost without an IPv6 address closes that family's chain only
+	 * (as Qubes); turning ipv6 off takes the client chains away. */
+	client(&work, "work", "10.137.0.5", "vif5", FWRULE_ACCEPT,
+	    "accept dsthost=v4only.example", NULL);
+	cfg.clients = &work.c;
+	cfg.nclients = 1;
+	apply(&cfg, &res);
+	s = save();
+	s6 = save6();
+	assert_rules(s6, "filter", "bh-10.137.0.5", "-j DROP\n");
+	assert_rules(s, "filter", "bh-10.137.0.5",
+	    "-m state --state RELATED,ESTABLISHED -j ACCEPT\n"
+	    "-d 192.0.2.20/32 -j ACCEPT\n"
+	    "! -o vif+ -j ACCEPT\n"
+	    "-j DROP\n");
+	assert_int_equal(res.nfailed, 1);
+	free(s6);
+	free(s);
+	cfg.ipv6 = false;
+	apply(&cfg, &res);
+	s6 = save6();
+	assert_line(s6, ":bh-10.137.0.5 - [0:0]", 0);
+	assert_rules(s6, "filter", "FORWARD",
+	    "-i vif+ -j DROP\n"
+	    "-m state --state RELATED,ESTABLISHED -j ACCEPT\n");
+	assert_rules(s6, "nat", "POSTROUTING", "");
+	free(s6);
 }
 
 int
@@ -530,6 +734,8 @@ main(void)
 		cmocka_unit_test(test_reapply),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_getaddrinfo),
+		cmocka_unit_test(test_ipv6_off),
+		cmocka_unit_test(test_ipv6),
 	};
 
 	if (unshare(CLONE_NEWNET) == 0)

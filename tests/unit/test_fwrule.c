@@ -101,7 +101,6 @@ test_action(void **state)
 	assert_refused("allow", "invalid action 'allow'", "accept or drop");
 	assert_refused("Accept", "invalid action 'Accept'", NULL);
 	assert_refused("DROP", "invalid action 'DROP'", NULL);
-	assert_refused("action=accept", "invalid action 'action=accept'", NULL);
 	assert_refused("accept drop", "invalid field 'drop'", "key=value");
 	assert_refused("acceptx", "invalid action 'acceptx'", NULL);
 }
@@ -192,7 +191,8 @@ test_dsthost(void **state)
 	assert_string_equal(r.host, "example.org");
 
 	assert_refused("accept dsthost=", "invalid dsthost ''", NULL);
-	assert_refused("accept dsthost=exa_mple.org", "invalid dsthost 'exa_mple.org'", NULL);
+	/* '_' is in Qubes' set of name characters. */
+	assert_canon("accept dsthost=_sip._tcp.example.org", "accept dsthost=_sip._tcp.example.org");
 	assert_refused("accept dsthost=example..org", "invalid dsthost 'example..org'", NULL);
 	assert_refused("accept dsthost=.example.org", "invalid dsthost", NULL);
 	assert_refused("accept dsthost=example.org.", "invalid dsthost", NULL);
@@ -200,9 +200,8 @@ test_dsthost(void **state)
 	assert_refused("accept dsthost=example-.org", "invalid dsthost", NULL);
 	assert_refused("accept dsthost=ex*ample.org", "invalid dsthost 'ex*ample.org'", NULL);
 	assert_refused("accept dsthost=exa/mple", "invalid dsthost", NULL);
-	assert_refused("accept dsthost=::1", "invalid dsthost '::1'", NULL);
 	/* What the resolver reads as an IPv4 address is not a name. */
-	assert_refused("accept dsthost=10.1", "invalid dsthost '10.1'", "dst4=");
+	assert_refused("accept dsthost=10.1", "invalid dsthost '10.1'", "A.B.C.D");
 	assert_refused("accept dsthost=0x7f000001", "invalid dsthost '0x7f000001'", NULL);
 	assert_refused("accept dsthost=2130706433", "invalid dsthost '2130706433'", NULL);
 	assert_refused("accept dsthost=010.1.1.1", "invalid dsthost", NULL);
@@ -393,9 +392,9 @@ test_order(void **state)
 	assert_canon("accept dstports=53 specialtarget=dns proto=udp",
 	    "accept proto=udp specialtarget=dns dstports=53");
 
-	/* The action first, the comment last. */
-	assert_refused("proto=tcp accept", "invalid action 'proto=tcp'", NULL);
-	assert_refused("comment=x drop", "invalid action 'comment=x'", NULL);
+	/* A bare action first; the comment last (it takes the rest). */
+	assert_refused("proto=tcp accept", "invalid field 'accept'", "key=value");
+	assert_refused("comment=x drop", "missing action", NULL);
 	assert_refused("drop proto=tcp accept", "invalid field 'accept'", NULL);
 	/* Every field once; one destination. */
 	assert_refused("drop proto=tcp proto=udp", "duplicate field 'proto'", NULL);
@@ -406,7 +405,9 @@ test_order(void **state)
 	    NULL);
 	assert_refused("drop dsthost=example.org dst6=::1", "dst6 conflicts with dsthost", NULL);
 	assert_refused("drop dst6=::1 dst4=1.2.3.4", "dst4 conflicts with dst6", NULL);
-	assert_refused("drop dstname=example.org", "unknown field 'dstname'", NULL);
+	assert_refused("drop dstname=example.org dst4=1.2.3.4", "dst4 conflicts with dstname",
+	    NULL);
+	assert_refused("drop dstnames=example.org", "unknown field 'dstnames'", NULL);
 	assert_refused("drop Proto=tcp", "unknown field 'Proto'", NULL);
 	assert_refused("drop =tcp", "unknown field ''", NULL);
 	assert_refused("drop proto", "invalid field 'proto'", "key=value");
@@ -560,6 +561,151 @@ test_combinations(void **state)
 	assert_true(accepted > 100);
 }
 
+/* dsthost takes what Qubes' DstHost takes (its tests and qvm-firewall's
+ * help: 10.5.3.2, 192.168.0.0/16, www.example.com, fd00::/8): an address
+ * or network becomes a dst4 or dst6 rule, which dst4= and dst6= check
+ * by family. */
+static void
+test_dsthost_addresses(void **state)
+{
+	struct fwrule r;
+	char err[ERRLEN];
+
+	assert_canon("accept dsthost=10.5.3.2", "accept dst4=10.5.3.2");
+	assert_canon("accept dsthost=127.0.0.1/32", "accept dst4=127.0.0.1");
+	assert_canon("accept dsthost=192.168.0.0/16", "accept dst4=192.168.0.0/16");
+	assert_canon("accept dsthost=127.0.0.0/8", "accept dst4=127.0.0.0/8");
+	assert_canon("accept dsthost=0.0.0.0/0", "accept dst4=0.0.0.0/0");
+	assert_canon("accept dsthost=fd00::/8", "accept dst6=fd00::/8");
+	assert_canon("accept dsthost=2001:abcd:efab::3", "accept dst6=2001:abcd:efab::3");
+	assert_canon("accept dsthost=2001:abcd:efab::/64", "accept dst6=2001:abcd:efab::/64");
+	assert_canon("accept dsthost=2001:ABCD:EFAB::3/128", "accept dst6=2001:abcd:efab::3");
+	assert_canon("accept dsthost=::1", "accept dst6=::1");
+	assert_canon("accept dsthost=::/0", "accept dst6=::/0");
+	assert_canon("drop dstname=example.org", "drop dsthost=example.org");
+	assert_canon("drop dstname=fd00::/8", "drop dst6=fd00::/8");
+	assert_int_equal(parse("accept dsthost=fd00::/8", &r, err), 0);
+	assert_int_equal(r.dst, FWRULE_DST6);
+	assert_int_equal(r.prefix, 8);
+	assert_int_equal(r.addr[0], 0xfd);
+	assert_int_equal(parse("accept dsthost=192.168.0.0/16", &r, err), 0);
+	assert_int_equal(r.dst, FWRULE_DST4);
+	assert_int_equal(r.prefix, 16);
+	assert_memory_equal(r.addr, "\xc0\xa8\x00\x00", 4);
+
+	/* Qubes' refusals: prefix out of range, shortened or bad addresses,
+	 * a prefix on a name; errors name dsthost. */
+	assert_refused("accept dsthost=127.0.0.0/33", "invalid dsthost '127.0.0.0/33'", "0 to 32");
+	assert_refused("accept dsthost=127.0.0.0/-1", "invalid dsthost", NULL);
+	assert_refused("accept dsthost=127/8", "invalid dsthost '127/8'", NULL);
+	assert_refused("accept dsthost=137.327.0.0/16", "invalid dsthost", NULL);
+	assert_refused("accept dsthost=1.2.3.4.5/32", "invalid dsthost", NULL);
+	assert_refused("accept dsthost=example.org/24", "invalid dsthost 'example.org/24'", NULL);
+	assert_refused("accept dsthost=2001:abcd:efab::3/129", "invalid dsthost", "0 to 128");
+	assert_refused("accept dsthost=2001:abcd:efab::3/-1", "invalid dsthost", NULL);
+	assert_refused("accept dsthost=2001:abcd:efab0123::3/128", "invalid dsthost", NULL);
+	assert_refused("accept dsthost=2001:abcd:efab:3/128", "invalid dsthost", NULL);
+	assert_refused("accept dsthost=2001:abcd:efab:a:a:a:a:a:a:3/128", "invalid dsthost", NULL);
+	assert_refused("accept dsthost=2001:abcd:efgh::3/128", "invalid dsthost", NULL);
+	assert_refused("accept dsthost=fe80::1%eth0", "invalid dsthost", NULL);
+	assert_refused("accept dsthost=1.2.3.4/24/24", "invalid dsthost", NULL);
+	assert_refused("accept dsthost=https://qubes-os.org", "invalid dsthost", NULL);
+	/* Host bits past the prefix: what Qubes' own tests mark as to refuse. */
+	assert_refused("accept dsthost=2001:abcd:efab::3/64", "invalid dsthost",
+	    "2001:abcd:efab::/64");
+	assert_refused("accept dsthost=10.1.2.3/8", "invalid dsthost '10.1.2.3/8'", "10.0.0.0/8");
+
+	/* dst4 is IPv4 only, dst6 IPv6 only. */
+	assert_refused("accept dst4=fd00::/8", "invalid dst4 'fd00::/8'", NULL);
+	assert_refused("accept dst6=10.0.0.0/8", "invalid dst6 '10.0.0.0/8'", NULL);
+	assert_refused("accept dst4=example.org", "invalid dst4", NULL);
+	assert_refused("accept dst6=example.org", "invalid dst6", NULL);
+}
+
+/* Qubes' qvm-firewall form: every field key=value, action= included, in
+ * any order; it formats back as `qvm-firewall --raw` prints it. */
+static void
+assert_qubes(const char *text, const char *canon, const char *qubes)
+{
+	struct fwrule r, back;
+	char err[ERRLEN], buf[FWRULE_TEXT_MAX];
+	int n;
+
+	assert_canon(text, canon);
+	assert_int_equal(parse(text, &r, err), 0);
+	n = fwrule_format_qubes(&r, buf, sizeof(buf));
+	assert_int_equal(n, (int)strlen(buf));
+	if (strcmp(buf, qubes) != 0)
+		fail_msg("'%s' formats for Qubes as '%s', expected '%s'", text, buf, qubes);
+	if (parse(buf, &back, err) != 0)
+		fail_msg("Qubes form '%s' refused: %s", buf, err);
+	if (memcmp(&r, &back, sizeof(r)) != 0)
+		fail_msg("Qubes form '%s' parses back to another rule", buf);
+}
+
+static void
+test_qubes_form(void **state)
+{
+	char buf[8];
+	struct fwrule r;
+	char err[ERRLEN];
+
+	assert_qubes("action=accept", "accept", "action=accept");
+	assert_qubes("action=drop", "drop", "action=drop");
+	assert_qubes("action=accept proto=tcp dstports=443", "accept proto=tcp dstports=443",
+	    "action=accept proto=tcp dstports=443-443");
+	/* Qubes' own test strings. */
+	assert_qubes("action=drop proto=tcp dstports=80-80", "drop proto=tcp dstports=80",
+	    "action=drop proto=tcp dstports=80-80");
+	assert_qubes("action=accept expire=2063292452 proto=tcp comment=Some comment, with spaces",
+	    "accept proto=tcp expire=2063292452 comment=Some comment, with spaces",
+	    "action=accept proto=tcp expire=2063292452 comment=Some comment, with spaces");
+	assert_qubes("action=accept dsthost=qubes-os.org", "accept dsthost=qubes-os.org",
+	    "action=accept dsthost=qubes-os.org");
+	assert_qubes("proto=tcp dstports=22 action=drop dst4=10.0.0.0/8",
+	    "drop dst4=10.0.0.0/8 proto=tcp dstports=22",
+	    "action=drop proto=tcp dst4=10.0.0.0/8 dstports=22-22");
+	assert_qubes("action=accept dst4=192.168.1.7", "accept dst4=192.168.1.7",
+	    "action=accept dst4=192.168.1.7/32");
+	assert_qubes("action=accept dst6=2001:db8::1 proto=udp dstports=1000-2000",
+	    "accept dst6=2001:db8::1 proto=udp dstports=1000-2000",
+	    "action=accept proto=udp dst6=2001:db8::1/128 dstports=1000-2000");
+	assert_qubes("action=accept specialtarget=dns", "accept specialtarget=dns",
+	    "action=accept specialtarget=dns");
+	assert_qubes("action=accept proto=udp specialtarget=dns dstports=53",
+	    "accept proto=udp specialtarget=dns dstports=53",
+	    "action=accept proto=udp dstports=53-53 specialtarget=dns");
+	assert_qubes("action=drop proto=icmp icmptype=8 dsthost=fd00::/8",
+	    "drop dst6=fd00::/8 proto=icmp icmptype=8",
+	    "action=drop proto=icmp dst6=fd00::/8 icmptype=8");
+	/* The short form, given in either: the same rule. */
+	assert_qubes("accept proto=tcp dstports=443", "accept proto=tcp dstports=443",
+	    "action=accept proto=tcp dstports=443-443");
+	/* comment= anywhere takes the rest of the line. */
+	assert_qubes("action=accept comment=web action=drop", "accept comment=web action=drop",
+	    "action=accept comment=web action=drop");
+	assert_int_equal(parse("action=drop", &r, err), 0);
+	assert_int_equal(r.action, FWRULE_DROP);
+	/* A short buffer: the needed length, as snprintf. */
+	assert_int_equal(fwrule_format_qubes(&r, buf, sizeof(buf)), 11);
+	assert_string_equal(buf, "action=");
+
+	assert_refused("action=allow", "invalid action 'allow'", "accept or drop");
+	assert_refused("action=", "invalid action ''", NULL);
+	assert_refused("action=accept action=drop", "duplicate field 'action'", NULL);
+	assert_refused("accept action=accept", "duplicate field 'action'", NULL);
+	assert_refused("drop action=accept", "duplicate field 'action'", NULL);
+	assert_refused("proto=tcp", "missing action", NULL);
+	assert_refused("proto=tcp dstports=443", "missing action", NULL);
+	assert_refused("comment=x action=accept", "missing action", NULL);
+	assert_refused("action=accept accept", "invalid field 'accept'", "key=value");
+	assert_refused("action=accept dstports=443", "dstports needs proto", NULL);
+	assert_refused("action=accept icmptype=8", "icmptype needs proto=icmp", NULL);
+	assert_refused("action=accept specialtarget=dns dsthost=x.org",
+	    "specialtarget=dns conflicts with dsthost", NULL);
+	assert_refused("Action=accept", "unknown field 'Action'", NULL);
+}
+
 int
 main(void)
 {
@@ -568,6 +714,8 @@ main(void)
 		cmocka_unit_test(test_dst4),
 		cmocka_unit_test(test_dst6),
 		cmocka_unit_test(test_dsthost),
+		cmocka_unit_test(test_dsthost_addresses),
+		cmocka_unit_test(test_qubes_form),
 		cmocka_unit_test(test_proto),
 		cmocka_unit_test(test_specialtarget),
 		cmocka_unit_test(test_dstports),

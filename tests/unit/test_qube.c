@@ -1093,8 +1093,8 @@ test_fw_edit(void **state)
 	before = q;
 	assert_int_equal(qube_fw_add(&q, 5, "drop", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "position 6"));
-	assert_int_equal(qube_fw_add(&q, 0, "drop dsthost=a_b", err, sizeof(err)), -1);
-	assert_err_names(err, "dsthost", "a_b");
+	assert_int_equal(qube_fw_add(&q, 0, "drop dsthost=a*b", err, sizeof(err)), -1);
+	assert_err_names(err, "dsthost", "a*b");
 	assert_int_equal(qube_fw_del(&q, 4), -1);
 	assert_int_equal(qube_fw_del(&q, -1), -1);
 	assert_memory_equal(&q, &before, sizeof(q));
@@ -1243,7 +1243,7 @@ test_fw_parse_errors(void **state)
 	snprintf(text, sizeof(text), "%sfirewall = [ \"allow\" ]\n", head);
 	assert_int_equal(parse_str(&q, text, err), -1);
 	assert_string_equal(err, "site/x.cfg: invalid firewall rule 1: invalid action 'allow' "
-	    "(a rule starts with accept or drop)");
+	    "(a rule starts with accept or drop, or has action=accept|drop)");
 
 	/* An escaped newline in the file is a newline in the rule: refused. */
 	snprintf(text, sizeof(text), "%sfirewall = [ \"drop\", \"drop comment=a\\nb\" ]\n", head);
