@@ -21,7 +21,10 @@
 #include "xalloc.h"
 
 static int listen_fd = -1;
-static struct watch listen_watch = { W_LISTEN, NULL };
+static void admin_accept(void *arg, uint32_t events);
+static void client_io(void *arg, uint32_t events);
+
+static struct watch listen_watch = { admin_accept, NULL };
 static struct client *clients;
 static unsigned long next_serial = 1;
 
@@ -134,8 +137,8 @@ refused(int fd, uid_t uid)
 	return true;
 }
 
-void
-admin_accept(void)
+static void
+admin_accept(void *arg, uint32_t events)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -161,8 +164,7 @@ admin_accept(void)
 	c->uid = cred.uid;
 	c->pid = cred.pid;
 	c->may_modify = peer_may_modify(cred.uid, cred.gid, cred.pid);
-	c->w.kind = W_CLIENT;
-	c->w.ptr = c;
+	c->w = (struct watch){ client_io, c };
 	linebuf_init(&c->in, ADMIN_MAX_LINE);
 	c->next = clients;
 	clients = c;
@@ -326,9 +328,11 @@ flush_out(struct client *c)
 	}
 }
 
-void
-admin_client_io(struct client *c, uint32_t events)
+static void
+client_io(void *arg, uint32_t events)
 {
+	struct client *c = arg;
+
 	if (events & EPOLLIN) {
 		ssize_t n = linebuf_fill_fds(&c->in, c->fd, c->fds, &c->nfds,
 		    (int)(sizeof(c->fds) / sizeof(c->fds[0])));

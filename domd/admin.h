@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "linebuf.h"
-#include "watch.h"
+#include "loop.h"
 
 #define ADMIN_MAX_LINE (1024 * 1024)
 #define ADMIN_MAX_OUT (8 * 1024 * 1024)       /* queued replies */
@@ -44,8 +44,6 @@ struct request {
 
 int admin_listen(char *err, size_t errlen);
 void admin_close(void);
-void admin_accept(void);
-void admin_client_io(struct client *c, uint32_t events);
 
 struct client *client_by_serial(unsigned long serial);
 /* Queues one line for the client (the object is not consumed). */

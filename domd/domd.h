@@ -8,7 +8,7 @@
 #include "backend.h"
 #include "peerlimits.h"
 #include "vm.h"
-#include "watch.h"
+#include "loop.h"
 
 struct domd_paths {
 	const char *config_dir;
@@ -23,7 +23,6 @@ struct domd_paths {
 struct domd {
 	struct domd_paths paths;
 	const struct backend_ops *backend;
-	int epfd;
 	struct vm *vms;
 	bool quit;
 	int start_timeout;    /* seconds for init to signal ready */

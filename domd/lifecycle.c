@@ -83,8 +83,9 @@ vm_set_state(struct vm *vm, enum vm_state st, const char *reason)
 	settle_waiters(vm);
 }
 
-static void
-start_dependents(struct vm *netvm);
+static void start_dependents(struct vm *netvm);
+static void ready_io(void *arg, uint32_t events);
+static void exited(void *arg, uint32_t events);
 
 static int
 do_start(struct vm *vm, char *err, size_t errlen)
@@ -139,10 +140,8 @@ do_start(struct vm *vm, char *err, size_t errlen)
 		rpc_unlisten(vm);
 		return -1;
 	}
-	vm->w_ready.kind = W_READY;
-	vm->w_ready.ptr = vm;
-	vm->w_exit.kind = W_EXIT;
-	vm->w_exit.ptr = vm;
+	vm->w_ready = (struct watch){ ready_io, vm };
+	vm->w_exit = (struct watch){ exited, vm };
 	watch_add(vm->rt.ready_fd, EPOLLIN, &vm->w_ready);
 	watch_add(vm->rt.pidfd, EPOLLIN, &vm->w_exit);
 	vm->deadline = time(NULL) + domd.start_timeout;
@@ -318,9 +317,10 @@ close_ready(struct vm *vm)
  * is taken only once, before the guest runs (the monitor sends it before it
  * lets the qube's init go), and the pipe is closed after "R" or anything
  * malformed. */
-void
-lifecycle_ready_io(struct vm *vm)
+static void
+ready_io(void *arg, uint32_t events)
 {
+	struct vm *vm = arg;
 	struct vm_rt *rt = &vm->rt;
 	struct launchmsg m;
 	size_t used;
@@ -363,13 +363,14 @@ lifecycle_ready_io(struct vm *vm)
 		close_ready(vm);
 }
 
-void
-lifecycle_exit(struct vm *vm)
+static void
+exited(void *arg, uint32_t events)
 {
+	struct vm *vm = arg;
 	char reason[160], full[200];
 
 	if (vm->rt.ready_fd >= 0) {
-		lifecycle_ready_io(vm); /* a last "E" may be waiting */
+		ready_io(vm, EPOLLIN); /* a last "E" may be waiting */
 		if (vm->rt.ready_fd >= 0)
 			close_ready(vm);
 	}
@@ -427,8 +428,7 @@ lifecycle_adopt_all(void)
 		vm->rt.pidfd = vm->rt.ready_fd = vm->ctl_fd = -1;
 		if (domd.backend->adopt(vm, &paused, reason, sizeof(reason)) == 1) {
 			vm->state = paused ? VM_PAUSED : VM_RUNNING;
-			vm->w_exit.kind = W_EXIT;
-			vm->w_exit.ptr = vm;
+			vm->w_exit = (struct watch){ exited, vm };
 			watch_add(vm->rt.pidfd, EPOLLIN, &vm->w_exit);
 			if (rpc_listen(vm, reason, sizeof(reason)) < 0 ||
 			    (vm->q.provides_network && netvm_listen(vm, reason, sizeof(reason)) < 0))

@@ -17,8 +17,6 @@ int vm_shutdown(struct vm *vm, int timeout, struct request *req, char *err, size
 /* Stops the qube at once; req (optional) is answered once it is halted. */
 int vm_kill(struct vm *vm, struct request *req, char *err, size_t errlen);
 
-void lifecycle_ready_io(struct vm *vm);
-void lifecycle_exit(struct vm *vm);
 void lifecycle_tick(void);
 /* At domd start: adopt running qubes, then start the autostart ones. */
 void lifecycle_adopt_all(void);

@@ -28,30 +28,6 @@
 
 struct domd domd;
 
-void
-watch_add(int fd, uint32_t events, struct watch *w)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	if (epoll_ctl(domd.epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-		fatal("epoll_ctl add");
-}
-
-void
-watch_mod(int fd, uint32_t events, struct watch *w)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-
-	if (epoll_ctl(domd.epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
-		fatal("epoll_ctl mod");
-}
-
-void
-watch_del(int fd)
-{
-	epoll_ctl(domd.epfd, EPOLL_CTL_DEL, fd, NULL);
-}
-
 static void
 usage(FILE *f)
 {
@@ -170,8 +146,9 @@ setup_signals(void)
 }
 
 static void
-handle_signals(int fd)
+handle_signals(void *arg, uint32_t events)
 {
+	int fd = *(int *)arg;
 	struct signalfd_siginfo si;
 
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
@@ -189,6 +166,23 @@ handle_signals(int fd)
 			break;
 		}
 	}
+}
+
+/* Once a second: timeouts, deadlines and retries of every part of domd. */
+static void
+tick(void *arg, uint32_t events)
+{
+	uint64_t ticks;
+
+	if (read(*(int *)arg, &ticks, sizeof(ticks)) < 0) {
+		/* spurious */
+	}
+	lifecycle_tick();
+	rpc_tick();
+	netvm_tick();
+	usb_tick();
+	refuse_tick();
+	limits_tick();
 }
 
 static int
@@ -217,9 +211,10 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *backend_name = NULL;
-	struct watch sig_watch = { W_SIGNAL, NULL }, timer_watch = { W_TIMER, NULL };
+	static int sigfd, timerfd;
+	struct watch sig_watch = { handle_signals, &sigfd }, timer_watch = { tick, &timerfd };
 	bool foreground = false;
-	int verbose = 0, c, sigfd, timerfd;
+	int verbose = 0, c;
 	char err[512];
 
 	proctitle_init(argc, argv);
@@ -295,9 +290,7 @@ main(int argc, char **argv)
 		fatalx("backend %s: %s", domd.backend->name, err);
 
 	limits_init();
-	domd.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (domd.epfd < 0)
-		fatal("epoll_create1");
+	loop_init();
 	timerfd = make_timer();
 	watch_add(timerfd, EPOLLIN, &timer_watch);
 	if (admin_listen(err, sizeof(err)) < 0)
@@ -319,65 +312,7 @@ main(int argc, char **argv)
 	    domd.paths.state_dir);
 	lifecycle_autostart();
 
-	while (!domd.quit) {
-		/* One event per wait: any handler may free what a later event in
-		 * a batch would point to (a client, a connection, a DispVM). */
-		struct epoll_event evs[1];
-		int n = epoll_wait(domd.epfd, evs, 1, -1);
-
-		if (n < 0 && errno != EINTR)
-			fatal("epoll_wait");
-		for (int i = 0; i < n; i++) {
-			struct watch *w = evs[i].data.ptr;
-			uint64_t ticks;
-			switch (w->kind) {
-			case W_LISTEN:
-				admin_accept();
-				break;
-			case W_CLIENT:
-				admin_client_io(w->ptr, evs[i].events);
-				break;
-			case W_SIGNAL:
-				handle_signals(sigfd);
-				break;
-			case W_TIMER:
-				if (read(timerfd, &ticks, sizeof(ticks)) < 0) {
-					/* spurious */
-				}
-				lifecycle_tick();
-				rpc_tick();
-				netvm_tick();
-				usb_tick();
-				refuse_tick();
-				limits_tick();
-				break;
-			case W_READY:
-				lifecycle_ready_io(w->ptr);
-				break;
-			case W_EXIT:
-				lifecycle_exit(w->ptr);
-				break;
-			case W_RPC_LISTEN:
-				rpc_accept(w->ptr);
-				break;
-			case W_RPC_CONN:
-				rpc_conn_io(w->ptr);
-				break;
-			case W_NETVM_LISTEN:
-				netvm_accept(w->ptr);
-				break;
-			case W_NETVM_CONN:
-				netvm_conn_io(w->ptr, evs[i].events);
-				break;
-			case W_USB:
-				usb_att_io(w->ptr);
-				break;
-			case W_REFUSED:
-				refuse_io(w->ptr);
-				break;
-			}
-		}
-	}
+	loop_run(&domd.quit);
 	admin_close();
 	return 0;
 }

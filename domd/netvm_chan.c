@@ -52,6 +52,9 @@ struct fw_waiter {
 
 static struct fw_waiter *waiters;
 
+static void accept_conn(void *arg, uint32_t events);
+static void conn_io(void *arg, uint32_t events);
+
 static const char *
 sock_path(const char *name)
 {
@@ -125,8 +128,7 @@ netvm_listen(struct vm *vm, char *err, size_t errlen)
 	c->lfd = fd;
 	c->fd = -1;
 	snprintf(c->status, sizeof(c->status), "bulkhead-firewall not connected");
-	c->wl.kind = W_NETVM_LISTEN;
-	c->wl.ptr = c;
+	c->wl = (struct watch){ accept_conn, c };
 	watch_add(fd, EPOLLIN, &c->wl);
 	vm->netchan = c;
 	return 0;
@@ -213,9 +215,10 @@ netvm_send(struct vm *netvm)
 	return c->sent;
 }
 
-void
-netvm_accept(struct netvm_chan *c)
+static void
+accept_conn(void *arg, uint32_t events)
 {
+	struct netvm_chan *c = arg;
 	int fd = accept_shed(c->lfd);
 
 	if (fd < 0)
@@ -226,8 +229,7 @@ netvm_accept(struct netvm_chan *c)
 	}
 	c->fd = fd;
 	c->sent = c->answered = 0;
-	c->wc.kind = W_NETVM_CONN;
-	c->wc.ptr = c;
+	c->wc = (struct watch){ conn_io, c };
 	watch_add(fd, EPOLLIN, &c->wc);
 	log_info("%s: bulkhead-firewall connected", c->vm->q.name);
 	netvm_send(c->vm);
@@ -258,9 +260,11 @@ answer(struct netvm_chan *c, const char *line, size_t len)
 	settle(c->vm, false, NULL);
 }
 
-void
-netvm_conn_io(struct netvm_chan *c, uint32_t events)
+static void
+conn_io(void *arg, uint32_t events)
 {
+	struct netvm_chan *c = arg;
+
 	if (events & EPOLLOUT)
 		flush_out(c);
 	if (c->fd < 0 || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))

@@ -24,8 +24,6 @@ const char *netvm_status(const struct vm *vm);
 void netvm_wait_applied(struct vm *netvm, unsigned long gen, struct request *req,
     json_object *result);
 
-void netvm_accept(struct netvm_chan *c);
-void netvm_conn_io(struct netvm_chan *c, uint32_t events);
 void netvm_tick(void);
 
 #endif

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "watch.h"
+#include "loop.h"
 
 struct refused {
 	bool used;
@@ -22,6 +22,8 @@ struct refused {
 
 static struct refused slots[REFUSE_MAX];
 static unsigned long next_seq;
+
+static void drain(void *arg, uint32_t events);
 
 static void
 slot_close(struct refused *r)
@@ -63,17 +65,17 @@ refuse_linger(int fd, const char *owner)
 		slot_close(r);
 	r->used = true;
 	r->fd = fd;
-	r->w.kind = W_REFUSED;
-	r->w.ptr = r;
+	r->w = (struct watch){ drain, r };
 	snprintf(r->owner, sizeof(r->owner), "%s", owner);
 	r->deadline = time(NULL) + REFUSE_LINGER;
 	r->seq = next_seq++;
 	watch_add(fd, EPOLLIN, &r->w);
 }
 
-void
-refuse_io(struct refused *r)
+static void
+drain(void *arg, uint32_t events)
 {
+	struct refused *r = arg;
 	char buf[4096];
 	ssize_t n = recv(r->fd, buf, sizeof(buf), MSG_DONTWAIT);
 

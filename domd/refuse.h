@@ -11,11 +11,8 @@
 #define REFUSE_PER_OWNER 4
 #define REFUSE_LINGER 2 /* seconds */
 
-struct refused;
-
 /* Takes fd (the refusal already written to it); owner names the peer. */
 void refuse_linger(int fd, const char *owner);
-void refuse_io(struct refused *r);
 /* Closes the sockets that lingered long enough. */
 void refuse_tick(void);
 

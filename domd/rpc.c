@@ -73,6 +73,9 @@ static struct call *calls;
 static unsigned next_call_id = 1;
 static struct policy *policy_cached;
 
+static void accept_conn(void *arg, uint32_t events);
+static void conn_io(void *arg, uint32_t events);
+
 const char *
 rpc_ctl_dir(const char *name)
 {
@@ -115,8 +118,7 @@ rpc_listen(struct vm *vm, char *err, size_t errlen)
 	}
 	chmod(path, 0666); /* the qube's users call services too */
 	vm->ctl_fd = fd;
-	vm->w_ctl.kind = W_RPC_LISTEN;
-	vm->w_ctl.ptr = vm;
+	vm->w_ctl = (struct watch){ accept_conn, vm };
 	watch_add(fd, EPOLLIN, &vm->w_ctl);
 	return 0;
 fail:
@@ -169,9 +171,10 @@ refused(struct vm *vm, int fd)
 	return true;
 }
 
-void
-rpc_accept(struct vm *vm)
+static void
+accept_conn(void *arg, uint32_t events)
 {
+	struct vm *vm = arg;
 	struct rpc_conn *c;
 	int fd = accept_shed(vm->ctl_fd);
 
@@ -181,8 +184,7 @@ rpc_accept(struct vm *vm)
 	c->fd = fd;
 	qube_peer_get(fd, &c->peer);
 	snprintf(c->vm, sizeof(c->vm), "%s", vm->q.name);
-	c->w.kind = W_RPC_CONN;
-	c->w.ptr = c;
+	c->w = (struct watch){ conn_io, c };
 	c->next = conns;
 	conns = c;
 	watch_add(fd, EPOLLIN, &c->w);
@@ -737,10 +739,10 @@ protocol_error(struct rpc_conn *c, const char *why)
 	conn_close(c);
 }
 
-void
-rpc_conn_io(void *ptr)
+static void
+conn_io(void *arg, uint32_t events)
 {
-	struct rpc_conn *c = ptr;
+	struct rpc_conn *c = arg;
 	char cbuf[CMSG_SPACE(sizeof(int) * 8)];
 	struct iovec iov = { c->untrusted_buf + c->len, sizeof(c->untrusted_buf) - c->len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,

@@ -17,8 +17,6 @@ const char *rpc_ctl_dir(const char *name);
 int rpc_listen(struct vm *vm, char *err, size_t errlen);
 void rpc_unlisten(struct vm *vm);
 
-void rpc_accept(struct vm *vm);
-void rpc_conn_io(void *conn);
 /* The qube halted: fail what waited for it. */
 void rpc_vm_halted(struct vm *vm);
 /* The qube signalled ready: calls that waited for it may go. */

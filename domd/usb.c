@@ -45,6 +45,8 @@ struct usb_att {
 
 static struct usb_att *atts;
 
+static void att_io(void *arg, uint32_t events);
+
 static void reconcile(void);
 
 /* Assigned devices are retried at most every RETRY_SECONDS: a device that
@@ -183,8 +185,7 @@ usb_attach(struct vm *vm, const char *id, char *code, char *err, size_t errlen)
 	a->vhci.port = a->vhci.kernel_end = -1;
 	a->granted = true;
 	a->grant_until = time(NULL) + GRANT_SECONDS;
-	a->w.kind = W_USB;
-	a->w.ptr = a;
+	a->w = (struct watch){ att_io, a };
 	a->next = atts;
 	atts = a;
 	watch_add(a->run_fd, EPOLLIN, &a->w);
@@ -208,7 +209,7 @@ usb_detach(struct vm *vm, const char *id, char *err, size_t errlen)
 		return -1;
 	}
 	/* Cut the channel now; the importer then detaches its port and ends,
-	 * and its end frees the record (usb_att_io), or the tick does. */
+	 * and its end frees the record (att_io), or the tick does. */
 	cut(a);
 	log_info("usb: detaching %s from %s", a->id, a->vm);
 	return 0;
@@ -288,9 +289,10 @@ usb_vhci_grant(struct vm *vm, const char *untrusted_arg, char *err, size_t errle
 }
 
 /* The importer's stdio channel: its output is not needed, its end is. */
-void
-usb_att_io(struct usb_att *a)
+static void
+att_io(void *arg, uint32_t events)
 {
+	struct usb_att *a = arg;
 	char buf[4096];
 	ssize_t n;
 

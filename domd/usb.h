@@ -39,7 +39,6 @@ int usb_vhci_grant(struct vm *vm, const char *untrusted_arg, char *err, size_t e
 void usb_vm_running(struct vm *vm);
 void usb_vm_halted(struct vm *vm);
 
-void usb_att_io(struct usb_att *a);
 void usb_tick(void);
 
 #endif

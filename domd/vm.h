@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "qube.h"
-#include "watch.h"
+#include "loop.h"
 
 enum vm_state { VM_HALTED, VM_STARTING, VM_RUNNING, VM_PAUSED, VM_HALTING };
 
