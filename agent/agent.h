@@ -1,5 +1,5 @@
 /*
- * bulkhead-agent: PID 1 of every qube on the ns backend.  Each part lives in
+ * bulkhead-agent: PID 1 of every qube, on both backends.  Each part lives in
  * its own small file; this header is the glue between them.
  */
 #ifndef BULKHEAD_AGENT_H

@@ -1,7 +1,7 @@
 /* The GUI protocol between a qube's GUI agent and the SPICE gateway in
- * sys-gui. Fixed-size little-endian structs with a version (DESIGN.md, Trust
- * rules); only damage pixels and clipboard data have a variable length.
- * Everything a qube sends is untrusted_* until gui_vm_parse() accepted it.
+ * sys-gui. Fixed-size little-endian structs with a version; only damage
+ * pixels and clipboard data have a variable length. Everything a qube sends
+ * is untrusted_* until gui_vm_parse() accepted it.
  *
  * A message is a gui_hdr, then exactly hdr.len bytes of body. Window ids are
  * chosen by the qube (any value but 0); the gateway only knows the ones

@@ -1,8 +1,8 @@
 /* The RPC protocol between a qube's agent (or bulkhead-rpc in a qube) and
  * domd, on the qube's control channel; and the data stream framing between
- * the two ends of a call. Fixed-size little-endian structs with a version
- * (DESIGN.md, Trust rules): everything a qube sends is untrusted_* until
- * rpc_msg_check() has accepted it. */
+ * the two ends of a call. Fixed-size little-endian structs with a version:
+ * everything a qube sends is untrusted_* until rpc_msg_parse() or
+ * rpc_data_hdr_check() (rpc_wire.h) has accepted it. */
 #ifndef BULKHEAD_RPC_PROTO_H
 #define BULKHEAD_RPC_PROTO_H
 
