@@ -52,7 +52,7 @@ dispvm_create(const char *base_name, char *err, size_t errlen)
 	}
 	vm_insert(vm);
 	event_simple("created", vm->q.name);
-	if (vm_start(vm, NULL, code, err, errlen) < 0) {
+	if (vm_start(vm, NULL, NULL, code, err, errlen) < 0) {
 		dispvm_destroy(vm);
 		return NULL;
 	}
@@ -98,7 +98,7 @@ dispvm_release(const char *name)
 	if (vm->state == VM_HALTED)
 		dispvm_destroy(vm);
 	else
-		vm_kill(vm, NULL, err, sizeof(err));
+		vm_kill(vm, NULL, NULL, err, sizeof(err));
 }
 
 void

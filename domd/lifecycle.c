@@ -28,26 +28,30 @@ enum wait_kind { WAIT_RUNNING, WAIT_HALTED };
 struct waiter {
 	struct vm *vm;
 	enum wait_kind kind;
-	struct deferred d;
+	vm_settled_fn *fn;
+	void *arg;
 	struct waiter *next;
 };
 
 static struct waiter *waiters;
 
 static void
-add_waiter(struct vm *vm, enum wait_kind kind, struct request *req)
+add_waiter(struct vm *vm, enum wait_kind kind, vm_settled_fn *fn, void *arg)
 {
-	struct waiter *w = xcalloc(1, sizeof(*w));
+	struct waiter *w;
 
+	if (fn == NULL)
+		return;
+	w = xcalloc(1, sizeof(*w));
 	w->vm = vm;
 	w->kind = kind;
-	defer(req, &w->d);
+	w->fn = fn;
+	w->arg = arg;
 	w->next = waiters;
 	waiters = w;
 }
 
-/* Answers everyone waiting on vm: those whose wish came true get the qube,
- * the others an error saying why not. */
+/* Tells everyone waiting on vm whether it got where they sent it. */
 static void
 settle_waiters(struct vm *vm)
 {
@@ -62,11 +66,7 @@ settle_waiters(struct vm *vm)
 			continue;
 		}
 		*p = w->next;
-		if ((w->kind == WAIT_RUNNING && running) || (w->kind == WAIT_HALTED && halted))
-			deferred_ok(&w->d, vm_to_json(vm));
-		else
-			deferred_error(&w->d, "backend", "qube %s %s: %s", vm->q.name,
-			    w->kind == WAIT_RUNNING ? "did not start" : "did not halt", vm->reason);
+		w->fn(vm, w->kind == WAIT_RUNNING ? running : halted, w->arg);
 		free(w);
 	}
 }
@@ -202,7 +202,8 @@ start_checks(struct vm *vm, char *code, char *err, size_t errlen)
 }
 
 int
-vm_start(struct vm *vm, struct request *req, char *code, char *err, size_t errlen)
+vm_start(struct vm *vm, vm_settled_fn *done, void *arg, char *code, char *err,
+    size_t errlen)
 {
 	struct vm *n = vm->q.netvm[0] ? vm_find(vm->q.netvm) : NULL;
 	char sub[512];
@@ -216,7 +217,7 @@ vm_start(struct vm *vm, struct request *req, char *code, char *err, size_t errle
 				snprintf(err, errlen, "netvm loop through %s", vm->q.name);
 				return -1;
 			}
-		if (vm_start(n, NULL, code, sub, sizeof(sub)) < 0) {
+		if (vm_start(n, NULL, NULL, code, sub, sizeof(sub)) < 0) {
 			snprintf(err, errlen, "cannot start netvm %s: %s", n->q.name, sub);
 			return -1;
 		}
@@ -232,8 +233,7 @@ vm_start(struct vm *vm, struct request *req, char *code, char *err, size_t errle
 		strcpy(code, "backend");
 		return -1;
 	}
-	if (req != NULL)
-		add_waiter(vm, WAIT_RUNNING, req);
+	add_waiter(vm, WAIT_RUNNING, done, arg);
 	return 0;
 }
 
@@ -255,7 +255,8 @@ start_dependents(struct vm *netvm)
 }
 
 int
-vm_shutdown(struct vm *vm, int timeout, struct request *req, char *err, size_t errlen)
+vm_shutdown(struct vm *vm, int timeout, vm_settled_fn *done, void *arg, char *err,
+    size_t errlen)
 {
 	if (vm->state == VM_STARTING && vm->pending_start) {
 		vm->pending_start = false;
@@ -271,17 +272,14 @@ vm_shutdown(struct vm *vm, int timeout, struct request *req, char *err, size_t e
 		snprintf(err, errlen, "qube %s is %s", vm->q.name, vm_state_name(vm->state));
 		return -1;
 	}
-	if (req != NULL) {
-		if (vm->state == VM_HALTED)
-			reply_ok(req, vm_to_json(vm));
-		else
-			add_waiter(vm, WAIT_HALTED, req);
-	}
+	if (vm->state == VM_HALTED)
+		return 1;
+	add_waiter(vm, WAIT_HALTED, done, arg);
 	return 0;
 }
 
 int
-vm_kill(struct vm *vm, struct request *req, char *err, size_t errlen)
+vm_kill(struct vm *vm, vm_settled_fn *done, void *arg, char *err, size_t errlen)
 {
 	if (vm->state == VM_HALTED) {
 		snprintf(err, errlen, "qube %s is halted", vm->q.name);
@@ -290,9 +288,7 @@ vm_kill(struct vm *vm, struct request *req, char *err, size_t errlen)
 	if (vm->pending_start) {
 		vm->pending_start = false;
 		vm_set_state(vm, VM_HALTED, "killed by the operator");
-		if (req != NULL)
-			reply_ok(req, vm_to_json(vm));
-		return 0;
+		return 1;
 	}
 	vm->stop_cause = "killed by the operator";
 	if (domd.backend->kill(vm) < 0 && errno != ESRCH) {
@@ -300,8 +296,7 @@ vm_kill(struct vm *vm, struct request *req, char *err, size_t errlen)
 		return -1;
 	}
 	/* The reply comes once the qube is gone, so that a start may follow. */
-	if (req != NULL)
-		add_waiter(vm, WAIT_HALTED, req);
+	add_waiter(vm, WAIT_HALTED, done, arg);
 	return 0;
 }
 
@@ -457,7 +452,7 @@ lifecycle_autostart(void)
 		char code[32], err[512];
 		if (!vm->q.autostart || vm->state != VM_HALTED)
 			continue;
-		if (vm_start(vm, NULL, code, err, sizeof(err)) < 0)
+		if (vm_start(vm, NULL, NULL, code, err, sizeof(err)) < 0)
 			log_warnx("autostart %s: %s", vm->q.name, err);
 	}
 }

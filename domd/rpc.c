@@ -355,7 +355,7 @@ call_route(struct call *k, const char *target)
 		call_finish(k, RPC_FAILED, target, -1, "the target is not running (autostart=no)");
 		return;
 	}
-	if (t->state == VM_HALTED && vm_start(t, NULL, code, err, sizeof(err)) < 0) {
+	if (t->state == VM_HALTED && vm_start(t, NULL, NULL, code, err, sizeof(err)) < 0) {
 		call_finish(k, RPC_FAILED, target, -1, err);
 		return;
 	}
