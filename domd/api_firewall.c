@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,6 +14,7 @@
 #include "netvm_chan.h"
 #include "log.h"
 #include "store.h"
+#include "xalloc.h"
 
 static const char *const fw_args[] = { "op", "rule", "index", "n", "value", "rules", "policy",
 	NULL };
@@ -135,6 +137,22 @@ fw_set(struct request *req, struct qube *q)
 	return 0;
 }
 
+/* A vm.firewall request answered once the netvm has applied the rules. */
+struct fw_reply {
+	struct deferred d;
+	json_object *result;
+};
+
+static void
+answer_applied(const char *applied, void *arg)
+{
+	struct fw_reply *r = arg;
+
+	json_object_object_add(r->result, "applied", json_object_new_string(applied));
+	deferred_ok(&r->d, r->result);
+	free(r);
+}
+
 static enum api_result
 vm_firewall(struct request *req)
 {
@@ -229,11 +247,21 @@ vm_firewall(struct request *req)
 	event_firewall(vm);
 	/* The reply waits until the netvm has applied the change. */
 	gen = net_rules_changed(vm, &netvm);
+	result = fw_to_json(&vm->q);
 	if (gen != 0) {
-		netvm_wait_applied(netvm, gen, req, fw_to_json(&vm->q));
+		struct fw_reply *r = xcalloc(1, sizeof(*r));
+		const char *now;
+
+		r->result = result;
+		if (netvm_wait_applied(netvm, gen, answer_applied, r, &now) == 0) {
+			defer(req, &r->d);
+			return API_DEFERRED;
+		}
+		free(r);
+		json_object_object_add(result, "applied", json_object_new_string(now));
+		reply_ok(req, result);
 		return API_DONE;
 	}
-	result = fw_to_json(&vm->q);
 	json_object_object_add(result, "applied", json_object_new_string(
 	    vm->state == VM_HALTED ? "at its next start" : vm->q.netvm[0] == '\0' ?
 	    "it has no netvm" : "when its netvm runs"));

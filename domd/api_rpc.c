@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "rpc.h"
 #include "rpc_proto.h"
 #include "store.h"
+#include "xalloc.h"
 
 static bool
 user_valid(const char *u)
@@ -29,9 +31,41 @@ user_valid(const char *u)
 
 static const char *const run_args[] = { "command", "user", "autostart", "dispvm", NULL };
 
+/* A vm.run request, answered when the call is handed to the qube's agent. */
+struct run_reply {
+	struct deferred d;
+};
+
+static void
+run_handed_over(uint32_t status, const char *target, const char *msg, void *arg)
+{
+	struct run_reply *r = arg;
+
+	if (status == RPC_ALLOWED) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "target", json_object_new_string(target));
+		deferred_ok(&r->d, o);
+	} else
+		deferred_error(&r->d, status == RPC_DENIED ? "denied" :
+		    status == RPC_TIMEOUT ? "timeout" : "backend", "%s", msg);
+	free(r);
+}
+
+/* A DispVM made for the call goes with the client's connection. */
+static void
+run_owns_dispvm(const char *name, void *arg)
+{
+	struct run_reply *r = arg;
+
+	admin_client_own_dispvm(r->d.client, name);
+}
+
 static enum api_result
 vm_run(struct request *req)
 {
+	struct rpc_dom0_caller caller;
+	struct run_reply *r;
 	const char *command = NULL, *user = NULL;
 	bool autostart = false, dispvm = false;
 	struct vm *vm = req->vm;
@@ -73,7 +107,10 @@ vm_run(struct request *req)
 		reply_error(req, "bad-state", "qube %s is %s", vm->q.name, vm_state_name(vm->state));
 		return API_DONE;
 	}
-	rpc_run_from_dom0(vm, command, user, fd, req, err, sizeof(err));
+	r = xcalloc(1, sizeof(*r));
+	defer(req, &r->d);
+	caller = (struct rpc_dom0_caller){ run_handed_over, run_owns_dispvm, r };
+	rpc_run_from_dom0(vm, command, user, fd, &caller);
 	return API_DEFERRED;
 }
 
@@ -96,6 +133,7 @@ ask_answer(struct request *req)
 	long id = -1;
 	bool allow = false;
 	const char *target = NULL;
+	char code[32], err[512];
 
 	if (arg_int(req, "id", 1, 0xffffffffL, &id) < 0 || arg_bool(req, "allow", &allow) < 0 ||
 	    arg_string(req, "target", &target) < 0)
@@ -104,7 +142,10 @@ ask_answer(struct request *req)
 		reply_error(req, "bad-request", "ask.answer needs \"id\"");
 		return API_DONE;
 	}
-	rpc_ask_answer(req, (unsigned)id, allow, target);
+	if (rpc_ask_answer((unsigned)id, allow, target, code, err, sizeof(err)) < 0)
+		reply_error(req, code, "%s", err);
+	else
+		reply_ok(req, NULL);
 	return API_DONE;
 }
 

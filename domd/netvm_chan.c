@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "domd.h"
 #include "log.h"
 #include "net.h"
@@ -45,8 +44,8 @@ struct fw_waiter {
 	struct vm *netvm;
 	unsigned long gen;
 	time_t deadline;
-	struct deferred d;
-	json_object *result;
+	netvm_applied_fn *fn;
+	void *arg;
 	struct fw_waiter *next;
 };
 
@@ -74,9 +73,7 @@ settle(struct vm *netvm, bool all, const char *why)
 			continue;
 		}
 		*p = w->next;
-		json_object_object_add(w->result, "applied", json_object_new_string(
-		    why != NULL ? why : c->status));
-		deferred_ok(&w->d, w->result);
+		w->fn(why != NULL ? why : c->status, w->arg);
 		free(w);
 	}
 }
@@ -300,25 +297,25 @@ conn_io(void *arg, uint32_t events)
 	}
 }
 
-void
-netvm_wait_applied(struct vm *netvm, unsigned long gen, struct request *req, json_object *result)
+int
+netvm_wait_applied(struct vm *netvm, unsigned long gen, netvm_applied_fn *fn, void *arg,
+    const char **now)
 {
 	struct fw_waiter *w;
 
 	if (gen == 0 || netvm->netchan == NULL || netvm->netchan->fd < 0) {
-		json_object_object_add(result, "applied", json_object_new_string(
-		    netvm->netchan != NULL ? netvm->netchan->status : "netvm not running"));
-		reply_ok(req, result);
-		return;
+		*now = netvm->netchan != NULL ? netvm->netchan->status : "netvm not running";
+		return 1;
 	}
 	w = xcalloc(1, sizeof(*w));
 	w->netvm = netvm;
 	w->gen = gen;
 	w->deadline = time(NULL) + ANSWER_TIMEOUT;
-	w->result = result;
-	defer(req, &w->d);
+	w->fn = fn;
+	w->arg = arg;
 	w->next = waiters;
 	waiters = w;
+	return 0;
 }
 
 void
@@ -332,9 +329,7 @@ netvm_tick(void)
 			continue;
 		}
 		*p = w->next;
-		json_object_object_add(w->result, "applied", json_object_new_string(
-		    "not confirmed by the netvm in time"));
-		deferred_ok(&w->d, w->result);
+		w->fn("not confirmed by the netvm in time", w->arg);
 		free(w);
 	}
 }

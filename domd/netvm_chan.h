@@ -19,10 +19,14 @@ void netvm_unlisten(struct vm *vm);
 unsigned long netvm_send(struct vm *netvm);
 /* What the netvm last said (NULL if it is no netvm or not running). */
 const char *netvm_status(const struct vm *vm);
-/* Replies result to req once the netvm has answered message gen (or after
- * a timeout), with "applied" set to what it said. */
-void netvm_wait_applied(struct vm *netvm, unsigned long gen, struct request *req,
-    json_object *result);
+/* Called once the netvm has answered message gen, or when it will not:
+ * applied is what it said, or why no answer came. */
+typedef void netvm_applied_fn(const char *applied, void *arg);
+/* Waits for the answer to message gen. 0: fn is called later; 1: there is
+ * nothing to wait for (gen 0, the netvm not connected), *now says why, and
+ * fn is not called. */
+int netvm_wait_applied(struct vm *netvm, unsigned long gen, netvm_applied_fn *fn, void *arg,
+    const char **now);
 
 void netvm_tick(void);
 

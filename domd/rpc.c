@@ -49,7 +49,7 @@ struct call {
 	unsigned id;
 	enum call_stage stage;
 	struct rpc_conn *caller;   /* NULL for dom0's calls */
-	struct deferred d;         /* dom0's: the admin request */
+	struct rpc_dom0_caller dom0; /* dom0's: who waits, if anyone */
 	int dom0_fd;               /* dom0's: its end of the data channel */
 	char *cmdline;             /* dom0's: the command */
 	char source[QUBE_NAME_MAX + 1];
@@ -231,7 +231,7 @@ conn_close(struct rpc_conn *c)
 static void
 call_finish(struct call *k, uint32_t status, const char *target, int data_fd, const char *msg)
 {
-	if (k->caller == NULL && k->d.client == 0) {
+	if (k->caller == NULL && k->dom0.done == NULL) {
 		/* nobody waits any more */
 	} else if (k->caller != NULL) {
 		struct rpc_call_result r;
@@ -246,13 +246,8 @@ call_finish(struct call *k, uint32_t status, const char *target, int data_fd, co
 			conn_close(k->caller);
 			k->caller = NULL;
 		}
-	} else if (status == RPC_ALLOWED) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "target", json_object_new_string(target));
-		deferred_ok(&k->d, o);
 	} else
-		deferred_error(&k->d, status == RPC_DENIED ? "denied" :
-		    status == RPC_TIMEOUT ? "timeout" : "backend", "%s", msg ? msg : "failed");
+		k->dom0.done(status, target, msg ? msg : "failed", k->dom0.arg);
 	if (k->caller != NULL && status != RPC_ALLOWED)
 		conn_close(k->caller);
 	call_free(k);
@@ -334,8 +329,10 @@ call_route(struct call *k, const char *target)
 		}
 		if (k->caller != NULL)
 			snprintf(k->caller->dispvm, sizeof(k->caller->dispvm), "%s", t->q.name);
+		else if (k->dom0.own_dispvm != NULL)
+			k->dom0.own_dispvm(t->q.name, k->dom0.arg);
 		else
-			admin_client_own_dispvm(k->d.client, t->q.name);
+			dispvm_release(t->q.name);
 		target = t->q.name;
 	}
 	/* An ask's answer may route to k->target itself: no self-copy. */
@@ -854,15 +851,14 @@ dom0_call(const char *cmdline, const char *user, int data_fd)
 	return k;
 }
 
-int
+void
 rpc_run_from_dom0(struct vm *vm, const char *cmdline, const char *user, int data_fd,
-    struct request *req, char *err, size_t errlen)
+    const struct rpc_dom0_caller *caller)
 {
 	struct call *k = dom0_call(cmdline, user, data_fd);
 
-	defer(req, &k->d);
+	k->dom0 = *caller;
 	call_route(k, vm->q.name);
-	return 0;
 }
 
 void
@@ -909,10 +905,10 @@ targets_text(const struct policy_decision *d, char *buf, size_t len)
 
 /* The operator's target, checked as Qubes checks the user's choice: the call
  * is decided again now, and the target must be one the policy would not
- * deny for it. 0, or -1 with the reply sent (and a call the policy now
- * denies finished as denied). */
+ * deny for it. 0, or -1 with code and err (and a call the policy now denies
+ * finished as denied). */
 static int
-answer_target_ok(struct request *req, struct call *k, const char *target)
+answer_target_ok(struct call *k, const char *target, char *code, char *err, size_t errlen)
 {
 	struct policy_decision d;
 	char list[1024];
@@ -920,7 +916,8 @@ answer_target_ok(struct request *req, struct call *k, const char *target)
 	decide(k->source, k->service, k->arg, k->intended, &d);
 	if (d.action == POLICY_DENY) {
 		log_info("rpc: ask %u: the policy now denies the call (%s)", k->id, d.origin);
-		reply_error(req, "denied", "ask %u: the policy now denies this call (%s)", k->id,
+		snprintf(code, 32, "denied");
+		snprintf(err, errlen, "ask %u: the policy now denies this call (%s)", k->id,
 		    d.origin);
 		emit_ask_done(k->id, "denied");
 		call_finish(k, RPC_DENIED, k->target, -1, NULL);
@@ -934,7 +931,8 @@ answer_target_ok(struct request *req, struct call *k, const char *target)
 		snprintf(list, sizeof(list), "%s", d.target);
 	else
 		targets_text(&d, list, sizeof(list));
-	reply_error(req, "invalid", "ask %u: %s is not among the allowed targets (%s)", k->id,
+	snprintf(code, 32, "invalid");
+	snprintf(err, errlen, "ask %u: %s is not among the allowed targets (%s)", k->id,
 	    target, list);
 	return -1;
 }
@@ -954,8 +952,9 @@ answer_default(const struct call *k)
 	return NULL;
 }
 
-void
-rpc_ask_answer(struct request *req, unsigned id, bool allow, const char *target)
+int
+rpc_ask_answer(unsigned id, bool allow, const char *target, char *code, char *err,
+    size_t errlen)
 {
 	static char t[POLICY_TARGET_MAX];
 	struct call *k;
@@ -964,47 +963,48 @@ rpc_ask_answer(struct request *req, unsigned id, bool allow, const char *target)
 		if (k->id == id && k->stage == STAGE_ASK)
 			break;
 	if (k == NULL) {
-		reply_error(req, "invalid", "no pending ask with id %u", id);
-		return;
+		snprintf(code, 32, "invalid");
+		snprintf(err, errlen, "no pending ask with id %u", id);
+		return -1;
 	}
 	if (!allow) {
 		log_info("rpc: ask %u denied by the operator", id);
 		emit_ask_done(id, "denied");
 		call_finish(k, RPC_DENIED, k->target, -1, "denied by the operator");
-		reply_ok(req, NULL);
-		return;
+		return 0;
 	}
 	if (k->query) {
 		log_info("rpc: ask %u allowed by the operator", id);
 		emit_ask_done(id, "allowed");
-		reply_ok(req, NULL);
 		query_allow(k, NULL);
-		return;
+		return 0;
 	}
 	if (target == NULL || target[0] == '\0')
 		target = answer_default(k);
 	if (target == NULL || !rpc_target_valid(target) || !strcmp(target, "@default")) {
-		reply_error(req, "invalid", "ask %u needs a target (--target VM)", id);
-		return;
+		snprintf(code, 32, "invalid");
+		snprintf(err, errlen, "ask %u needs a target (--target VM)", id);
+		return -1;
 	}
 	if (!strcmp(target, "dom0") || !strcmp(target, "@adminvm"))
 		target = "dom0";
 	if (!strcmp(target, "@dispvm")) {
 		struct vm *src = vm_find(k->source);
 		if (src == NULL || src->q.default_dispvm[0] == '\0') {
-			reply_error(req, "invalid", "%s has no default_dispvm for @dispvm", k->source);
-			return;
+			snprintf(code, 32, "invalid");
+			snprintf(err, errlen, "%s has no default_dispvm for @dispvm", k->source);
+			return -1;
 		}
 		snprintf(t, sizeof(t), "@dispvm:%s", src->q.default_dispvm);
 		target = t;
 	}
-	if (answer_target_ok(req, k, target) < 0)
-		return;
+	if (answer_target_ok(k, target, code, err, errlen) < 0)
+		return -1;
 	log_info("rpc: ask %u allowed by the operator, target %s", id, target);
 	emit_ask_done(id, "allowed");
-	reply_ok(req, NULL);
 	k->stage = STAGE_AGENT;
 	call_route(k, target);
+	return 0;
 }
 
 void

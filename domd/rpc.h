@@ -9,7 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "api.h"
+#include <stdint.h>
+
+#include <json-c/json.h>
+
 #include "vm.h"
 
 /* The qube's control directory (RUN/qubes/NAME.ctl) and its listener. */
@@ -22,13 +25,26 @@ void rpc_vm_halted(struct vm *vm);
 /* The qube signalled ready: calls that waited for it may go. */
 void rpc_vm_running(struct vm *vm);
 
-/* dom0's calls (bulkhead run): runs cmdline (or service) in vm with
- * data_fd as the caller's end; req is answered when it is handed over. */
-int rpc_run_from_dom0(struct vm *vm, const char *cmdline, const char *user, int data_fd,
-    struct request *req, char *err, size_t errlen);
+/* Who waits for a call from dom0 (bulkhead run). */
+struct rpc_dom0_caller {
+	/* Once: the call was handed to target's agent (RPC_ALLOWED), or not
+	 * (status RPC_DENIED, RPC_TIMEOUT, RPC_FAILED; msg says why). */
+	void (*done)(uint32_t status, const char *target, const char *msg, void *arg);
+	/* A DispVM was made for the call: the caller holds it from now on
+	 * and releases it (dispvm_release) when it is done with it. */
+	void (*own_dispvm)(const char *name, void *arg);
+	void *arg;
+};
 
-/* The ask queue. */
-void rpc_ask_answer(struct request *req, unsigned id, bool allow, const char *target);
+/* dom0's calls (bulkhead run): runs cmdline in vm with data_fd as the
+ * caller's end; caller is told when it is handed over. */
+void rpc_run_from_dom0(struct vm *vm, const char *cmdline, const char *user, int data_fd,
+    const struct rpc_dom0_caller *caller);
+
+/* The ask queue. The operator's answer to ask id: 0, or -1 with code and
+ * err (no such ask, a target the policy does not allow, ...). */
+int rpc_ask_answer(unsigned id, bool allow, const char *target, char *code, char *err,
+    size_t errlen);
 json_object *rpc_ask_list(void);
 void rpc_tick(void);
 
