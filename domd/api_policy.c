@@ -14,6 +14,7 @@
 
 #include "admin.h"
 #include "api.h"
+#include "events.h"
 #include "atomicfile.h"
 #include "domd.h"
 #include "log.h"
@@ -25,18 +26,6 @@ static void
 policy_dir(char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/policy.d", domd.paths.config_dir);
-}
-
-static void
-policy_event(const char *name, const char *op)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "event", json_object_new_string("policy"));
-	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "op", json_object_new_string(op));
-	client_send_events(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
 }
 
 /* What the policy loader reads: NAME.policy, not hidden. Names outside the
@@ -199,7 +188,7 @@ policy_put(struct request *req)
 		return API_DONE;
 	}
 	log_info("policy: %s written by uid %d", name, (int)req->c->uid);
-	policy_event(name, "put");
+	event_policy(name, "put");
 	reply_ok(req, res);
 	return API_DONE;
 }
@@ -236,7 +225,7 @@ policy_remove(struct request *req)
 	}
 	fsync_dir(dir);
 	log_info("policy: %s removed by uid %d", name, (int)req->c->uid);
-	policy_event(name, "removed");
+	event_policy(name, "removed");
 	reply_ok(req, json_object_new_object());
 	return API_DONE;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -116,10 +117,22 @@ vm_run(struct request *req)
 
 const struct api_method api_vm_run = { "vm.run", API_NEEDS_VM | API_MODIFIES, run_args, vm_run };
 
+static void
+add_ask(const struct rpc_ask *a, void *arg)
+{
+	json_object *o = ask_to_json(a);
+
+	json_object_object_add(o, "age_s", json_object_new_int64(time(NULL) - a->created));
+	json_object_array_add(arg, o);
+}
+
 static enum api_result
 ask_list(struct request *req)
 {
-	reply_ok(req, rpc_ask_list());
+	json_object *list = json_object_new_array();
+
+	rpc_ask_each(add_ask, list);
+	reply_ok(req, list);
 	return API_DONE;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "rpc.h"
 
 static void
 emit(json_object *o)
@@ -65,5 +66,62 @@ event_firewall(const struct vm *vm)
 	json_object_object_add(o, "policy", json_object_new_string(
 	    fwrule_action_name(vm->q.fw.policy)));
 	json_object_object_add(o, "rules", json_object_new_int(vm->q.fw.n));
+	emit(o);
+}
+
+void
+event_policy(const char *name, const char *op)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string("policy"));
+	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "op", json_object_new_string(op));
+	emit(o);
+}
+
+static void
+add_ask_fields(json_object *o, const struct rpc_ask *a)
+{
+	json_object *t = json_object_new_array();
+
+	for (size_t i = 0; i < a->ntargets; i++)
+		json_object_array_add(t, json_object_new_string(a->targets[i]));
+	json_object_object_add(o, "id", json_object_new_int64(a->id));
+	json_object_object_add(o, "service", json_object_new_string(a->service));
+	json_object_object_add(o, "arg", json_object_new_string(a->arg));
+	json_object_object_add(o, "source", json_object_new_string(a->source));
+	json_object_object_add(o, "target", json_object_new_string(a->target));
+	json_object_object_add(o, "default_target", json_object_new_string(a->default_target));
+	json_object_object_add(o, "targets", t);
+}
+
+json_object *
+ask_to_json(const struct rpc_ask *a)
+{
+	json_object *o = json_object_new_object();
+
+	add_ask_fields(o, a);
+	return o;
+}
+
+void
+event_ask(const struct rpc_ask *a)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string("ask"));
+	add_ask_fields(o, a);
+	emit(o);
+}
+
+void
+event_ask_done(unsigned id, const char *result)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string("ask-done"));
+	json_object_object_add(o, "id", json_object_new_int64(id));
+	json_object_object_add(o, "result", json_object_new_string(result));
 	emit(o);
 }

@@ -2,12 +2,25 @@
 #ifndef BULKHEAD_DOMD_EVENTS_H
 #define BULKHEAD_DOMD_EVENTS_H
 
+#include <json-c/json.h>
+
 #include "vm.h"
+
+struct rpc_ask;
 
 void event_state(const struct vm *vm);
 void event_property(const struct vm *vm, const char *prop);
 void event_simple(const char *event, const char *name);
 /* {"event":"firewall","vm":…,"policy":"accept|drop","rules":N} */
 void event_firewall(const struct vm *vm);
+/* {"event":"policy","name":…,"op":"put|removed"} */
+void event_policy(const char *name, const char *op);
+/* {"event":"ask", and the ask's fields} */
+void event_ask(const struct rpc_ask *a);
+/* {"event":"ask-done","id":N,"result":"allowed|denied|…"} */
+void event_ask_done(unsigned id, const char *result);
+
+/* An ask's fields, as its event and the ask list show them. */
+json_object *ask_to_json(const struct rpc_ask *a);
 
 #endif

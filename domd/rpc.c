@@ -20,7 +20,6 @@
 #include "peerlimits.h"
 #include "qube_peer.h"
 #include "policy.h"
-#include "admin.h"
 #include "refuse.h"
 #include "rpc_wire.h"
 #include "store.h"
@@ -439,16 +438,6 @@ decide(const char *source, const char *service, const char *arg, const char *tar
 	free(e.q);
 }
 
-static json_object *
-targets_json(const struct call *k)
-{
-	json_object *a = json_object_new_array();
-
-	for (size_t i = 0; i < k->ntargets; i++)
-		json_object_array_add(a, json_object_new_string(k->targets[i]));
-	return a;
-}
-
 /* The ask's choices, kept to show them and to check the answer. */
 static void
 call_set_targets(struct call *k, const struct policy_decision *d)
@@ -459,33 +448,22 @@ call_set_targets(struct call *k, const struct policy_decision *d)
 	memcpy(k->targets, d->targets, d->ntargets * sizeof(*k->targets));
 }
 
+/* The ask as the operator is shown it. */
 static void
-emit_ask(const struct call *k)
+ask_view(const struct call *k, struct rpc_ask *a)
 {
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "event", json_object_new_string("ask"));
-	json_object_object_add(o, "id", json_object_new_int64(k->id));
-	json_object_object_add(o, "service", json_object_new_string(k->service));
-	json_object_object_add(o, "arg", json_object_new_string(k->arg));
-	json_object_object_add(o, "source", json_object_new_string(k->source));
-	json_object_object_add(o, "target", json_object_new_string(k->target));
-	json_object_object_add(o, "default_target", json_object_new_string(k->default_target));
-	json_object_object_add(o, "targets", targets_json(k));
-	client_send_events(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
+	*a = (struct rpc_ask){ k->id, k->service, k->arg, k->source, k->target,
+		k->default_target, (const char (*)[POLICY_TARGET_MAX])k->targets, k->ntargets,
+		k->created };
 }
 
 static void
-emit_ask_done(unsigned id, const char *result)
+emit_ask(const struct call *k)
 {
-	json_object *o = json_object_new_object();
+	struct rpc_ask a;
 
-	json_object_object_add(o, "event", json_object_new_string("ask-done"));
-	json_object_object_add(o, "id", json_object_new_int64(id));
-	json_object_object_add(o, "result", json_object_new_string(result));
-	client_send_events(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
+	ask_view(k, &a);
+	event_ask(&a);
 }
 
 /* Each pending ask is a line the operator has to answer: past
@@ -868,28 +846,17 @@ rpc_exec_dom0(struct vm *vm, const char *cmdline, const char *user, int data_fd)
 	call_route(dom0_call(cmdline, user, data_fd), vm->q.name);
 }
 
-json_object *
-rpc_ask_list(void)
+void
+rpc_ask_each(void (*fn)(const struct rpc_ask *a, void *arg), void *arg)
 {
-	json_object *a = json_object_new_array();
-	time_t now = time(NULL);
-
 	for (struct call *k = calls; k != NULL; k = k->next) {
-		json_object *o;
+		struct rpc_ask a;
+
 		if (k->stage != STAGE_ASK)
 			continue;
-		o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_int64(k->id));
-		json_object_object_add(o, "service", json_object_new_string(k->service));
-		json_object_object_add(o, "arg", json_object_new_string(k->arg));
-		json_object_object_add(o, "source", json_object_new_string(k->source));
-		json_object_object_add(o, "target", json_object_new_string(k->target));
-		json_object_object_add(o, "default_target", json_object_new_string(k->default_target));
-		json_object_object_add(o, "targets", targets_json(k));
-		json_object_object_add(o, "age_s", json_object_new_int64(now - k->created));
-		json_object_array_add(a, o);
+		ask_view(k, &a);
+		fn(&a, arg);
 	}
-	return a;
 }
 
 /* The ask's choices as "a, b, c", for messages. */
@@ -919,7 +886,7 @@ answer_target_ok(struct call *k, const char *target, char *code, char *err, size
 		snprintf(code, 32, "denied");
 		snprintf(err, errlen, "ask %u: the policy now denies this call (%s)", k->id,
 		    d.origin);
-		emit_ask_done(k->id, "denied");
+		event_ask_done(k->id, "denied");
 		call_finish(k, RPC_DENIED, k->target, -1, NULL);
 		return -1;
 	}
@@ -969,13 +936,13 @@ rpc_ask_answer(unsigned id, bool allow, const char *target, char *code, char *er
 	}
 	if (!allow) {
 		log_info("rpc: ask %u denied by the operator", id);
-		emit_ask_done(id, "denied");
+		event_ask_done(id, "denied");
 		call_finish(k, RPC_DENIED, k->target, -1, "denied by the operator");
 		return 0;
 	}
 	if (k->query) {
 		log_info("rpc: ask %u allowed by the operator", id);
-		emit_ask_done(id, "allowed");
+		event_ask_done(id, "allowed");
 		query_allow(k, NULL);
 		return 0;
 	}
@@ -1001,7 +968,7 @@ rpc_ask_answer(unsigned id, bool allow, const char *target, char *code, char *er
 	if (answer_target_ok(k, target, code, err, errlen) < 0)
 		return -1;
 	log_info("rpc: ask %u allowed by the operator, target %s", id, target);
-	emit_ask_done(id, "allowed");
+	event_ask_done(id, "allowed");
 	k->stage = STAGE_AGENT;
 	call_route(k, target);
 	return 0;
@@ -1018,7 +985,7 @@ rpc_tick(void)
 			continue;
 		if (k->stage == STAGE_ASK) {
 			log_info("rpc: ask %u timed out; denied", k->id);
-			emit_ask_done(k->id, "timeout");
+			event_ask_done(k->id, "timeout");
 			call_finish(k, RPC_TIMEOUT, k->target, -1, "timed out");
 		} else
 			call_finish(k, RPC_FAILED, k->target, -1, "the target's agent did not connect");

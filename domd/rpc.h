@@ -10,9 +10,9 @@
 #include <stddef.h>
 
 #include <stdint.h>
+#include <time.h>
 
-#include <json-c/json.h>
-
+#include "policy.h"
 #include "vm.h"
 
 /* The qube's control directory (RUN/qubes/NAME.ctl) and its listener. */
@@ -45,7 +45,16 @@ void rpc_run_from_dom0(struct vm *vm, const char *cmdline, const char *user, int
  * err (no such ask, a target the policy does not allow, ...). */
 int rpc_ask_answer(unsigned id, bool allow, const char *target, char *code, char *err,
     size_t errlen);
-json_object *rpc_ask_list(void);
+/* A pending ask, as the operator is shown it. */
+struct rpc_ask {
+	unsigned id;
+	const char *service, *arg, *source, *target, *default_target;
+	const char (*targets)[POLICY_TARGET_MAX]; /* what the policy allows */
+	size_t ntargets;
+	time_t created;
+};
+/* Calls fn for every pending ask. */
+void rpc_ask_each(void (*fn)(const struct rpc_ask *a, void *arg), void *arg);
 void rpc_tick(void);
 
 /* Runs cmdline in vm as user with data_fd as its stdio channel, for domd
