@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
 #include "vm.h"
 
 struct domd_paths;
@@ -38,6 +39,8 @@ struct vm_stats {
 struct backend_ops {
 	const char *name;
 	bool weak_isolation;
+	/* Reads the backend's own keys of domd.conf (c NULL: there is none). */
+	void (*configure)(const struct domd_conf *c);
 	int (*init)(const struct domd_paths *paths, char *err, size_t errlen);
 	int (*start)(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen);
 	int (*shutdown)(struct vm *vm);

@@ -23,6 +23,19 @@
 #include "readfile.h"
 
 
+/* cgroup v1: moves into cgroups are fast with favordynmods (domd.conf's
+ * cgroup_favordynmods, on by default). */
+static bool favordynmods = true;
+
+static void
+ns_configure(const struct domd_conf *c)
+{
+	long n;
+
+	if (conf_long(c, "cgroup_favordynmods", 0, 1, &n))
+		favordynmods = n != 0;
+}
+
 static int
 ns_init(const struct domd_paths *paths, char *err, size_t errlen)
 {
@@ -32,7 +45,7 @@ ns_init(const struct domd_paths *paths, char *err, size_t errlen)
 	}
 	if (ns_confine_prepare(err, errlen) < 0 || disk_image_check_tools(true, err, errlen) < 0)
 		return -1;
-	return cg_init(paths->cgroup_parent, domd.cgroup_favordynmods, err, errlen);
+	return cg_init(paths->cgroup_parent, favordynmods, err, errlen);
 }
 
 static int
@@ -203,6 +216,7 @@ ns_reap(struct vm *vm, char *reason, size_t reasonlen)
 const struct backend_ops backend_ns = {
 	.name = "ns",
 	.weak_isolation = true,
+	.configure = ns_configure,
 	.init = ns_init,
 	.start = ns_start,
 	.shutdown = ns_shutdown,

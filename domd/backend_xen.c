@@ -22,7 +22,33 @@
 #include "store.h"
 #include "xen_monitor.h"
 #include "xen_util.h"
+#include "xalloc.h"
 
+
+/* domd.conf's xen_kernel, xen_ramdisk (every qube's, for now),
+ * xen_console_dir (xenconsoled's --log-dir; "" for none) and
+ * xen_block_script (libxl's hotplug script for the qubes' images); the
+ * defaults are where the appliance image puts them. */
+static struct {
+	const char *kernel, *ramdisk, *console_dir, *block_script;
+} conf = {
+	"/usr/share/bulkhead/guest/vmlinux", "/usr/share/bulkhead/guest/initrd.gz",
+	"/var/log/xen/console", "/usr/lib/bulkhead/bulkhead-xen-block",
+};
+
+static void
+xen_configure(const struct domd_conf *c)
+{
+	static const char *const keys[] = { "xen_kernel", "xen_ramdisk", "xen_console_dir",
+		"xen_block_script" };
+	const char **vals[] = { &conf.kernel, &conf.ramdisk, &conf.console_dir,
+		&conf.block_script };
+	const char *s;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (conf_string(c, keys[i], &s))
+			*vals[i] = xstrdup(s); /* kept as long as domd runs */
+}
 
 static int
 xen_init(const struct domd_paths *paths, char *err, size_t errlen)
@@ -38,14 +64,14 @@ xen_init(const struct domd_paths *paths, char *err, size_t errlen)
 	if ((ctx = xen_ctx_open(&lg, err, errlen)) == NULL)
 		return -1;
 	xen_ctx_close(ctx, lg);
-	if (access(domd.xen_kernel, R_OK) < 0 || access(domd.xen_ramdisk, R_OK) < 0) {
+	if (access(conf.kernel, R_OK) < 0 || access(conf.ramdisk, R_OK) < 0) {
 		snprintf(err, errlen, "guest kernel %s or initramfs %s not readable "
-		    "(xen_kernel, xen_ramdisk in domd.conf)", domd.xen_kernel, domd.xen_ramdisk);
+		    "(xen_kernel, xen_ramdisk in domd.conf)", conf.kernel, conf.ramdisk);
 		return -1;
 	}
-	if (access(domd.xen_block_script, X_OK) < 0) {
+	if (access(conf.block_script, X_OK) < 0) {
 		snprintf(err, errlen, "disk hotplug script %s not executable (xen_block_script "
-		    "in domd.conf)", domd.xen_block_script);
+		    "in domd.conf)", conf.block_script);
 		return -1;
 	}
 	return xen_disks_check_tools(err, errlen);
@@ -150,14 +176,14 @@ xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen
 	l.memory_mib = vm->q.memory;
 	l.vcpus = vm->q.vcpus;
 	l.pvh = vm->q.virt_mode == VIRT_PVH;
-	l.kernel = domd.xen_kernel;
-	l.ramdisk = domd.xen_ramdisk;
+	l.kernel = conf.kernel;
+	l.ramdisk = conf.ramdisk;
 	/* The initramfs mounts the disks and switches to the root image. */
 	l.cmdline = "console=hvc0 quiet bulkhead.disks=1";
 	fill_disks(vm, &l.disks, disk_paths);
-	l.block_script = domd.xen_block_script;
+	l.block_script = conf.block_script;
 	l.log_path = spec->log_path;
-	l.console_dir = domd.xen_console_dir[0] ? domd.xen_console_dir : NULL;
+	l.console_dir = conf.console_dir[0] ? conf.console_dir : NULL;
 	l.run_path = run;
 	l.exit_path = ex;
 	snprintf(sock, sizeof(sock), "%s/control.sock", spec->ctl_dir);
@@ -385,6 +411,7 @@ xen_reap(struct vm *vm, char *reason, size_t reasonlen)
 const struct backend_ops backend_xen = {
 	.name = "xen",
 	.weak_isolation = false,
+	.configure = xen_configure,
 	.init = xen_init,
 	.start = xen_start,
 	.shutdown = xen_shutdown,

@@ -27,11 +27,7 @@ struct domd {
 	bool quit;
 	int start_timeout;    /* seconds for init to signal ready */
 	int ask_timeout;      /* seconds an ask waits for the operator */
-	bool cgroup_favordynmods; /* ns on cgroup v1: fast moves into cgroups */
 	struct domd_limits limits; /* what one peer may hold (peerlimits.h) */
-	const char *xen_kernel, *xen_ramdisk; /* xen backend: every qube's, for now */
-	const char *xen_console_dir; /* xenconsoled's --log-dir; "" for none */
-	const char *xen_block_script; /* libxl's hotplug script for the qubes' images */
 };
 
 extern struct domd domd;

@@ -11,9 +11,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <libxlutil.h>
-
 #include "admin.h"
+#include "conf.h"
 #include "domd.h"
 #include "job.h"
 #include "lifecycle.h"
@@ -25,6 +24,7 @@
 #include "refuse.h"
 #include "rpc.h"
 #include "store.h"
+#include "xalloc.h"
 
 struct domd domd;
 
@@ -47,67 +47,37 @@ usage(FILE *f)
 	    "  -v                 log more (repeat for debug)\n");
 }
 
-/* A number in domd.conf: true when set; out of range or not a number is
- * fatal, with the key and the range in the message. */
-static bool
-conf_long(XLU_Config *cfg, const char *path, const char *key, long min, long max, long *out)
-{
-	int r = xlu_cfg_get_bounded_long(cfg, key, min, max, out, 1);
-
-	if (r == ESRCH)
-		return false;
-	if (r != 0)
-		fatalx("%s: %s must be a number from %ld to %ld", path, key, min, max);
-	return true;
-}
-
-/* domd.conf, in xl.cfg syntax: backend, cgroup_parent, start_timeout,
- * ask_timeout, the limits of peerlimits.h, xen_kernel, xen_ramdisk,
- * xen_console_dir, xen_block_script. */
+/* domd.conf's keys for domd itself: backend, cgroup_parent, start_timeout,
+ * ask_timeout and the limits of peerlimits.h. The backend reads its own
+ * (backend.h, configure). */
 static void
-read_config(const char **backend)
+read_config(const struct domd_conf *c, const char **backend)
 {
-	char path[4096];
+	static char *backend_conf; /* after conf_close, as long as domd runs */
 	const char *s;
 	long n;
-	XLU_Config *cfg;
 
-	snprintf(path, sizeof(path), "%s/domd.conf", domd.paths.config_dir);
-	if (access(path, F_OK) < 0)
+	if (c == NULL)
 		return;
-	cfg = xlu_cfg_init(stderr, path);
-	if (cfg == NULL || xlu_cfg_readfile(cfg, path) != 0)
-		fatalx("%s: cannot parse (see the message above)", path);
-	if (*backend == NULL && xlu_cfg_get_string(cfg, "backend", &s, 1) == 0)
-		*backend = strdup(s);
-	if (xlu_cfg_get_string(cfg, "cgroup_parent", &s, 1) == 0) {
+	if (*backend == NULL && conf_string(c, "backend", &s))
+		*backend = backend_conf = xstrdup(s);
+	if (conf_string(c, "cgroup_parent", &s)) {
 		if (!qube_name_valid(s))
-			fatalx("%s: invalid cgroup_parent '%s'", path, s);
+			fatalx("%s: invalid cgroup_parent '%s'", conf_path(c), s);
 		snprintf(domd.paths.cgroup_parent, sizeof(domd.paths.cgroup_parent), "%s", s);
 	}
-	if (conf_long(cfg, path, "start_timeout", 1, 3600, &n))
+	if (conf_long(c, "start_timeout", 1, 3600, &n))
 		domd.start_timeout = (int)n;
-	if (conf_long(cfg, path, "ask_timeout", 1, 86400, &n))
+	if (conf_long(c, "ask_timeout", 1, 86400, &n))
 		domd.ask_timeout = (int)n;
-	if (conf_long(cfg, path, "cgroup_favordynmods", 0, 1, &n))
-		domd.cgroup_favordynmods = n != 0;
-	if (conf_long(cfg, path, "qube_max_connections", 1, 4096, &n))
+	if (conf_long(c, "qube_max_connections", 1, 4096, &n))
 		domd.limits.qube_conns = (int)n;
-	if (conf_long(cfg, path, "qube_max_asks", 1, 1024, &n))
+	if (conf_long(c, "qube_max_asks", 1, 1024, &n))
 		domd.limits.qube_asks = (int)n;
-	if (conf_long(cfg, path, "admin_max_connections", 1, 4096, &n))
+	if (conf_long(c, "admin_max_connections", 1, 4096, &n))
 		domd.limits.admin_conns = (int)n;
-	if (conf_long(cfg, path, "admin_max_connections_root", 1, 4096, &n))
+	if (conf_long(c, "admin_max_connections_root", 1, 4096, &n))
 		domd.limits.admin_conns_root = (int)n;
-	if (xlu_cfg_get_string(cfg, "xen_kernel", &s, 1) == 0)
-		domd.xen_kernel = strdup(s);
-	if (xlu_cfg_get_string(cfg, "xen_ramdisk", &s, 1) == 0)
-		domd.xen_ramdisk = strdup(s);
-	if (xlu_cfg_get_string(cfg, "xen_console_dir", &s, 1) == 0)
-		domd.xen_console_dir = strdup(s);
-	if (xlu_cfg_get_string(cfg, "xen_block_script", &s, 1) == 0)
-		domd.xen_block_script = strdup(s);
-	xlu_cfg_destroy(cfg);
 }
 
 static void
@@ -211,6 +181,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *backend_name = NULL;
+	struct domd_conf *conf;
+	char conf_file[4096];
 	static int sigfd, timerfd;
 	struct watch sig_watch = { handle_signals, &sigfd }, timer_watch = { tick, &timerfd };
 	bool foreground = false;
@@ -223,14 +195,8 @@ main(int argc, char **argv)
 	domd.paths.run_dir = "/run/bulkhead";
 	domd.start_timeout = 30;
 	domd.ask_timeout = 60;
-	domd.cgroup_favordynmods = true;
 	domd.limits = (struct domd_limits){ LIMIT_QUBE_CONNS, LIMIT_QUBE_ASKS, LIMIT_ADMIN_CONNS,
 		LIMIT_ADMIN_CONNS_ROOT };
-	/* Where the appliance image puts the guest's kernel and initramfs. */
-	domd.xen_kernel = "/usr/share/bulkhead/guest/vmlinux";
-	domd.xen_ramdisk = "/usr/share/bulkhead/guest/initrd.gz";
-	domd.xen_console_dir = "/var/log/xen/console";
-	domd.xen_block_script = "/usr/lib/bulkhead/bulkhead-xen-block";
 	snprintf(domd.paths.cgroup_parent, sizeof(domd.paths.cgroup_parent), "bulkhead");
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
@@ -270,10 +236,14 @@ main(int argc, char **argv)
 	log_init("bulkhead-domd", verbose, 0);
 	if (geteuid() != 0)
 		fatalx("must run as root");
-	read_config(&backend_name);
+	snprintf(conf_file, sizeof(conf_file), "%s/domd.conf", domd.paths.config_dir);
+	conf = conf_open(conf_file);
+	read_config(conf, &backend_name);
 	if ((domd.backend = backend_select(backend_name ? backend_name : "auto", err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	domd.backend->configure(conf);
+	conf_close(conf);
 
 	if (strlen(domd.paths.state_dir) > 900 || strlen(domd.paths.run_dir) > 90)
 		fatalx("--state-dir must be under 900 and --run-dir under 90 characters");
