@@ -26,7 +26,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: " RECV_NAME " [--help]\n"
+	    "usage: " RECV_NAME " [--help | --version]\n"
 	    "\n"
 	    "The file-copy service of a qube (run by the agent for " FILECOPY_SERVICE ").\n"
 	    "Reads a stream from bulkhead-copy / bulkhead-move on stdin and unpacks it\n"
@@ -110,6 +110,10 @@ filecopy_recv_main(int argc, char **argv)
 	if (argc > 1) {
 		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+			printf(RECV_NAME " %s\n", BULKHEAD_VERSION);
 			return 0;
 		}
 		usage(stderr);

@@ -45,6 +45,7 @@ usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 	    "usage: %s [-q] TARGET FILE_OR_DIR...\n"
+	    "       %s --help | --version\n"
 	    "\n"
 	    "%s files, directories (recursively) and symlinks to the qube TARGET,\n"
 	    "through the " FILECOPY_SERVICE " service (the policy decides; by default the\n"
@@ -55,11 +56,12 @@ usage(FILE *f, const char *prog)
 	    "\n"
 	    "  -q, --quiet   no summary line on success\n"
 	    "  -h, --help    this text\n"
+	    "  -V, --version print the version\n"
 	    "\n"
 	    "Exit status: 0 when TARGET confirmed every file, 1 when the copy failed,\n"
 	    "2 on a usage error, 126 denied by policy, 125 timed out, 124 other RPC\n"
 	    "failure. BULKHEAD_RPC names another program than " RPC_PROGRAM " (tests).\n",
-	    prog, strcmp(prog, "bulkhead-move") ? "Copies" : "Moves",
+	    prog, prog, strcmp(prog, "bulkhead-move") ? "Copies" : "Moves",
 	    strcmp(prog, "bulkhead-move") ? ""
 	    : "The sources are removed only after TARGET confirmed the copy.\n");
 }
@@ -183,6 +185,10 @@ filecopy_send_main(int argc, char **argv, bool move)
 		}
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout, prog);
+			return 0;
+		}
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("%s %s\n", prog, BULKHEAD_VERSION);
 			return 0;
 		}
 		if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) {

@@ -25,6 +25,7 @@ static int
 usage(FILE *f, int code)
 {
 	fprintf(f, "usage: bulkhead-rpc [--bench N] [--] TARGET SERVICE[+ARG]\n"
+	    "       bulkhead-rpc --help | --version\n"
 	    "\n"
 	    "Calls SERVICE (with the optional argument ARG) in the qube TARGET\n"
 	    "(or @default, @dispvm, @dispvm:BASE), if domd's policy allows it.\n"
@@ -93,6 +94,10 @@ rpc_client_main(int argc, char **argv)
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
 		return usage(stdout, 0);
+	if (argc > 1 && (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))) {
+		printf("bulkhead-rpc %s\n", BULKHEAD_VERSION);
+		return 0;
+	}
 	if (argc > 2 && !strcmp(argv[1], "--bench")) {
 		bench_n = strtol(argv[2], NULL, 10);
 		if (bench_n <= 0 || bench_n > 1000000)

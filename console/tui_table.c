@@ -19,7 +19,8 @@ struct column {
 	const char *brief; /* the title when the column is narrower */
 	int min, max;   /* width */
 	int right;      /* numbers are right-aligned */
-	int grow;       /* order in which spare columns are handed out; 0: never */
+	int grow;       /* order in which room left widens a column to its full
+	                 * title; 0: never */
 };
 
 /* The columns whose content changes with the state (STATE, MEM, CPU%,
@@ -287,32 +288,85 @@ grow_to(int *w, const char *s)
 		*w = n;
 }
 
+/* When the terminal is too narrow for every column at the width its text
+ * needs, whole columns are dropped, least important first, until the rest
+ * fit: what is shown stays readable instead of every column being cut to a
+ * letter or two. NAME and STATE are never dropped, nor the column the
+ * table is sorted by (< > and the sort menu still reach every column).
+ * The order, first dropped first:
+ *   UPTIME    how long a qube has run: the least needed at a glance
+ *   ADDR      the qube's address, kept once given (bulkhead prefs VM ip)
+ *   CPU%      live load: what top-like watching needs after memory
+ *   MEM       used/limit
+ *   TEMPLATE  what the qube runs, fixed for its life
+ *   CLASS     app, template, standalone...: often told by the name
+ *   NETVM     which qube carries its traffic: a trust decision
+ *   LABEL     (only without colours) its trust colour, as text */
+static const int drop_order[] = {
+	COL_UPTIME, COL_ADDR, COL_CPU, COL_MEM, COL_TEMPLATE, COL_CLASS, COL_NETVM, COL_LABEL,
+};
+
+/* The width the columns shown take, with one space between two. */
+static int
+total_width(const int *width)
+{
+	int col, used = 0, n = 0;
+
+	for (col = 0; col < NCOLS; col++)
+		if (width[col] > 0) {
+			used += width[col];
+			n++;
+		}
+	return n > 0 ? used + n - 1 : 0;
+}
+
+static int
+max_int(int a, int b)
+{
+	return a > b ? a : b;
+}
+
 static void
 layout(struct tui *t, struct table *tb, int *width)
 {
-	int natural[NCOLS], col, used = 0, spare, round, want;
+	int natural[NCOLS], col, spare, round, want;
 	size_t i;
 
-	for (col = 0; col < NCOLS; col++) {
-		natural[col] = (int)strlen(columns[col].title);
-		width[col] = shown(t, col) ? columns[col].min : 0;
-	}
+	/* width: what a column needs to show every cell whole (its brief title
+	 * at least); natural: that or its full title, if longer. */
+	for (col = 0; col < NCOLS; col++)
+		width[col] = max_int(columns[col].min, (int)strlen(columns[col].brief));
 	/* Only the text columns grow; they show the fields as they are. */
 	for (i = 0; i < tb->nrows; i++) {
 		const struct tui_qube *q = tb->rows[i];
-		grow_to(&natural[COL_NAME], q->name);
-		grow_to(&natural[COL_CLASS], q->cls);
-		grow_to(&natural[COL_TEMPLATE], q->template_name);
-		grow_to(&natural[COL_NETVM], q->netvm);
-		grow_to(&natural[COL_ADDR], q->ip);
+		grow_to(&width[COL_NAME], q->name);
+		grow_to(&width[COL_CLASS], q->cls);
+		grow_to(&width[COL_TEMPLATE], q->template_name);
+		grow_to(&width[COL_NETVM], q->netvm);
+		grow_to(&width[COL_ADDR], q->ip);
 	}
 	for (col = 0; col < NCOLS; col++) {
+		if (width[col] > columns[col].max)
+			width[col] = columns[col].max;
+		natural[col] = max_int(width[col], (int)strlen(columns[col].title));
 		if (natural[col] > columns[col].max)
 			natural[col] = columns[col].max;
-		if (width[col] > 0)
-			used += width[col] + 1;
+		/* The sort column's title carries + or -. */
+		if (col == tb->sort_col) {
+			width[col] = max_int(width[col], (int)strlen(columns[col].brief) + 1);
+			natural[col] = max_int(natural[col], (int)strlen(columns[col].title) + 1);
+		}
+		if (!shown(t, col))
+			width[col] = 0;
 	}
-	spare = COLS - used;
+	for (i = 0; i < sizeof(drop_order) / sizeof(drop_order[0]) && total_width(width) > COLS; i++)
+		if (drop_order[i] != tb->sort_col)
+			width[drop_order[i]] = 0;
+	/* Still too wide (NAME, STATE and the sort column only): the name is
+	 * cut, and the last cell shows it. */
+	if ((spare = COLS - total_width(width)) < 0)
+		width[COL_NAME] = max_int(1, width[COL_NAME] + spare);
+	/* Room left: full titles, in the order of grow. */
 	for (round = 1; round <= 5 && spare > 0; round++) {
 		for (col = 0; col < NCOLS; col++) {
 			if (columns[col].grow != round || width[col] == 0)

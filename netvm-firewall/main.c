@@ -30,6 +30,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: bulkhead-firewall [-v] [--socket PATH]\n"
 	    "       bulkhead-firewall [-v] --apply FILE\n"
+	    "       bulkhead-firewall --help | --version\n"
 	    "\n"
 	    "The packet filter of a Bulkhead netvm. Connects to domd through PATH\n"
 	    "(default " DEFAULT_SOCKET "), receives the network configuration of\n"
@@ -39,7 +40,8 @@ usage(FILE *f)
 	    "from FILE and exits (0 when applied).\n"
 	    "\n"
 	    "  -v, --verbose   more log\n"
-	    "  -h, --help      this text\n");
+	    "  -h, --help      this text\n"
+	    "  -V, --version   print the version\n");
 }
 
 /* Applies cfg; the answer line for domd into ans. 0 or -1. */
@@ -191,6 +193,7 @@ main(int argc, char **argv)
 		{ "apply", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock = DEFAULT_SOCKET, *file = NULL;
@@ -198,12 +201,13 @@ main(int argc, char **argv)
 	int verbose = 0, c;
 	bool said = false;
 
-	while ((c = getopt_long(argc, argv, "s:a:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:a:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': sock = optarg; break;
 		case 'a': file = optarg; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("bulkhead-firewall %s\n", BULKHEAD_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}

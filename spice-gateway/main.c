@@ -17,15 +17,37 @@
 #include "xalloc.h"
 
 static void
-usage(void)
+usage(FILE *f, int code)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: bulkhead-gateway [-v] --run-dir DIR [--tcp-port BASE] [--size WxH]\n"
 	    "           [--clip-max BYTES] [--clipboard NAME:in|out|both|none ...]\n"
 	    "           [--clipboard-policy static|domd] [--listen-fd FIRST[:COUNT]]\n"
 	    "           [--rpc-socket PATH [--new-qubes]] [--desktop] --vm NAME:LABEL[:SOCKET] ...\n"
-	    "       bulkhead-gateway --attach PATH   (the bulkhead.Gui service)\n");
-	exit(2);
+	    "       bulkhead-gateway --attach PATH   (the bulkhead.Gui service)\n"
+	    "       bulkhead-gateway --help | --version\n"
+	    "\n"
+	    "Shows each qube's windows to remote SPICE viewers: one display per --vm,\n"
+	    "each with its own ticket, all on one event loop (runs in sys-gui). Prints\n"
+	    "one line per display: NAME URI TICKET-FILE. SIGTERM or SIGINT stop it.\n"
+	    "\n"
+	    "  --run-dir DIR         tickets, URIs, and the viewers' sockets DIR/NAME.spice\n"
+	    "  --tcp-port BASE       viewers on 127.0.0.1, port BASE+i for the i-th display\n"
+	    "  --listen-fd FIRST[:COUNT]  viewers on inherited listening sockets FIRST..\n"
+	    "  --size WxH            the displays' size (default 1280x800)\n"
+	    "  --vm NAME:LABEL[:SOCKET]  a display for the qube NAME in its label colour;\n"
+	    "                        its GUI stream on SOCKET, or through --rpc-socket\n"
+	    "  --rpc-socket PATH     GUI streams of bulkhead.Gui calls (--attach)\n"
+	    "  --new-qubes           a display for a caller that has none\n"
+	    "  --desktop             one more display with the windows of all qubes\n"
+	    "  --clipboard-policy static|domd  who decides clipboard transfers\n"
+	    "  --clipboard NAME:in|out|both|none  a qube's clipboard rule (tests)\n"
+	    "  --clip-max BYTES      the largest clipboard text (default 64000)\n"
+	    "  --attach PATH         relay stdin/stdout to the gateway at PATH\n"
+	    "  -v, --verbose         debug log\n"
+	    "  -h, --help            this text\n"
+	    "  -V, --version         print the version\n");
+	exit(code);
 }
 
 static void
@@ -49,7 +71,7 @@ parse_listen_fd(const char *arg, struct vms_cfg *c)
 	if (*end == ':')
 		c->listen_fds = (int)strtol(end + 1, &end, 10);
 	if (*end != '\0' || c->listen.fd < 3 || (c->listen_fds != -1 && c->listen_fds < 1))
-		usage();
+		usage(stderr, 2);
 }
 
 int
@@ -69,6 +91,8 @@ main(int argc, char **argv)
 		{ "desktop", no_argument, NULL, 'D' },
 		{ "attach", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *vm_args[VMS_MAX], *rpc_sock = NULL;
@@ -80,30 +104,30 @@ main(int argc, char **argv)
 	SpiceWatch *signal_watch;
 
 	gui_limits_default(&cfg.lim);
-	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': cfg.listen.run_dir = optarg; break;
 		case 't': cfg.listen.kind = LISTEN_TCP; cfg.listen.tcp_port = atoi(optarg); break;
 		case 's':
 			if (sscanf(optarg, "%ux%u", &w, &h) != 2 || w < 64 || h < 64 || w > 4096 ||
 			    h > 4096)
-				usage();
+				usage(stderr, 2);
 			break;
 		case 'c': cfg.lim.clip_max = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'm':
 			if (nvm == VMS_MAX)
-				usage();
+				usage(stderr, 2);
 			vm_args[nvm++] = optarg;
 			break;
 		case 'p':
 			if (!clip_policy_add(optarg))
-				usage();
+				usage(stderr, 2);
 			break;
 		case 'P':
 			if (!strcmp(optarg, "domd"))
 				cfg.clip = clip_policy_rpc;
 			else if (strcmp(optarg, "static") != 0)
-				usage();
+				usage(stderr, 2);
 			break;
 		case 'r': rpc_sock = optarg; break;
 		case 'f': parse_listen_fd(optarg, &cfg); break;
@@ -111,17 +135,19 @@ main(int argc, char **argv)
 		case 'D': desktop = 1; break;
 		case 'a': return attach_main(optarg);
 		case 'v': verbose++; break;
-		default: usage();
+		case 'h': usage(stdout, 0); break;
+		case 'V': printf("bulkhead-gateway %s\n", BULKHEAD_VERSION); return 0;
+		default: usage(stderr, 2);
 		}
 	}
 	if (cfg.listen.run_dir == NULL || nvm == 0 || optind != argc ||
 	    (cfg.new_qubes && rpc_sock == NULL))
-		usage();
+		usage(stderr, 2);
 	if (cfg.listen.kind == LISTEN_FD && cfg.listen_fds == -1)
 		cfg.listen_fds = nvm + desktop;
 	if (cfg.listen.kind == LISTEN_TCP &&
 	    (cfg.listen.tcp_port < 1 || cfg.listen.tcp_port + nvm + desktop > 65535))
-		usage();
+		usage(stderr, 2);
 	log_init("bulkhead-gateway", verbose, 0);
 	/* A qube's windows never need to be larger than its display. */
 	cfg.lim.max_width = cfg.w = w;

@@ -18,6 +18,12 @@ usage(FILE *f)
 	fprintf(f, "usage:\n");
 	for (size_t i = 0; i < sizeof(usbproxy_cmds) / sizeof(usbproxy_cmds[0]); i++)
 		fprintf(f, "  bulkhead-usbproxy %s\n", usbproxy_cmds[i]->usage);
+	fprintf(f, "  bulkhead-usbproxy --help | --version\n"
+	    "\n"
+	    "USB over USB/IP between qubes: in sys-usb, list lists the host's USB\n"
+	    "devices and export serves one on standard input and output (the RPC\n"
+	    "channel); in the qube that gets it, import plugs it into vhci-hcd.\n"
+	    "See bulkhead-usbproxy(8). BULKHEAD_USBPROXY_DEBUG set: debug log.\n");
 }
 
 int
@@ -30,6 +36,10 @@ main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("bulkhead-usbproxy %s\n", BULKHEAD_VERSION);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(usbproxy_cmds) / sizeof(usbproxy_cmds[0]); i++)

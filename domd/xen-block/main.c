@@ -129,11 +129,33 @@ del(void)
 	free(dev);
 }
 
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: bulkhead-xen-block add|remove   (XENBUS_PATH set)\n"
+	    "       bulkhead-xen-block --help | --version\n"
+	    "\n"
+	    "libxl's hotplug script for the disk images of Bulkhead's qubes (Xen\n"
+	    "backend), run by libxl in dom0. add puts the image named by the disk's\n"
+	    "\"params\" in xenstore (XENBUS_PATH: its backend folder) on a free loop\n"
+	    "device, read-only unless \"mode\" is \"w\", and writes \"physical-device\";\n"
+	    "remove frees the loop device.\n");
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))) {
+		printf("bulkhead-xen-block %s\n", BULKHEAD_VERSION);
+		return 0;
+	}
 	if (argc != 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "remove"))) {
-		fprintf(stderr, "usage: bulkhead-xen-block add|remove (XENBUS_PATH set)\n");
+		usage(stderr);
 		return 2;
 	}
 	/* Relative (backend/vbd/DOMID/DEVID): under dom0's own folder. */
