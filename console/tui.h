@@ -199,7 +199,7 @@ typedef void (*tui_proc_fn)(struct tui *t, void *arg, int status, const char *ou
 void tui_proc_run(struct tui *t, const char *path, const char *const argv[], size_t max,
     int timeout_s, tui_proc_fn fn, void *arg);
 
-/* ---- views (tui_view.c) ---- */
+/* ---- views (tui_main.c keeps the stack) ---- */
 
 enum tui_result {
 	TUI_UNHANDLED = 0, /* not this view's key: try the next one down */
