@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <zstd.h>
@@ -98,6 +99,14 @@ bk_header_parse(struct bk_header *h, const uint8_t untrusted_raw[BK_HEADER_LEN],
 
 /* ---- writer ---- */
 
+static int
+compress_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 2 ? 2 : n > 4 ? 4 : (int)n;
+}
+
 struct bk_out {
 	bk_write_fn wr;
 	void *arg;
@@ -141,9 +150,10 @@ bk_out_new(bk_write_fn wr, void *arg, const struct bk_header *h, const uint8_t k
 	}
 	ZSTD_CCtx_setParameter(o->z, ZSTD_c_compressionLevel, level);
 	ZSTD_CCtx_setParameter(o->z, ZSTD_c_checksumFlag, 1);
-	/* A worker compresses while this thread reads and encrypts; a
-	 * library built without threads refuses, and that is fine. */
-	ZSTD_CCtx_setParameter(o->z, ZSTD_c_nbWorkers, 1);
+	/* Workers compress while this thread reads and encrypts: one per
+	 * CPU, from 2 to 4. A library built without threads refuses, and
+	 * then this thread compresses. */
+	ZSTD_CCtx_setParameter(o->z, ZSTD_c_nbWorkers, compress_workers());
 	o->wr = wr;
 	o->arg = arg;
 	raw = o->ad;
