@@ -67,6 +67,9 @@ bk_source_open(struct cmd_ctx *ctx, struct bk_source *s, const char *spec,
 		return -1;
 	}
 	sodium_memzero(pass, sizeof(pass));
+	/* The rate counts from here, not from before the passphrase. */
+	bk_progress_init(&s->prog, verb, s->end.size, !ctx->json);
+	s->prog.done = BK_HEADER_LEN;
 	s->in = bk_in_new(raw_read, s, &s->h, key);
 	sodium_memzero(key, sizeof(key));
 	if (s->in == NULL) {
