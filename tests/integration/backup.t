@@ -254,6 +254,15 @@ ok $([ $rc -eq 1 ] && echo "$out" | grep -q "the passphrases differ" && [ ! -e "
 out=$(setsid "$CLI_BIN" backup verify "$T/tty.bk" </dev/null 2>&1); rc=$?
 ok $([ $rc -eq 1 ] && echo "$out" | grep -q "no terminal to ask the passphrase on: give --passphrase-file"; echo $?) "no terminal and no --passphrase-file: a clear refusal"
 
+# A restore's staging folder left by a process that is gone (kill -9) is
+# removed when domd loads the store; one of a live process is kept.
+sleep 0 & gone=$!; wait $gone
+mkdir -p "$T/state/qubes/.restore-$gone/x/private" "$T/state/qubes/.restore-$$/y"
+domd_stop; domd_start
+for _ in $(seq 40); do [ -e "$T/state/qubes/.restore-$gone" ] || break; sleep 0.05; done
+ok $([ ! -e "$T/state/qubes/.restore-$gone" ] && [ -d "$T/state/qubes/.restore-$$" ] && [ "$(vm_pid busy)" = "$busy_pid" ]; echo $?) "domd removes an abandoned restore's staging folder, keeps a live one's"
+rm -rf "$T/state/qubes/.restore-$$"
+
 out=$(bh backup create --to "$T/x.bk" "${PF[@]}" 2>&1)
 ok $([ $? -eq 2 ] && echo "$out" | grep -q "qube names or --all"; echo $?) "usage errors exit 2"
 ok $(bh help backup | grep -q -- "--rename-conflicts"; echo $?) "bulkhead help backup documents the options"
