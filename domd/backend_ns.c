@@ -30,7 +30,7 @@ ns_init(const struct domd_paths *paths, char *err, size_t errlen)
 		snprintf(err, errlen, "the ns backend needs namespaces (/proc/self/ns missing)");
 		return -1;
 	}
-	if (ns_confine_prepare(err, errlen) < 0 || disk_image_check_tools(err, errlen) < 0)
+	if (ns_confine_prepare(err, errlen) < 0 || disk_image_check_tools(true, err, errlen) < 0)
 		return -1;
 	return cg_init(paths->cgroup_parent, domd.cgroup_favordynmods, err, errlen);
 }

@@ -13,11 +13,11 @@
 #include "atomicfile.h"
 
 int
-disk_image_check_tools(char *err, size_t errlen)
+disk_image_check_tools(bool grow, char *err, size_t errlen)
 {
 	static const char *const tools[] = { MKE2FS, E2FSCK, RESIZE2FS };
 
-	for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+	for (size_t i = 0; i < (grow ? sizeof(tools) / sizeof(tools[0]) : 1); i++) {
 		if (access(tools[i], X_OK) < 0) {
 			snprintf(err, errlen, "%s not found: the qubes' disk images are made and "
 			    "grown with it (install e2fsprogs)", tools[i]);

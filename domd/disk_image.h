@@ -13,8 +13,9 @@
 #define E2FSCK "/sbin/e2fsck"
 #define RESIZE2FS "/sbin/resize2fs"
 
-/* mke2fs is there: 0, or -1 with err set. */
-int disk_image_check_tools(char *err, size_t errlen);
+/* mke2fs is there, and with grow the tools of disk_image_grow: 0, or -1
+ * with err set. */
+int disk_image_check_tools(bool grow, char *err, size_t errlen);
 /* MKE2FS -d TREE (NULL: empty) into a new sparse file of mib MiB, renamed
  * to img when whole. 0, or -1 with err set and nothing left behind. */
 int disk_image_make(const char *img, const char *tree, long mib, bool journal, char *err,

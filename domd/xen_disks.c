@@ -62,7 +62,7 @@ make_root(void *arg, char *err, size_t errlen)
 int
 xen_disks_check_tools(char *err, size_t errlen)
 {
-	return disk_image_check_tools(err, errlen);
+	return disk_image_check_tools(false, err, errlen);
 }
 
 int

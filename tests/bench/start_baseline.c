@@ -1,5 +1,6 @@
 /*
  * start_baseline SOCKET|- VM ROOT STAGE N [CGROUP_DIR...]
+ *   (STAGE/../bare-private.img is made for the bare launches' /rw)
  *
  * Times ways of getting the same init to "ready", N times each, interleaved
  * (domd, bare, the information rows, domd, bare, ...) after one untimed
@@ -20,7 +21,10 @@
  *         holds them by descriptor (domd's own ns_userns.c); clone into new
  *         mount, pid, uts and ipc namespaces; the child joins the network
  *         namespace, overlays ROOT (lower) with a tmpfs upper (the tmpfs is
- *         mounted on STAGE, in the new mount namespace only), mounts what
+ *         mounted on STAGE, in the new mount namespace only), attaches at
+ *         /rw, idmapped, a private image of the default private_size that
+ *         this process mounted through a loop device (domd's own
+ *         ns_private.c and disk_image.c: the qubes' disk model), mounts what
  *         init can no longer mount itself (proc, sysfs, /tmp, /run,
  *         /dev/pts, /dev/shm), pivot_root, sets the host name, makes a
  *         cgroup namespace, becomes root of the user namespace (setns,
@@ -30,6 +34,7 @@
  *
  * For information, rows that take domd's layers away or add them one by
  * one, each on top of the row above it:
+ *   bare without /rw image  the same without the private image.
  *   bare without userns  the old baseline: clone into new mount, pid, net,
  *         uts and ipc namespaces, overlay, pivot_root, exec; init mounts
  *         its API file systems itself, as host root may.
@@ -64,8 +69,11 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "disk_image.h"
 #include "ns_confine.h"
+#include "ns_private.h"
 #include "ns_userns.h"
+#include "qube.h"
 
 /* The network namespace comes from userns_make, as in domd. */
 #define NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)
@@ -79,16 +87,18 @@
 #define L_IDMAP   2	/* idmapped lower layer */
 #define L_CONFINE 4	/* keyring, bounding set, seccomp */
 #define L_CGROUP  8	/* move into cgroups like domd's */
+#define L_PRIVATE 16	/* /rw: a private image through a loop device */
 
 static const struct variant {
 	const char *label;
 	int layers;
 } variants[] = {
-	{ "bare (ns+userns+overlay+pivot)", L_USERNS },
+	{ "bare (ns+userns+overlay+/rw img+pivot)", L_USERNS | L_PRIVATE },
+	{ "bare without /rw image (info)", L_USERNS },
 	{ "bare without userns (info)", 0 },
-	{ "bare + idmapped lower (info)", L_USERNS | L_IDMAP },
-	{ "  + caps, seccomp (info)", L_USERNS | L_IDMAP | L_CONFINE },
-	{ "  + cgroup move (info)", L_USERNS | L_IDMAP | L_CONFINE | L_CGROUP },
+	{ "bare + idmapped lower (info)", L_USERNS | L_PRIVATE | L_IDMAP },
+	{ "  + caps, seccomp (info)", L_USERNS | L_PRIVATE | L_IDMAP | L_CONFINE },
+	{ "  + cgroup move (info)", L_USERNS | L_PRIVATE | L_IDMAP | L_CONFINE | L_CGROUP },
 };
 #define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
 
@@ -99,6 +109,7 @@ static int n_cg;
 static const char *console_path = "/dev/null";
 static const char *vm_name;
 static int req_id;
+static char private_img[4200];	/* the bare launches' /rw */
 
 /* ---- domd ---- */
 
@@ -251,9 +262,28 @@ become_root(int wfd, int userns_fd, bool confine)
 		child_fail(wfd, "%s", err);
 }
 
+/* The private volume's mount at ROOT/rw, idmapped, as domd's launcher. */
+static void
+attach_private(int wfd, const char *newroot, int mnt, int userns_fd)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NODEV,
+		.userns_fd = (unsigned long long)userns_fd,
+	};
+	char rw[4300];
+
+	snprintf(rw, sizeof(rw), "%s/rw", newroot);
+	if (mkdir(rw, 0755) < 0 && errno != EEXIST)
+		child_fail(wfd, "mkdir %s: %s", rw, strerror(errno));
+	if (mount_setattr(mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0 ||
+	    move_mount(mnt, "", AT_FDCWD, rw, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		child_fail(wfd, "attach the private image at %s: %s", rw, strerror(errno));
+	close(mnt);
+}
+
 static void __attribute__((noreturn))
 bare_child(const char *root, const char *stage, int layers, const struct userns_fds *ns,
-    int wfd, int go_fd)
+    int wfd, int go_fd, int private_mnt)
 {
 	char newroot[4200], lower[4200], upper[4200], opts[13000], env_ready[64];
 	char *argv[] = { "/sbin/init", NULL };
@@ -289,6 +319,8 @@ bare_child(const char *root, const char *stage, int layers, const struct userns_
 		child_fail(wfd, "overlay over %s: %s", root, strerror(errno));
 	if (layers & L_USERNS)
 		api_mounts(wfd, newroot);
+	if (layers & L_PRIVATE)
+		attach_private(wfd, newroot, private_mnt, ns->user);
 	null = open("/dev/null", O_RDONLY);
 	if (null < 0 || (console = open(console_path, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0)
 		child_fail(wfd, "open /dev/null or %s: %s", console_path, strerror(errno));
@@ -349,13 +381,17 @@ bare_once(const char *root, const char *stage, int layers)
 	char buf[512];
 	double t0, t1;
 	pid_t child;
-	int p[2], go[2] = { -1, -1 }, status, flags = NS_FLAGS;
+	int p[2], go[2] = { -1, -1 }, status, flags = NS_FLAGS, mnt = -1;
 	bool with_cg = layers & L_CGROUP;
 	ssize_t n;
 
 	if (pipe2(p, O_CLOEXEC) < 0 || (with_cg && pipe2(go, O_CLOEXEC) < 0))
 		die("pipe: %s", strerror(errno));
 	t0 = now_ms();
+	/* Mounted before the launch, as domd's monitor does. */
+	if ((layers & L_PRIVATE) &&
+	    (mnt = ns_private_mount(private_img, false, buf, sizeof(buf))) < 0)
+		die("bare launch: %s", buf);
 	if (layers & L_USERNS) {
 		if (userns_make(BARE_UID_BASE, &ns, buf, sizeof(buf)) < 0)
 			die("bare launch: %s", buf);
@@ -368,9 +404,11 @@ bare_once(const char *root, const char *stage, int layers)
 		close(p[0]);
 		if (with_cg)
 			close(go[1]);
-		bare_child(root, stage, layers, &ns, p[1], go[0]);
+		bare_child(root, stage, layers, &ns, p[1], go[0], mnt);
 	}
 	close(p[1]);
+	if (mnt >= 0)
+		close(mnt);
 	if (layers & L_USERNS) {
 		close(ns.user);
 		close(ns.net);
@@ -444,6 +482,10 @@ main(int argc, char **argv)
 		char err[256];
 		if (ns_confine_prepare(err, sizeof(err)) < 0)
 			die("%s", err);
+		snprintf(private_img, sizeof(private_img), "%s/../bare-private.img", stage);
+		if (disk_image_make(private_img, NULL, QUBE_PRIVATE_SIZE_DEFAULT, true, err,
+		    sizeof(err)) < 0)
+			die("%s", err);
 	}
 	/* The cgroup row is the last one: without cgroups it is left out. */
 	nv = n_cg > 0 ? N_VARIANTS : N_VARIANTS - 1;
@@ -488,18 +530,20 @@ main(int argc, char **argv)
 	/* Each layer's share: the median and the min of a row less those of the
 	 * row it adds to (the min is the start least disturbed by the rest of
 	 * the machine; the median has its noise). */
-	printf("start: (info) added, median (min): user namespace %+.2f (%+.2f) ms, "
-	    "idmapped lower %+.2f (%+.2f) ms, caps and seccomp %+.2f (%+.2f) ms",
+	printf("start: (info) added, median (min): /rw image %+.2f (%+.2f) ms, "
+	    "user namespace %+.2f (%+.2f) ms, idmapped lower %+.2f (%+.2f) ms, "
+	    "caps and seccomp %+.2f (%+.2f) ms",
 	    sv[0].median - sv[1].median, sv[0].min - sv[1].min,
-	    sv[2].median - sv[0].median, sv[2].min - sv[0].min,
-	    sv[3].median - sv[2].median, sv[3].min - sv[2].min);
+	    sv[1].median - sv[2].median, sv[1].min - sv[2].min,
+	    sv[3].median - sv[0].median, sv[3].min - sv[0].min,
+	    sv[4].median - sv[3].median, sv[4].min - sv[3].min);
 	if (n_cg > 0)
 		printf(", cgroup move into %d hierarch%s %+.2f (%+.2f) ms", n_cg, n_cg == 1 ? "y" : "ies",
-		    sv[4].median - sv[3].median, sv[4].min - sv[3].min);
+		    sv[5].median - sv[4].median, sv[5].min - sv[4].min);
 	printf("\n");
 	if (!with_domd)
 		return 0;
-	printf("start: (info) domd beyond the last bare row: %+.2f (%+.2f) ms (its /dev, masks, /rw, "
+	printf("start: (info) domd beyond the last bare row: %+.2f (%+.2f) ms (its /dev, masks, "
 	    "monitor, records, request)\n", sd.median - sv[nv - 1].median, sd.min - sv[nv - 1].min);
 	printf("start: median %.2f ms (domd) vs %.2f ms (bare) ratio %.2f (goal: median <= 30 ms, ratio <= 2)\n",
 	    sd.median, sv[0].median, sd.median / sv[0].median);

@@ -182,5 +182,13 @@ out=$(bh run work -- 'bulkhead-rpc @dispvm:dvm test.Echo' 2>&1)
 ok $([[ $out == disp* ]]; echo $?) "a policy target @dispvm:dvm starts a DispVM for the call ($out)"
 sleep 1
 ok $(! bh ls | grep -q "^disp"; echo $?) "and it is destroyed when the call ends"
+# A base that never ran has no private image yet: its DispVM's start makes
+# it from the base's private folder, as the base's own first start would.
+bh create fresh --class app --label red --template tpl >/dev/null
+bh prefs fresh template_for_dispvms 1 >/dev/null
+mkdir -p "$T/state/qubes/fresh/private/home/user" && echo seed >"$T/state/qubes/fresh/private/home/user/seed"
+out=$(bh run --dispvm=fresh -- 'cat ~/seed' 2>&1)
+ok $([ "$out" = seed ] && [ -s "$T/state/qubes/fresh/private.img" ] && [ "$(vm_field fresh state)" = halted ]; echo $?) \
+	"a DispVM of a base that never ran sees the base's first contents ($out)"
 
 tap_end
