@@ -144,8 +144,7 @@ begin_qube(struct restorer *r, struct bk_source *s, const char *name, const stru
 		}
 	} else
 		snprintf(x->new_name, sizeof(x->new_name), "%s", name);
-	if (q.cls == QUBE_APP || q.cls == QUBE_DISP || (q.cls == QUBE_STANDALONE &&
-	    r->o->template_name != NULL)) {
+	if (q.cls == QUBE_APP || q.cls == QUBE_DISP) {
 		const char *t = map_template(r, q.template_name);
 		const char *tc = existing_class(r, t);
 		bool restored = false;
@@ -339,7 +338,7 @@ bk_restore(struct cmd_ctx *ctx, const struct bk_restore_opts *o)
 		args = json_object_new_object();
 		snprintf(path, sizeof(path), "%s/%s", r.stage, x->new_name);
 		json_object_object_add(args, "path", json_object_new_string(path));
-		if (x->template_name[0] != '\0' && strcmp(x->cls, "template") != 0)
+		if (!strcmp(x->cls, "app") || !strcmp(x->cls, "disp"))
 			json_object_object_add(args, "template",
 			    json_object_new_string(x->template_name));
 		if (cmd_call(ctx, "vm.restore", x->new_name, args, &res) != BH_EXIT_OK) {

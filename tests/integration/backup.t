@@ -254,6 +254,19 @@ ok $([ $rc -eq 1 ] && echo "$out" | grep -q "the passphrases differ" && [ ! -e "
 out=$(setsid "$CLI_BIN" backup verify "$T/tty.bk" </dev/null 2>&1); rc=$?
 ok $([ $rc -eq 1 ] && echo "$out" | grep -q "no terminal to ask the passphrase on: give --passphrase-file"; echo $?) "no terminal and no --passphrase-file: a clear refusal"
 
+# A standalone: its root comes with --with-templates and back.
+bh create solo --class standalone --label green --template tpl >/dev/null
+bh start solo >/dev/null && bh run --user root solo -- 'echo solo > /home/user/mark; echo changed > /etc/solo-root' >/dev/null
+bh shutdown --wait solo >/dev/null
+cp -a "$T/state/qubes/solo/root" "$T/solo-root"
+check "backup --with-templates of a standalone" bh backup create solo --with-templates --to "$T/solo.bk" "${PF[@]}"
+bh remove solo >/dev/null
+# --template maps AppVMs only: a standalone keeps its own root.
+check "restore the standalone, --template naming no template" bh backup restore "$T/solo.bk" --template nosuch "${PF[@]}"
+bh start solo >/dev/null
+ok $([ "$(vm_field solo class)" = standalone ] && [ "$(bh run solo -- 'cat mark /etc/solo-root')" = "$(printf 'solo\nchanged')" ] && diff -r "$T/solo-root" "$T/state/qubes/solo/root" >/dev/null; echo $?) "the standalone restored with its own root and its data"
+bh kill solo >/dev/null
+
 # A restore's staging folder left by a process that is gone (kill -9) is
 # removed when domd loads the store; one of a live process is kept.
 sleep 0 & gone=$!; wait $gone
