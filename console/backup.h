@@ -51,9 +51,12 @@ int bk_fd_write(void *arg, const void *buf, size_t len); /* arg: int * */
 void bk_catch_signals(void);
 bool bk_interrupted(void);
 
-/* Progress on a terminal: bytes, rate, ETA. */
+/* Progress on a terminal: bytes, rate, ETA, rewritten in place; with
+ * --progress-lines (bk_progress_lines) one line each time, on stderr
+ * whatever it is (the console reads them). */
+extern bool bk_progress_lines;
 struct bk_progress {
-	bool on;
+	bool on, lines;
 	const char *verb;
 	uint64_t done, total;
 	double start, last;
@@ -61,6 +64,8 @@ struct bk_progress {
 void bk_progress_init(struct bk_progress *p, const char *verb, uint64_t total, bool on);
 void bk_progress_add(struct bk_progress *p, uint64_t n);
 void bk_progress_end(struct bk_progress *p);
+/* Ends the terminal's progress line before a message. */
+void bk_progress_break(struct bk_progress *p);
 /* "1.5 GiB" */
 const char *bk_size_text(uint64_t n, char *buf, size_t len);
 

@@ -477,8 +477,7 @@ bk_create(struct cmd_ctx *ctx, const struct bk_create_opts *o)
 	rc = BH_EXIT_OK;
 	goto out;
 fail:
-	if (c.prog.on)
-		fputc('\n', stderr);
+	bk_progress_break(&c.prog);
 	if (qfd >= 0)
 		close(qfd);
 	if (dest_open)

@@ -376,11 +376,14 @@ bk_size_text(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
+bool bk_progress_lines;
+
 void
 bk_progress_init(struct bk_progress *p, const char *verb, uint64_t total, bool on)
 {
 	memset(p, 0, sizeof(*p));
-	p->on = on && isatty(2);
+	p->lines = bk_progress_lines;
+	p->on = on && (p->lines || isatty(2));
 	p->verb = verb;
 	p->total = total;
 	p->start = p->last = now();
@@ -391,18 +394,19 @@ show(struct bk_progress *p, double t)
 {
 	char a[32], b[32], r[32], eta[32] = "";
 	double el = t - p->start, rate = el > 0 ? (double)p->done / el : 0;
+	const char *cr = p->lines ? "" : "\r", *eol = p->lines ? "\n" : "\033[K";
 
 	if (p->total > p->done && rate > 0) {
 		long s = (long)((double)(p->total - p->done) / rate);
 		snprintf(eta, sizeof(eta), "  ETA %ld:%02ld", s / 60, s % 60);
 	}
 	if (p->total > 0)
-		fprintf(stderr, "\r%s: %s of %s  %s/s%s\033[K", p->verb,
+		fprintf(stderr, "%s%s: %s of %s  %s/s%s%s", cr, p->verb,
 		    bk_size_text(p->done, a, sizeof(a)), bk_size_text(p->total, b, sizeof(b)),
-		    bk_size_text((uint64_t)rate, r, sizeof(r)), eta);
+		    bk_size_text((uint64_t)rate, r, sizeof(r)), eta, eol);
 	else
-		fprintf(stderr, "\r%s: %s  %s/s\033[K", p->verb, bk_size_text(p->done, a, sizeof(a)),
-		    bk_size_text((uint64_t)rate, r, sizeof(r)));
+		fprintf(stderr, "%s%s: %s  %s/s%s", cr, p->verb, bk_size_text(p->done, a, sizeof(a)),
+		    bk_size_text((uint64_t)rate, r, sizeof(r)), eol);
 }
 
 void
@@ -423,7 +427,14 @@ bk_progress_end(struct bk_progress *p)
 	if (!p->on)
 		return;
 	show(p, now());
-	fputc('\n', stderr);
+	bk_progress_break(p);
+}
+
+void
+bk_progress_break(struct bk_progress *p)
+{
+	if (p->on && !p->lines)
+		fputc('\n', stderr);
 }
 
 int

@@ -101,8 +101,8 @@ bk_source_close(struct bk_source *s, bool complete)
 {
 	char err[64];
 
-	if (s->prog.on && !complete)
-		fputc('\n', stderr);
+	if (!complete)
+		bk_progress_break(&s->prog);
 	bk_src_close(&s->end, complete, err, sizeof(err));
 	bk_in_free(s->in);
 	s->in = NULL;

@@ -5,7 +5,7 @@
 
 enum {
 	OPT_ALL = 0x200, OPT_EXCLUDE, OPT_WITH_TEMPLATES, OPT_ALLOW_RUNNING, OPT_TO, OPT_PASSFILE,
-	OPT_RENAME, OPT_SKIP, OPT_DRY_RUN, OPT_TEMPLATE,
+	OPT_RENAME, OPT_SKIP, OPT_DRY_RUN, OPT_TEMPLATE, OPT_PROGRESS_LINES,
 };
 
 static int
@@ -18,6 +18,7 @@ backup_create(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "allow-running", no_argument, NULL, OPT_ALLOW_RUNNING },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
+		{ "progress-lines", no_argument, NULL, OPT_PROGRESS_LINES },
 		CMD_COMMON_OPTIONS
 	};
 	struct bk_create_opts o = { 0 };
@@ -49,6 +50,9 @@ backup_create(struct cmd_ctx *ctx, int argc, char **argv)
 		case OPT_PASSFILE:
 			o.passfile = optarg;
 			break;
+		case OPT_PROGRESS_LINES:
+			bk_progress_lines = true;
+			break;
 		default:
 			return cmd_usage_error(ctx, "unknown option");
 		}
@@ -69,6 +73,7 @@ backup_verify(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
+		{ "progress-lines", no_argument, NULL, OPT_PROGRESS_LINES },
 		CMD_COMMON_OPTIONS
 	};
 	const char *passfile = NULL;
@@ -77,9 +82,12 @@ backup_verify(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = cmd_getopt(ctx, argc, argv, "", longopts)) != -1) {
 		if (c == CMD_OPT_EXIT)
 			return ctx->exit;
-		if (c != OPT_PASSFILE)
+		if (c == OPT_PROGRESS_LINES)
+			bk_progress_lines = true;
+		else if (c == OPT_PASSFILE)
+			passfile = optarg;
+		else
 			return cmd_usage_error(ctx, "unknown option");
-		passfile = optarg;
 	}
 	if ((rc = cmd_check_args(ctx, argc, argv, 1, 1, "source (FILE or VM:PATH)")) != BH_EXIT_OK)
 		return rc;
@@ -95,6 +103,7 @@ backup_restore(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "skip-existing", no_argument, NULL, OPT_SKIP },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "template", required_argument, NULL, OPT_TEMPLATE },
+		{ "progress-lines", no_argument, NULL, OPT_PROGRESS_LINES },
 		CMD_COMMON_OPTIONS
 	};
 	struct bk_restore_opts o = { 0 };
@@ -118,6 +127,9 @@ backup_restore(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_TEMPLATE:
 			o.template_name = optarg;
+			break;
+		case OPT_PROGRESS_LINES:
+			bk_progress_lines = true;
 			break;
 		default:
 			return cmd_usage_error(ctx, "unknown option");
@@ -159,9 +171,10 @@ const struct cmd_entry cmd_backup_entry = {
 	.name = "backup",
 	.alias = NULL,
 	.usage = "create [QUBE... | --all] [--exclude Q]... [--with-templates] [--allow-running] "
-	    "--to FILE|VM:PATH [--passphrase-file F] | verify SOURCE [--passphrase-file F] | "
-	    "restore SOURCE [QUBE...] [--rename-conflicts | --skip-existing] [--dry-run] "
-	    "[--template T] [--passphrase-file F]",
+	    "--to FILE|VM:PATH [--passphrase-file F] [--progress-lines] | verify SOURCE "
+	    "[--passphrase-file F] [--progress-lines] | restore SOURCE [QUBE...] "
+	    "[--rename-conflicts | --skip-existing] [--dry-run] [--template T] "
+	    "[--passphrase-file F] [--progress-lines]",
 	.summary = "back up qubes encrypted, verify a backup, restore from one",
 	.help = "create writes the chosen qubes (settings with tags and firewall, private "
 	    "volume; with --with-templates also templates and standalones with their root) and "
@@ -176,7 +189,9 @@ const struct cmd_entry cmd_backup_entry = {
 	    "new qubes are created (a name taken is an error unless --rename-conflicts, which "
 	    "restores as NAME-1, or --skip-existing); an AppVM needs its template present or in "
 	    "the backup, or --template T. Policy files are listed, not restored. --dry-run "
-	    "reads and checks everything and prints the plan.",
+	    "reads and checks everything and prints the plan. Progress (bytes, rate, ETA) is "
+	    "shown on a terminal; --progress-lines prints it as one line per update on stderr "
+	    "whatever it is, for a program that reads it (the console does).",
 	.flags = CMD_MODIFIES,
 	.method = NULL,
 	.exec = cmd_backup_exec,

@@ -253,6 +253,12 @@ out=$(python3 "$T/ask.py" 'typed secret' 'typo secret' -- "$CLI_BIN" backup crea
 ok $([ $rc -eq 1 ] && echo "$out" | grep -q "the passphrases differ" && [ ! -e "$T/tty2.bk" ]; echo $?) "two different passphrases: refused, nothing written"
 out=$(setsid "$CLI_BIN" backup verify "$T/tty.bk" </dev/null 2>&1); rc=$?
 ok $([ $rc -eq 1 ] && echo "$out" | grep -q "no terminal to ask the passphrase on: give --passphrase-file"; echo $?) "no terminal and no --passphrase-file: a clear refusal"
+# --progress-lines (what the console reads): lines on a stderr that is no
+# terminal, without carriage returns or escape sequences.
+out=$(bh backup verify "$T/tty.bk" --passphrase-file "$T/tty.pass" --progress-lines 2>&1 >/dev/null); rc=$?
+ok $([ $rc -eq 0 ] && echo "$out" | grep -Eq '^verify: [0-9.]+ [KMG]?i?B of [0-9.]+ [KMG]?i?B  [0-9.]+ [KMG]?i?B/s$' &&
+	! echo "$out" | grep -q $'[\r\033]'; echo $?) "--progress-lines: the progress as plain lines on stderr"
+echo "$out" | sed 's/^/# /'
 
 # A standalone: its root comes with --with-templates and back.
 bh create solo --class standalone --label green --template tpl >/dev/null
