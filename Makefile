@@ -26,6 +26,7 @@ XLU_LIBS := -lxlutil -lxenlight -lxenvchan -lxentoollog
 CMOCKA_LIBS := -lcmocka
 NL_LIBS := -lnl-route-3 -lnl-3
 IPTC_LIBS := -lip4tc -lip6tc
+BACKUP_LIBS := -lsodium -lzstd
 USB_CFLAGS := $(shell pkg-config --cflags libusb-1.0 2>/dev/null)
 USB_LIBS := $(shell pkg-config --libs libusb-1.0 2>/dev/null)
 UMOCKDEV_CFLAGS = $(shell pkg-config --cflags umockdev-1.0 2>/dev/null)
@@ -144,7 +145,7 @@ $(BUILD)/tests/gui/spice_probe: tests/gui/spice_probe.c tests/gui/pattern.h spic
 	$(CC) $(ALL_CFLAGS) $(SPICE_CLIENT_CFLAGS) -Ispice-gateway -o $@ $< spice-gateway/font.c $(LDFLAGS_ALL) $(SPICE_CLIENT_LIBS)
 
 $(CLI): $(CONSOLE_OBJS) $(LIBBULKHEAD)
-	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) -lncursesw
+	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) $(BACKUP_LIBS) -lncursesw
 
 $(USBPROXY_OBJS): ALL_CFLAGS += $(USB_CFLAGS)
 
@@ -205,9 +206,15 @@ $(CONNFLOOD): tests/integration/connflood.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
 
+# backup.t's hostile writer: a crafted archive encrypted with the right key.
+BACKUP_FORGE := $(BUILD)/tests/backup-forge
+$(BACKUP_FORGE): tests/integration/backup_forge.c $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(BACKUP_LIBS)
+
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS) $(BACKUP_LIBS)
 
 # The xen backend's disk images: domd's code with the real mke2fs.
 XEN_DISKS_OBJS := $(addprefix $(BUILD)/domd/,xen_disks.o disk_image.o loopdev.o)
@@ -234,7 +241,7 @@ $(BUILD)/tests/test_gui_agent: tests/unit/test_gui_agent.c $(BUILD)/agent/gui_ke
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib $(NL_CFLAGS) -fsanitize=fuzzer,address,undefined
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS) $(BACKUP_LIBS)
 
 # The Xen appliance (appliance-image/): Debian's Xen, kernel and busybox,
 # downloaded once into build/appliance, with Bulkhead's normal (unsanitised)
@@ -286,7 +293,7 @@ check: deps
 	$(MAKE) fuzz-bins
 	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t tests/xen/run-xen.t
 
-unit-bins: $(UNIT_BINS) $(CONNFLOOD)
+unit-bins: $(UNIT_BINS) $(CONNFLOOD) $(BACKUP_FORGE)
 usb-test-bins: $(USB_TEST_BINS)
 gui-bins: $(GUI_TEST_BINS)
 fuzz-bins: $(FUZZ_BINS)

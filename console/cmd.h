@@ -70,6 +70,7 @@ extern const struct cmd_entry cmd_tag_entry;
 extern const struct cmd_entry cmd_firewall_entry;
 extern const struct cmd_entry cmd_apply_entry;
 extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_backup_entry;
 extern const struct cmd_entry cmd_console_entry;
 
 extern const struct cmd_entry *const cmd_table[];

@@ -20,6 +20,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_template_entry,
 	&cmd_apply_entry,
 	&cmd_export_entry,
+	&cmd_backup_entry,
 	&cmd_run_entry,
 	&cmd_ask_entry,
 	&cmd_tag_entry,

@@ -198,6 +198,13 @@ typedef void (*tui_proc_fn)(struct tui *t, void *arg, int status, const char *ou
  * timeout_s seconds, else it is killed. fn is always called, maybe at once. */
 void tui_proc_run(struct tui *t, const char *path, const char *const argv[], size_t max,
     int timeout_s, tui_proc_fn fn, void *arg);
+/* The same with input (NULL: /dev/null; else its stdin, inlen bytes, at
+ * most 4096, then its end) and line_fn (may be NULL) called with each line
+ * of its messages as it comes. */
+typedef void (*tui_proc_line_fn)(struct tui *t, void *arg, const char *line);
+void tui_proc_run_io(struct tui *t, const char *path, const char *const argv[], const char *input,
+    size_t inlen, size_t max, int timeout_s, tui_proc_line_fn line_fn, tui_proc_fn fn,
+    void *arg);
 
 /* ---- views (tui_main.c keeps the stack) ---- */
 
@@ -289,7 +296,7 @@ extern const struct tui_action tui_act_help, tui_act_start, tui_act_shutdown,
     tui_act_kill, tui_act_restart, tui_act_sort, tui_act_create, tui_act_remove,
     tui_act_props, tui_act_quit, tui_act_pause, tui_act_clone, tui_act_tags,
     tui_act_firewall, tui_act_usb, tui_act_asks, tui_act_log, tui_act_filter,
-    tui_act_redraw, tui_act_viewer;
+    tui_act_redraw, tui_act_viewer, tui_act_backup, tui_act_restore;
 extern const struct tui_action *const tui_action_table[];
 
 /* Function keys (tui_keys.c): after curses is set up, learns which ones
@@ -328,10 +335,13 @@ void tui_confirm(struct tui *t, const char *title, const char *question, const c
 /* Forms (tui_form.c): text and choice fields, a submit callback, messages
  * shown under the field they concern. */
 struct tui_form;
+#define TUI_FORM_TEXT_MAX 127 /* the longest value of a text field */
 typedef void (*tui_form_fn)(struct tui *t, struct tui_form *f);
 struct tui_form *tui_form_new(const char *title, const char *vm, tui_form_fn submit);
 void tui_form_text(struct tui_form *f, const char *key, const char *label, const char *value,
     const char *hint);
+/* A passphrase: typed into like a text field, never drawn; wiped at the end. */
+void tui_form_secret(struct tui_form *f, const char *key, const char *label);
 /* choices[0..n): copied; value selects one (or adds it when not among them). */
 void tui_form_choice(struct tui_form *f, const char *key, const char *label,
     const char *const *choices, int n, const char *value);
@@ -373,8 +383,27 @@ size_t tui_pager_lines(const struct tui_pager *p);
 void tui_pager_follow(struct tui_pager *p, int on);
 void tui_pager_set_info(struct tui_pager *p, const char *info);
 struct tui_view *tui_pager_view(struct tui_pager *p);
+unsigned long tui_pager_id(const struct tui_pager *p);
+/* The pager with that id: NULL once the operator has closed it. */
+struct tui_pager *tui_pager_find(struct tui *t, unsigned long id);
 /* Called when the pager closes, to free ctx (may be NULL). */
 void tui_pager_on_destroy(struct tui_pager *p, void (*fn)(void *ctx));
+
+/* A CLI command run on the event loop (tui_job.c), argv as `bulkhead
+ * backup ... --socket S` (tui_socket_path), in a pager titled title: the lines of progress it prints on
+ * stderr (--progress-lines) in the pager's header as they come, its
+ * messages, then its output and the outcome, also on the message line as
+ * "WHAT: done" or "WHAT: failed: why". input (may be NULL) is its stdin. */
+void tui_job_run(struct tui *t, const char *title, const char *what, const char *const argv[],
+    const char *input, size_t inlen);
+/* The CLI's `backup SUB ARGS...` as a job, the form's "passphrase" field on
+ * its stdin; closes the form f first (what may point into it). args: at
+ * most 80. */
+void tui_backup_job(struct tui *t, struct tui_form *f, const char *title, const char *what,
+    const char *sub, const char *const args[]);
+/* Splits s (changed in place) at spaces into out[0..max); the count, or -1
+ * when there are more than max words. */
+int tui_split_words(char *s, const char **out, int max);
 
 /* Full-screen views opened by actions. */
 void tui_help_open(struct tui *t);

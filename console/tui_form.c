@@ -13,6 +13,7 @@
 
 #define FIELD_TEXT   0
 #define FIELD_CHOICE 1
+#define FIELD_SECRET 2 /* a text field never drawn: a passphrase */
 #define FORM_MAX_NOTES 6
 
 struct field {
@@ -20,11 +21,11 @@ struct field {
 	char label[32];
 	char hint[48];
 	int kind;
-	char text[128];
+	char text[TUI_FORM_TEXT_MAX + 1];
 	size_t len, cur;
 	char **choices;
 	int nchoices, choice;
-	char initial[128];
+	char initial[TUI_FORM_TEXT_MAX + 1];
 	char msg[256];
 };
 
@@ -83,6 +84,13 @@ tui_form_text(struct tui_form *f, const char *key, const char *label, const char
 }
 
 void
+tui_form_secret(struct tui_form *f, const char *key, const char *label)
+{
+	tui_form_text(f, key, label, "", "typed, not shown");
+	f->f[f->n - 1].kind = FIELD_SECRET;
+}
+
+void
 tui_form_choice(struct tui_form *f, const char *key, const char *label,
     const char *const *choices, int n, const char *value)
 {
@@ -130,7 +138,7 @@ tui_form_value(const struct tui_form *f, int i)
 {
 	const struct field *fl = &f->f[i];
 
-	if (fl->kind == FIELD_TEXT)
+	if (fl->kind != FIELD_CHOICE)
 		return fl->text;
 	return fl->nchoices > 0 ? fl->choices[fl->choice] : "";
 }
@@ -335,15 +343,18 @@ form_draw(struct tui *t, struct tui_view *v)
 
 		snprintf(buf, sizeof(buf), "%s%s", focused ? ">" : " ", fl->label);
 		tui_put(row, x + 2, LABEL_W, buf, dlg | (focused ? A_BOLD : 0));
-		if (fl->kind == FIELD_TEXT) {
+		if (fl->kind != FIELD_CHOICE) {
 			int tw = fl->hint[0] != '\0' ? fw / 2 : fw;
 			size_t off = fl->cur >= (size_t)tw ? fl->cur - (size_t)tw + 1 : 0;
-			tui_put(row, x + 2 + LABEL_W + 1, tw, fl->text + off, tui_attr(t, TC_FIELD));
+			int secret = fl->kind == FIELD_SECRET;
+			/* A secret shows neither its characters nor how many. */
+			tui_put(row, x + 2 + LABEL_W + 1, tw, secret ? "" : fl->text + off,
+			    tui_attr(t, TC_FIELD));
 			if (fl->hint[0] != '\0')
 				tui_put(row, x + 2 + LABEL_W + 2 + tw, fw - tw - 1, fl->hint, dlg);
 			if (focused && f->pending == 0) {
 				t->cursor_y = row;
-				t->cursor_x = x + 2 + LABEL_W + 1 + (int)(fl->cur - off);
+				t->cursor_x = x + 2 + LABEL_W + 1 + (secret ? 0 : (int)(fl->cur - off));
 			}
 		} else {
 			const char *val = fl->nchoices > 0 ? fl->choices[fl->choice] : "";
@@ -493,7 +504,10 @@ form_key(struct tui *t, struct tui_view *v, int ch)
 	if (f->n == 0)
 		return TUI_HANDLED;
 	fl = &f->f[f->focus];
-	return fl->kind == FIELD_TEXT ? text_key(fl, ch) : choice_key(fl, ch);
+	if (fl->kind == FIELD_SECRET && (ch == KEY_LEFT || ch == KEY_RIGHT || ch == KEY_HOME ||
+	    ch == KEY_END || ch == 1 || ch == 5 || ch == KEY_DC))
+		return TUI_HANDLED; /* the cursor stays at the end of what is not shown */
+	return fl->kind == FIELD_CHOICE ? choice_key(fl, ch) : text_key(fl, ch);
 }
 
 static void
@@ -503,6 +517,8 @@ form_destroy(struct tui_view *v)
 	int i, j;
 
 	for (i = 0; i < f->n; i++) {
+		explicit_bzero(f->f[i].text, sizeof(f->f[i].text));
+		explicit_bzero(f->f[i].initial, sizeof(f->f[i].initial));
 		for (j = 0; j < f->f[i].nchoices; j++)
 			free(f->f[i].choices[j]);
 		free(f->f[i].choices);

@@ -59,6 +59,20 @@ tui_pager_view(struct tui_pager *p)
 	return &p->base;
 }
 
+unsigned long
+tui_pager_id(const struct tui_pager *p)
+{
+	return p->base.id;
+}
+
+struct tui_pager *
+tui_pager_find(struct tui *t, unsigned long id)
+{
+	struct tui_view *v = tui_view_find(t, id);
+
+	return v != NULL && v->ops == &pager_ops ? (struct tui_pager *)v : NULL;
+}
+
 void
 tui_pager_add(struct tui_pager *p, const char *line, int attr)
 {

@@ -17,7 +17,7 @@ static const struct api_method *const methods[] = {
 	&api_vm_pause, &api_vm_unpause, &api_vm_stats, &api_template_import,
 	&api_events_subscribe, &api_vm_run, &api_ask_list, &api_ask_answer, &api_vm_tag,
 	&api_vm_firewall, &api_usb_list, &api_vm_usb,
-	&api_policy_list, &api_policy_put, &api_policy_remove,
+	&api_policy_list, &api_policy_put, &api_policy_remove, &api_vm_restore,
 };
 
 static json_object *

@@ -28,6 +28,7 @@ extern const struct api_method api_daemon_info, api_vm_list, api_vm_get, api_vm_
     api_events_subscribe, api_vm_run, api_ask_list, api_ask_answer, api_vm_tag;
 extern const struct api_method api_vm_firewall, api_usb_list, api_vm_usb;
 extern const struct api_method api_policy_list, api_policy_put, api_policy_remove;
+extern const struct api_method api_vm_restore;
 
 void api_handle_line(struct client *c, const char *line);
 void api_reply_bad_line(struct client *c, const char *why);

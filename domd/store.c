@@ -3,6 +3,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +128,17 @@ read_small_file(const char *path, char **data, size_t *len)
 	return 0;
 }
 
+/* .restore-PID: bulkhead backup restore's staging folder, abandoned when
+ * that process is gone. */
+static bool
+restore_abandoned(const char *pid)
+{
+	char *end;
+	long n = strtol(pid, &end, 10);
+
+	return *end == '\0' && n > 0 && n < INT32_MAX && kill((pid_t)n, 0) < 0 && errno == ESRCH;
+}
+
 void
 store_load(void)
 {
@@ -142,6 +156,13 @@ store_load(void)
 			continue;
 		if (!strncmp(de->d_name, ".new-", 5) || !strncmp(de->d_name, ".del-", 5)) {
 			/* Left by a crash before or after a commit point. */
+			snprintf(path, sizeof(path), "%s/%s", domd.paths.qubes_dir, de->d_name);
+			log_info("removing leftover %s", path);
+			remove_tree_bg(path);
+			continue;
+		}
+		if (!strncmp(de->d_name, ".restore-", 9) && restore_abandoned(de->d_name + 9)) {
+			/* A backup restore that ended without cleaning up. */
 			snprintf(path, sizeof(path), "%s/%s", domd.paths.qubes_dir, de->d_name);
 			log_info("removing leftover %s", path);
 			remove_tree_bg(path);

@@ -3,7 +3,9 @@
  * A qube exists exactly when its directory NAME/ with a qube.cfg exists:
  * new qubes are assembled under .new-NAME and renamed into place, removed
  * ones are renamed to .del-NAME before deletion, so a crash at any point
- * leaves each qube wholly present or wholly absent. */
+ * leaves each qube wholly present or wholly absent. .restore-PID/ is the
+ * staging folder of a backup restore (vm.restore), removed at load when
+ * that process is gone. */
 #ifndef BULKHEAD_DOMD_STORE_H
 #define BULKHEAD_DOMD_STORE_H
 

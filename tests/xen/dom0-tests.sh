@@ -20,7 +20,7 @@ wait_for() {
 }
 diag() { sed 's/^/# /'; }
 
-echo "1..43"
+echo "1..47"
 
 xl list 2>&1 | grep -q '^Domain-0 ' ; ok $? "the toolstack is up: xl list shows Domain-0"
 
@@ -242,6 +242,8 @@ wait_for 60 sh -c '! bulkhead ls 2>/dev/null | grep -q "^disp"' &&
 	! grep -qs "$STORE/disp" /sys/block/loop*/loop/backing_file &&
 	timeout 90 bulkhead start work >/tmp/cli.log 2>&1 && timeout 30 bulkhead run work -- 'test ! -e ~/dispfile'
 ok $? "the DispVM is gone with its disks, and what it wrote to work's private data too"
+# A marker in /rw for the backup below, flushed: the next test destroys work.
+timeout 30 bulkhead run --user root work -- 'echo backed-up > /rw/marker && sync' >>/tmp/cli.log 2>&1
 # A guest that does not power off in time is destroyed: a process that
 # ignores SIGTERM keeps its agent waiting for 5 s.
 timeout 30 bulkhead run --user root work -- \
@@ -252,6 +254,32 @@ bulkhead shutdown work --wait --timeout 1 >>/tmp/cli.log 2>&1
 rc=$?
 ok $rc "a shutdown that times out destroys the domain"
 [ $rc -eq 0 ] || { diag < /tmp/cli.log; bulkhead --json prefs work 2>&1 | diag; tail -n 20 /tmp/domd.log | diag; }
+# Backup and restore: work's private.img into an encrypted file in dom0,
+# verified, restored next to work as work-1, started, its marker read.
+echo 'a passphrase for the test' > /tmp/pass
+t0=$(date +%s)
+timeout 120 bulkhead backup create work --to /tmp/work.bk --passphrase-file /tmp/pass \
+	>/tmp/cli.log 2>&1 && [ -s /tmp/work.bk ]
+ok $? "bulkhead backup create work to a file ($(($(date +%s) - t0)) s, $(stat -c %s /tmp/work.bk 2>/dev/null) bytes)"
+diag < /tmp/cli.log
+timeout 120 bulkhead backup verify /tmp/work.bk --passphrase-file /tmp/pass >/tmp/cli.log 2>&1 &&
+	grep -q 'work' /tmp/cli.log
+ok $? "bulkhead backup verify authenticates it and lists work"
+diag < /tmp/cli.log
+t0=$(date +%s)
+timeout 120 bulkhead backup restore /tmp/work.bk --rename-conflicts --passphrase-file /tmp/pass \
+	>/tmp/cli.log 2>&1 && [ "$(state work-1)" = halted ] &&
+	[ "$(md5sum < $STORE/work-1/private.img)" = "$(md5sum < $STORE/work/private.img)" ]
+ok $? "bulkhead backup restore --rename-conflicts: work-1, its private.img as work's ($(($(date +%s) - t0)) s)"
+diag < /tmp/cli.log
+t0=$(date +%s)
+timeout 90 bulkhead start work-1 >/tmp/cli.log 2>&1 &&
+	[ "$(timeout 60 bulkhead run work-1 -- 'cat /rw/marker ~/kept')" = "$(printf 'backed-up\nkept')" ]
+rc=$?
+ok $rc "the restored work-1 starts and reads work's data from /rw ($(($(date +%s) - t0)) s)"
+diag < /tmp/cli.log
+[ $rc -eq 0 ] || { echo "# work-1's log:"; diag < $STORE/work-1/console.log 2>/dev/null; }
+timeout 60 bulkhead kill work-1 >/dev/null 2>&1
 timeout 10 bulkhead create net1 --class standalone --label red --provides-network >/dev/null 2>&1
 out=$(timeout 30 bulkhead start net1 2>&1)
 [ $? -ne 0 ] && echo "$out" | grep -q 'not supported on the xen backend'
