@@ -9,6 +9,27 @@
 #include "store.h"
 #include "usb.h"
 
+static void
+add_attachment(const char *vm, const char *device, const char *state, void *arg)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "vm", json_object_new_string(vm));
+	json_object_object_add(o, "device", json_object_new_string(device));
+	json_object_object_add(o, "state", json_object_new_string(state));
+	json_object_array_add(arg, o);
+}
+
+/* [{"vm":…,"device":…,"state":"attaching"|"attached"|"detaching"}, …] */
+static json_object *
+usb_list(void)
+{
+	json_object *list = json_object_new_array();
+
+	usb_each(add_attachment, list);
+	return list;
+}
+
 static enum api_result
 usb_list_m(struct request *req)
 {

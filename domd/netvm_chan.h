@@ -2,13 +2,11 @@
 #ifndef BULKHEAD_DOMD_NETVM_CHAN_H
 #define BULKHEAD_DOMD_NETVM_CHAN_H
 
-#include <json-c/json.h>
 #include <stdint.h>
 
 #include "vm.h"
 
 struct netvm_chan;
-struct request;
 
 /* The socket in the netvm's control directory (before its start, and when
  * it is adopted); removed when it halts. */

@@ -215,20 +215,13 @@ usb_detach(struct vm *vm, const char *id, char *err, size_t errlen)
 	return 0;
 }
 
-json_object *
-usb_list(void)
+void
+usb_each(void (*fn)(const char *vm, const char *device, const char *state, void *arg),
+    void *arg)
 {
-	json_object *arr = json_object_new_array();
-
-	for (struct usb_att *a = atts; a != NULL; a = a->next) {
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "vm", json_object_new_string(a->vm));
-		json_object_object_add(o, "device", json_object_new_string(a->id));
-		json_object_object_add(o, "state", json_object_new_string(a->ending ? "detaching" :
-		    a->chan_fd >= 0 ? "attached" : "attaching"));
-		json_object_array_add(arr, o);
-	}
-	return arr;
+	for (struct usb_att *a = atts; a != NULL; a = a->next)
+		fn(a->vm, a->id, a->ending ? "detaching" : a->chan_fd >= 0 ? "attached" :
+		    "attaching", arg);
 }
 
 bool

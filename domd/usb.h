@@ -7,7 +7,6 @@
 #ifndef BULKHEAD_DOMD_USB_H
 #define BULKHEAD_DOMD_USB_H
 
-#include <json-c/json.h>
 #include <stdbool.h>
 
 #include "vm.h"
@@ -19,8 +18,10 @@ struct usb_att;
 int usb_attach(struct vm *vm, const char *id, char *code, char *err, size_t errlen);
 /* Detaches it (0), or -1 when it is not attached to vm. */
 int usb_detach(struct vm *vm, const char *id, char *err, size_t errlen);
-/* [{"vm":…,"device":…,"state":"attaching"|"attached"}, …] */
-json_object *usb_list(void);
+/* Calls fn for every attachment: the qube, the device and "attaching",
+ * "attached" or "detaching". */
+void usb_each(void (*fn)(const char *vm, const char *device, const char *state, void *arg),
+    void *arg);
 
 /* rpc.c: a bulkhead.USB call from source for arg to target: true (and
  * the grant used up) when an attach asked for exactly this call. */
