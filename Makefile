@@ -37,7 +37,11 @@ SPICE_CLIENT_CFLAGS = $(shell pkg-config --cflags spice-client-glib-2.0)
 SPICE_CLIENT_LIBS = $(shell pkg-config --libs spice-client-glib-2.0)
 
 LIB_SRCS := $(wildcard lib/*.c)
-DOMD_SRCS := $(wildcard domd/*.c)
+# domd in layers (README, Layout): core in domd/, the admin API in api/, the
+# backends under backend/; `make lint-layers` checks that calls go down.
+DOMD_DIRS := domd domd/api domd/backend domd/backend/ns domd/backend/xen
+DOMD_SRCS := $(foreach d,$(DOMD_DIRS),$(wildcard $(d)/*.c))
+DOMD_INC := $(addprefix -I,$(DOMD_DIRS))
 CONSOLE_SRCS := $(wildcard console/*.c)
 # agent/gui_*.c are the GUI agent, a separate program (it needs xcb).
 AGENT_SRCS := $(filter-out agent/gui_%.c,$(wildcard agent/*.c))
@@ -76,7 +80,7 @@ USB_TEST_BINS := $(BUILD)/tests/usb-fakedev $(BUILD)/tests/usbip-peer $(BUILD)/t
 
 TEMPLATE := build/template/root
 
-.PHONY: all deps run check check-unit check-integration check-fuzz check-xen fuzz bench template debian-template install clean san unit-bins gui-bins fuzz-bins usb-test-bins appliance boot
+.PHONY: all deps lint-layers run check check-unit check-integration check-fuzz check-xen fuzz bench template debian-template install clean san unit-bins gui-bins fuzz-bins usb-test-bins appliance boot
 
 XEN_BLOCK := $(BUILD)/bulkhead-xen-block
 
@@ -84,6 +88,10 @@ all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY) $(GUI_AGENT) $(XEN_
 
 deps:
 	@scripts/install-deps
+
+# domd's layers call down only (scripts/lint-layers says what it checks).
+lint-layers:
+	@scripts/lint-layers
 
 # V=1 shows the full commands.
 ifeq ($(V),1)
@@ -101,11 +109,12 @@ $(LIBBULKHEAD): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(DOMD_OBJS): ALL_CFLAGS += $(DOMD_INC)
 $(DOMD): $(DOMD_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS) $(IPTC_LIBS) -lseccomp
 
 # libxl's hotplug script for the qubes' disk images (xen backend).
-$(XEN_BLOCK): domd/xen-block/main.c
+$(XEN_BLOCK): domd/backend/xen/xen-block/main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS_ALL) -lxenstore
 
@@ -217,15 +226,15 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS) $(BACKUP_LIBS)
 
 # The xen backend's disk images: domd's code with the real mke2fs.
-XEN_DISKS_OBJS := $(addprefix $(BUILD)/domd/,xen_disks.o disk_image.o loopdev.o)
+XEN_DISKS_OBJS := $(addprefix $(BUILD)/domd/backend/,xen/xen_disks.o disk_image.o loopdev.o)
 $(BUILD)/tests/test_xen_disks: tests/unit/test_xen_disks.c $(XEN_DISKS_OBJS) $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(XEN_DISKS_OBJS) $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(DOMD_INC) -o $@ $< $(XEN_DISKS_OBJS) $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
 
 # The device cgroup's rules and v2 program: domd's code on a real cgroup2.
-$(BUILD)/tests/test_devcg: tests/unit/test_devcg.c $(BUILD)/domd/ns_devcg.o $(LIBBULKHEAD)
+$(BUILD)/tests/test_devcg: tests/unit/test_devcg.c $(BUILD)/domd/backend/ns/ns_devcg.o $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idomd -o $@ $< $(BUILD)/domd/ns_devcg.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
+	$(CC) $(ALL_CFLAGS) $(DOMD_INC) -o $@ $< $(BUILD)/domd/backend/ns/ns_devcg.o $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS)
 
 # The packet filter's test needs its code and libiptc.
 $(BUILD)/tests/test_fw_iptc: tests/unit/test_fw_iptc.c $(BUILD)/netvm-firewall/fw_iptc.o $(LIBBULKHEAD)
@@ -287,7 +296,7 @@ run: deps all template debian-template
 
 # `make check`: deps, a normal and a sanitised build and the Xen appliance,
 # then every test with prove (tests/xen/run-xen.t boots the appliance).
-check: deps
+check: deps lint-layers
 	$(MAKE) all template debian-template appliance $(ISOLATION_PROBE)
 	$(MAKE) SAN=1 all unit-bins usb-test-bins gui-bins
 	$(MAKE) fuzz-bins

@@ -1,4 +1,4 @@
-/* Client side of domd's admin API (domd/API.md): one JSON object per line. */
+/* Client side of domd's admin API (domd/api/API.md): one JSON object per line. */
 #ifndef BULKHEAD_CLIENT_H
 #define BULKHEAD_CLIENT_H
 

@@ -4,13 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin.h"
 #include "rpc.h"
+
+static void (*sink)(const char *line);
+
+void
+events_set_sink(void (*fn)(const char *line))
+{
+	sink = fn;
+}
 
 static void
 emit(json_object *o)
 {
-	client_send_events(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	if (sink != NULL)
+		sink(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 }
 

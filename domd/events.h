@@ -8,6 +8,10 @@
 
 struct rpc_ask;
 
+/* Where event lines go: set by the admin API (its subscribed clients);
+ * without a sink they are dropped. */
+void events_set_sink(void (*sink)(const char *line));
+
 void event_state(const struct vm *vm);
 void event_property(const struct vm *vm, const char *prop);
 void event_simple(const char *event, const char *name);

@@ -6,7 +6,7 @@
 # Baseline, measured in the same run and interleaved with it: a bare launch
 # of the same init that makes the namespaces domd's launcher makes
 # (tests/bench/start_baseline.c: a user namespace and a network namespace it
-# owns, mapped like a qube's, by domd's own domd/ns_userns.c; new mount, pid,
+# owns, mapped like a qube's, by domd's own domd/backend/ns/ns_userns.c; new mount, pid,
 # uts, ipc and cgroup namespaces; overlay of the same template root with a
 # tmpfs upper, a private image of the default size at /rw through a loop
 # device (domd's own code: the qubes' disk model on both backends), the API
@@ -17,7 +17,7 @@
 # without the /rw image (the baseline before qubes had one), without a
 # user namespace either (the baseline before that), then with
 # an idmapped lower layer, then with domd's bounding set and seccomp filter
-# (domd/ns_confine.c, built in), then with the move of its init into cgroups
+# (domd/backend/ns/ns_confine.c, built in), then with the move of its init into cgroups
 # like domd's (the kernel's cost of that move, an RCU grace period on
 # cgroup v1, is a large part of domd's start time).
 #
@@ -35,8 +35,9 @@ case "$N" in '' | *[!0-9]* | 0) bh_die "BENCH_N must be a positive integer (got 
 
 bh_preflight
 bh_setup
-bh_cc start_baseline domd/ns_userns.c domd/ns_confine.c domd/ns_private.c domd/loopdev.c \
-	domd/disk_image.c lib/atomicfile.c lib/fdio.c -Idomd -Ilib -lseccomp
+bh_cc start_baseline domd/backend/ns/ns_userns.c domd/backend/ns/ns_confine.c \
+	domd/backend/ns/ns_private.c domd/backend/loopdev.c domd/backend/disk_image.c \
+	lib/atomicfile.c lib/fdio.c -Idomd -Idomd/backend -Idomd/backend/ns -Ilib -lseccomp
 bh_start_domd
 
 bh template import tpl "$PWD/$BH_TPL" > /dev/null || bh_die "template import tpl $PWD/$BH_TPL"

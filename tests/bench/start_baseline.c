@@ -42,7 +42,7 @@
  *         into the user namespace and the upper root takes its owner, as
  *         domd's overlay.
  *   + caps, seccomp  a session keyring of its own, then domd's bounding set
- *         and seccomp filter (domd/ns_confine.c) just before exec.
+ *         and seccomp filter (domd/backend/ns/ns_confine.c) just before exec.
  *   + cgroup  (only with CGROUP_DIRs) this process writes the child's pid
  *         into each CGROUP_DIR/cgroup.procs while the child builds its
  *         mounts; the child waits for that before it makes its cgroup

@@ -1,4 +1,4 @@
-/* Tests for domd/ns_devcg.c: the v1 device list, and the v2 BPF device
+/* Tests for domd/backend/ns/ns_devcg.c: the v1 device list, and the v2 BPF device
  * program attached to a real cgroup2 group. The group lives in a cgroup2
  * hierarchy mounted in a private mount namespace; a child moved into it
  * opens and makes device nodes of a tmpfs, and a child outside does the same

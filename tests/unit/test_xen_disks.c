@@ -1,4 +1,4 @@
-/* Unit tests for domd/xen_disks.h with the real mke2fs and, as root, real
+/* Unit tests for domd/backend/xen/xen_disks.h with the real mke2fs and, as root, real
  * loop devices: the images a qube's start makes, the template's root made
  * once from its tree, and the clean-up of what a crash leaves. */
 #include <stdarg.h>

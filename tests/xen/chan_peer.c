@@ -212,7 +212,7 @@ raw_stream(int dom, const char *path, uint64_t bytes, int sending)
 {
 	static uint8_t buf[65536];
 	char err[256];
-	/* The ring of a call's data (domd/xen_relay.c): the same size. */
+	/* The ring of a call's data (domd/backend/xen/xen_relay.c): the same size. */
 	struct chan *c = sending ? chan_connect(CHAN_VCHAN, dom, path, err, sizeof(err)) :
 	    chan_listen_sized(CHAN_VCHAN, dom, path, 256 * 1024, err, sizeof(err));
 

@@ -48,7 +48,6 @@ void admin_close(void);
 struct client *client_by_serial(unsigned long serial);
 /* Queues one line for the client (the object is not consumed). */
 void client_send(struct client *c, json_object *obj);
-void client_send_events(const char *line);
 /* After a deferred reply: read on. */
 void client_unblock(struct client *c);
 /* The oldest descriptor the client passed, or -1. */

@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "dispvm.h"
+#include "events.h"
 #include "domd.h"
 #include "log.h"
 #include "peerlimits.h"
@@ -23,6 +24,7 @@
 static int listen_fd = -1;
 static void admin_accept(void *arg, uint32_t events);
 static void client_io(void *arg, uint32_t events);
+static void send_event(const char *line);
 
 static struct watch listen_watch = { admin_accept, NULL };
 static struct client *clients;
@@ -31,6 +33,7 @@ static unsigned long next_serial = 1;
 int
 admin_listen(char *err, size_t errlen)
 {
+	events_set_sink(send_event);
 	struct sockaddr_un sun;
 	const char *path = domd.paths.socket_path;
 
@@ -246,8 +249,9 @@ client_send(struct client *c, json_object *obj)
 	queue_line(c, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
 }
 
-void
-client_send_events(const char *line)
+/* The event sink (events.h): every subscribed client gets the line. */
+static void
+send_event(const char *line)
 {
 	for (struct client *c = clients; c != NULL; c = c->next) {
 		if (!c->subscribed || c->closing)
