@@ -52,7 +52,6 @@ struct vm {
 	bool net_attached;        /* linked to its running netvm */
 	bool net_ipv6;            /* a running netvm: its ipv6 as it started */
 	struct net_uplink uplink; /* a running netvm: how it reaches upstream */
-	int uplink_ns_fd;         /* ns: a dev: uplink's namespace, held until it is moved back */
 	struct vm *next;
 };
 

@@ -11,6 +11,7 @@
 #include <ifaddrs.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "nlnet.h"
 #include "ns_net.h"
 #include "readfile.h"
+#include "xalloc.h"
 
 #define CLIENT_IF "eth0"
 #define HOSTNAT_IF "uplink0"
@@ -162,6 +164,53 @@ parse_dns(const char *s, struct net_uplink *up)
 			up->nresolvers++;
 }
 
+/* A dev: uplink's network namespace per netvm, held from the device's move
+ * into it until it is moved back (the netvm may be gone by then). */
+struct held_ns {
+	char netvm[QUBE_NAME_MAX + 1];
+	int fd;
+	struct held_ns *next;
+};
+
+static struct held_ns *held;
+
+/* netvm's held namespace, or NULL. */
+static struct held_ns *
+held_find(const char *netvm)
+{
+	for (struct held_ns *h = held; h != NULL; h = h->next)
+		if (!strcmp(h->netvm, netvm))
+			return h;
+	return NULL;
+}
+
+static void
+held_set(const char *netvm, int fd)
+{
+	struct held_ns *h = held_find(netvm);
+
+	if (h == NULL) {
+		h = xcalloc(1, sizeof(*h));
+		snprintf(h->netvm, sizeof(h->netvm), "%s", netvm);
+		h->next = held;
+		held = h;
+	} else
+		close(h->fd);
+	h->fd = fd;
+}
+
+static void
+held_drop(struct held_ns *gone)
+{
+	for (struct held_ns **p = &held; *p != NULL; p = &(*p)->next)
+		if (*p == gone) {
+			*p = gone->next;
+			break;
+		}
+	close(gone->fd);
+	free(gone);
+}
+
 /* Moves ifname from the host into the netvm unless it is there already, and
  * holds the netvm's namespace: a namespace that ends destroys a virtual link
  * in it (only a physical one returns to the host), so ns_uplink_detach()
@@ -183,9 +232,7 @@ move_in(struct vm *netvm, const char *ifname, char *err, size_t errlen)
 		    nlnet_link_move(host, ifname, fd, NULL, err, errlen) < 0)
 			goto out;
 	}
-	if (netvm->uplink_ns_fd >= 0)
-		close(netvm->uplink_ns_fd);
-	netvm->uplink_ns_fd = fd;
+	held_set(netvm->q.name, fd);
 	fd = -1;
 	r = 0;
 out:
@@ -199,13 +246,13 @@ out:
 /* Gives a dev: uplink back to the host (without the addresses sys-net gave
  * it) and lets the netvm's namespace go. */
 static void
-move_out(struct vm *netvm, const char *ifname)
+move_out(struct vm *netvm, struct held_ns *ns, const char *ifname)
 {
 	struct nl_sock *in;
 	char err[256];
 	int host;
 
-	if ((in = nlnet_open_ns(netvm->uplink_ns_fd, err, sizeof(err))) == NULL) {
+	if ((in = nlnet_open_ns(ns->fd, err, sizeof(err))) == NULL) {
 		log_warnx("%s: uplink %s not given back: %s", netvm->q.name, ifname, err);
 	} else if (nlnet_link_exists(in, ifname)) {
 		if ((host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
@@ -218,8 +265,7 @@ move_out(struct vm *netvm, const char *ifname)
 			close(host);
 	}
 	nlnet_close(in);
-	close(netvm->uplink_ns_fd);
-	netvm->uplink_ns_fd = -1;
+	held_drop(ns);
 }
 
 int
@@ -258,8 +304,10 @@ ns_uplink_attach(struct vm *netvm, struct net_uplink *up, char *err, size_t errl
 void
 ns_uplink_detach(struct vm *netvm)
 {
+	struct held_ns *ns = held_find(netvm->q.name);
+
 	if (!strcmp(netvm->q.uplink, "host-nat"))
 		hostnat_down(netvm);
-	if (netvm->uplink_ns_fd >= 0)
-		move_out(netvm, netvm->uplink.ifname);
+	if (ns != NULL)
+		move_out(netvm, ns, netvm->uplink.ifname);
 }
