@@ -39,7 +39,7 @@ SPICE_CLIENT_LIBS = $(shell pkg-config --libs spice-client-glib-2.0)
 LIB_SRCS := $(wildcard lib/*.c)
 # domd in layers (README, Layout): core in domd/, the admin API in api/, the
 # backends under backend/; `make lint-layers` checks that calls go down.
-DOMD_DIRS := domd domd/api domd/backend domd/backend/ns domd/backend/xen
+DOMD_DIRS := domd domd/rpc domd/api domd/backend domd/backend/ns domd/backend/xen
 DOMD_SRCS := $(foreach d,$(DOMD_DIRS),$(wildcard $(d)/*.c))
 DOMD_INC := $(addprefix -I,$(DOMD_DIRS))
 CONSOLE_SRCS := $(wildcard console/*.c)

@@ -23,16 +23,16 @@ int usb_detach(struct vm *vm, const char *id, char *err, size_t errlen);
 void usb_each(void (*fn)(const char *vm, const char *device, const char *state, void *arg),
     void *arg);
 
-/* rpc.c: a bulkhead.USB call from source for arg to target: true (and
+/* rpc/broker.c: a bulkhead.USB call from source for arg to target: true (and
  * the grant used up) when an attach asked for exactly this call. */
 bool usb_grant_take(const char *source, const char *arg, const char *target);
-/* rpc.c: that call is connected; fd is one end of its channel (dup'd). */
+/* rpc/broker.c: that call is connected; fd is one end of its channel (dup'd). */
 void usb_channel(const char *source, const char *arg, int fd);
 
-/* rpc.c: bulkhead.VhciAttach+BUSID+DEVID+SPEED from vm's root (ns only):
- * plugs the host's vhci-hcd port for vm's attachment of BUSID, once, after
- * its bulkhead.USB call was connected; returns the importer's end of the
- * kernel's USB/IP socket, or -1 with err. */
+/* rpc/dom0_services.c: bulkhead.VhciAttach+BUSID+DEVID+SPEED from vm's root
+ * (ns only): plugs the host's vhci-hcd port for vm's attachment of BUSID,
+ * once, after its bulkhead.USB call was connected; returns the importer's end
+ * of the kernel's USB/IP socket, or -1 with err. */
 int usb_vhci_grant(struct vm *vm, const char *untrusted_arg, char *err, size_t errlen);
 
 /* Hooks: vm is running (attach its assigned devices, and the devices

@@ -45,7 +45,7 @@ struct vm {
 	bool busy;                /* a copy job runs on its files */
 	bool pending_start;       /* start once its netvm is running */
 	struct watch w_ready, w_exit;
-	int ctl_fd;               /* its control socket (rpc.c), -1 if none */
+	int ctl_fd;               /* its control socket (rpc/transport.c), -1 if none */
 	struct watch w_ctl;
 	void *agent;              /* its agent's connection, NULL until it says hello */
 	struct netvm_chan *netchan; /* a running netvm: its firewall channel */

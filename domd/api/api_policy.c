@@ -1,8 +1,8 @@
 /* policy.list, policy.put, policy.remove: the files of CONFIG/policy.d, as
  * `bulkhead apply` and `bulkhead export` read and write them. A file is
  * checked with policy_load_string() before it is written (atomically), so a
- * put never breaks the policy that domd evaluates; rpc.c's cache sees the
- * change on the next call. */
+ * put never breaks the policy that domd evaluates; the broker's cache
+ * (rpc/policy_env.c) sees the change on the next call. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
