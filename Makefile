@@ -37,8 +37,9 @@ SPICE_CLIENT_CFLAGS = $(shell pkg-config --cflags spice-client-glib-2.0)
 SPICE_CLIENT_LIBS = $(shell pkg-config --libs spice-client-glib-2.0)
 
 LIB_SRCS := $(wildcard lib/*.c)
-# domd in layers (README, Layout): core in domd/, the admin API in api/, the
-# backends under backend/; `make lint-layers` checks that calls go down.
+# domd in layers (README, Layout): core in domd/, the RPC broker in rpc/, the
+# admin API in api/, the backends under backend/; `make lint-layers` checks
+# that calls go down.
 DOMD_DIRS := domd domd/rpc domd/api domd/backend domd/backend/ns domd/backend/xen
 DOMD_SRCS := $(foreach d,$(DOMD_DIRS),$(wildcard $(d)/*.c))
 DOMD_INC := $(addprefix -I,$(DOMD_DIRS))
@@ -48,6 +49,7 @@ AGENT_SRCS := $(filter-out agent/gui_%.c,$(wildcard agent/*.c))
 GUI_AGENT_SRCS := $(wildcard agent/gui_*.c)
 NETFW_SRCS := $(wildcard netvm-firewall/*.c)
 USBPROXY_SRCS := $(wildcard usbproxy/*.c)
+GUARD_SRCS := $(wildcard guard/*.c)
 GW_SRCS := $(wildcard spice-gateway/*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -55,6 +57,7 @@ DOMD_OBJS := $(DOMD_SRCS:%.c=$(BUILD)/%.o)
 CONSOLE_OBJS := $(CONSOLE_SRCS:%.c=$(BUILD)/%.o)
 NETFW_OBJS := $(NETFW_SRCS:%.c=$(BUILD)/%.o)
 USBPROXY_OBJS := $(USBPROXY_SRCS:%.c=$(BUILD)/%.o)
+GUARD_OBJS := $(GUARD_SRCS:%.c=$(BUILD)/%.o)
 GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/%.o)
 GUI_AGENT_OBJS := $(GUI_AGENT_SRCS:%.c=$(BUILD)/%.o)
 
@@ -63,6 +66,7 @@ DOMD := $(BUILD)/bulkhead-domd
 CLI := $(BUILD)/bulkhead
 NETFW := $(BUILD)/bulkhead-firewall
 USBPROXY := $(BUILD)/bulkhead-usbproxy
+GUARD := $(BUILD)/bulkhead-guard
 GATEWAY := $(BUILD)/bulkhead-gateway
 GUI_AGENT := $(BUILD)/bulkhead-gui-agent
 # The agent is PID 1 of template roots that carry no libc: always static and
@@ -84,7 +88,7 @@ TEMPLATE := build/template/root
 
 XEN_BLOCK := $(BUILD)/bulkhead-xen-block
 
-all: $(DOMD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY) $(GUI_AGENT) $(XEN_BLOCK)
+all: $(DOMD) $(GUARD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY) $(GUI_AGENT) $(XEN_BLOCK)
 
 deps:
 	@scripts/install-deps
@@ -112,6 +116,13 @@ $(LIBBULKHEAD): $(LIB_OBJS)
 $(DOMD_OBJS): ALL_CFLAGS += $(DOMD_INC)
 $(DOMD): $(DOMD_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS) $(IPTC_LIBS) -lseccomp
+
+# Each running qube's guard: reads its control socket for domd, unprivileged.
+# Static (but for the sanitisers, which need the loader): one starts with
+# every qube, and the loader's work was a third of its start.
+GUARD_STATIC := $(if $(SANFLAGS),,-static)
+$(GUARD): $(GUARD_OBJS) $(LIBBULKHEAD)
+	$(CC) $(GUARD_STATIC) -o $@ $^ $(LDFLAGS_ALL) -lseccomp
 
 # libxl's hotplug script for the qubes' disk images (xen backend).
 $(XEN_BLOCK): domd/backend/xen/xen-block/main.c
@@ -174,7 +185,7 @@ $(BUILD)/tests/usb-direct: tests/usb/usb_direct.c tests/usb/usbtest.h
 	$(CC) $(ALL_CFLAGS) $(USB_CFLAGS) -o $@ $< $(LDFLAGS_ALL) $(USB_LIBS)
 
 # The parts of libbulkhead the agent uses (no libxlutil or json-c in a guest).
-AGENT_LIB_SRCS := lib/log.c lib/fdio.c lib/qubename.c lib/rpc_wire.c lib/rpc_relay.c lib/chan.c lib/xen_relay_frame.c $(wildcard lib/filecopy*.c)
+AGENT_LIB_SRCS := lib/log.c lib/fdio.c lib/fdpass.c lib/qubename.c lib/rpc_wire.c lib/rpc_relay.c lib/chan.c lib/xen_relay_frame.c $(wildcard lib/filecopy*.c)
 
 $(AGENT): $(AGENT_SRCS) $(AGENT_LIB_SRCS) $(wildcard agent/*.h lib/*.h)
 	@mkdir -p $(dir $@)
@@ -273,7 +284,7 @@ endif
 	appliance-image/fetch-debs $(APPLIANCE)
 	$(MAKE) $(APPLIANCE_IMG)/SHA256SUMS
 
-$(APPLIANCE_IMG)/SHA256SUMS: build/bulkhead-domd build/bulkhead build/bulkhead-xen-block $(AGENT) $(CHAN_PEER) \
+$(APPLIANCE_IMG)/SHA256SUMS: build/bulkhead-domd build/bulkhead-guard build/bulkhead build/bulkhead-xen-block $(AGENT) $(CHAN_PEER) \
 		$(TEMPLATE)/.stamp \
 		$(APPLIANCE)/kernel-package $(wildcard appliance-image/*) tests/xen/dom0-tests.sh \
 		tests/xen/dom0-bench.sh
@@ -321,6 +332,7 @@ install: all
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/bulkhead
 	install -m 0755 $(DOMD) $(DESTDIR)$(PREFIX)/sbin/bulkhead-domd
 	install -m 0755 $(XEN_BLOCK) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-xen-block
+	install -m 0755 $(GUARD) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-guard
 	install -m 0755 $(USBPROXY) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-usbproxy
 	install -m 0755 $(AGENT) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-agent
 	install -m 0755 $(NETFW) $(DESTDIR)$(PREFIX)/lib/bulkhead/bulkhead-firewall

@@ -124,11 +124,12 @@ do_start(struct vm *vm, char *err, size_t errlen)
 	spec.uid_base = vm->q.uid_base;
 	spec.pids_max = vm->q.pids_max;
 	spec.usb = vm->q.provides_usb;
-	if (rpc_listen(vm, err, errlen) < 0)
+	/* Before the start, so that its init sees it is a netvm; before the
+	 * control socket, whose guard serves both. */
+	if (vm->q.provides_network && netvm_listen(vm, err, errlen) < 0)
 		return -1;
-	/* Before the start, so that its init sees it is a netvm. */
-	if (vm->q.provides_network && netvm_listen(vm, err, errlen) < 0) {
-		rpc_unlisten(vm);
+	if (rpc_listen(vm, err, errlen) < 0) {
+		netvm_unlisten(vm);
 		return -1;
 	}
 	snprintf(ctl, sizeof(ctl), "%s", rpc_ctl_dir(vm->q.name));
@@ -425,8 +426,8 @@ lifecycle_adopt_all(void)
 			vm->state = paused ? VM_PAUSED : VM_RUNNING;
 			vm->w_exit = (struct watch){ exited, vm };
 			watch_add(vm->rt.pidfd, EPOLLIN, &vm->w_exit);
-			if (rpc_listen(vm, reason, sizeof(reason)) < 0 ||
-			    (vm->q.provides_network && netvm_listen(vm, reason, sizeof(reason)) < 0))
+			if ((vm->q.provides_network && netvm_listen(vm, reason, sizeof(reason)) < 0) ||
+			    rpc_listen(vm, reason, sizeof(reason)) < 0)
 				log_warnx("%s: %s", vm->q.name, reason);
 			log_info("%s: adopted (%s, init pid %d)", vm->q.name,
 			    vm_state_name(vm->state), (int)vm->rt.init_pid);

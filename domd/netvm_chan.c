@@ -1,9 +1,11 @@
 /* The channel to the bulkhead-firewall of each running netvm: a socket in
- * its control directory (/dev/bulkhead/firewall.sock inside). domd sends
- * the whole network configuration (lib/netcfg.h) when the daemon connects
- * and after every change; the daemon answers each message with one line.
- * The netvm is not trusted: its answers go through netcfg_parse_answer(),
- * and a netvm that sends garbage or floods is cut off (it reconnects). */
+ * its control directory (/dev/bulkhead/firewall.sock inside), served by
+ * the netvm's guard (rpc/guard.c) like its control socket. domd sends the
+ * whole network configuration (lib/netcfg.h) when the daemon connects and
+ * after every change, writing to the connection the guard handed over;
+ * the daemon answers each message with one line, which the guard reads
+ * and parses (netcfg_parse_answer) and domd gets as a checked struct. A
+ * netvm that sends garbage or floods is cut off (it reconnects). */
 #include "netvm_chan.h"
 
 #include <errno.h>
@@ -21,7 +23,6 @@
 #include "log.h"
 #include "net.h"
 #include "netcfg.h"
-#include "peerlimits.h"
 #include "rpc.h"
 #include "xalloc.h"
 
@@ -29,12 +30,12 @@
 
 struct netvm_chan {
 	struct vm *vm;
-	int lfd, fd;
-	struct watch wl, wc;
+	int lfd, fd;             /* fd: written only; its guard reads it */
+	uint32_t conn;           /* the guard's number for fd */
+	struct watch wc;         /* on fd while a message waits for room */
+	bool watched;
 	char *out;               /* unsent bytes of the last message */
 	size_t outlen, outoff;
-	char in[NETCFG_ANSWER_MAX + 2];
-	size_t inlen;
 	unsigned long sent, answered; /* messages */
 	char status[160];        /* for vm.get: what the netvm last said */
 };
@@ -51,7 +52,6 @@ struct fw_waiter {
 
 static struct fw_waiter *waiters;
 
-static void accept_conn(void *arg, uint32_t events);
 static void conn_io(void *arg, uint32_t events);
 
 static const char *
@@ -78,17 +78,22 @@ settle(struct vm *netvm, bool all, const char *why)
 	}
 }
 
+/* tell_guard: the guard still holds the connection (domd ends it). */
 static void
-conn_close(struct netvm_chan *c, const char *why)
+conn_close(struct netvm_chan *c, const char *why, bool tell_guard)
 {
 	if (c->fd < 0)
 		return;
-	watch_del(c->fd);
+	if (c->watched)
+		watch_del(c->fd);
+	c->watched = false;
 	close(c->fd);
 	c->fd = -1;
+	if (tell_guard)
+		rpc_guard_close(c->vm, c->conn);
 	free(c->out);
 	c->out = NULL;
-	c->outlen = c->outoff = c->inlen = 0;
+	c->outlen = c->outoff = 0;
 	snprintf(c->status, sizeof(c->status), "%s", why);
 	settle(c->vm, true, why);
 }
@@ -103,6 +108,11 @@ netvm_listen(struct vm *vm, char *err, size_t errlen)
 
 	if (vm->netchan != NULL)
 		return 0;
+	/* Before the control socket: the guard started with that serves both. */
+	if (mkdir(rpc_ctl_dir(vm->q.name), 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot make %s: %s", rpc_ctl_dir(vm->q.name), strerror(errno));
+		return -1;
+	}
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return -1;
@@ -125,10 +135,14 @@ netvm_listen(struct vm *vm, char *err, size_t errlen)
 	c->lfd = fd;
 	c->fd = -1;
 	snprintf(c->status, sizeof(c->status), "bulkhead-firewall not connected");
-	c->wl = (struct watch){ accept_conn, c };
-	watch_add(fd, EPOLLIN, &c->wl);
 	vm->netchan = c;
 	return 0;
+}
+
+int
+netvm_listen_fd(const struct vm *vm)
+{
+	return vm->netchan != NULL ? vm->netchan->lfd : -1;
 }
 
 void
@@ -138,8 +152,7 @@ netvm_unlisten(struct vm *vm)
 
 	if (c == NULL)
 		return;
-	conn_close(c, "netvm halted");
-	watch_del(c->lfd);
+	conn_close(c, "netvm halted", false);
 	close(c->lfd);
 	unlink(sock_path(vm->q.name));
 	vm->netchan = NULL;
@@ -160,12 +173,16 @@ flush_out(struct netvm_chan *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			watch_mod(c->fd, EPOLLIN | EPOLLOUT, &c->wc);
+			/* Watched only while it waits for room: domd never reads
+			 * it, so it must not wake domd for what it has to say. */
+			if (!c->watched)
+				watch_add(c->fd, EPOLLOUT, &c->wc);
+			c->watched = true;
 			return;
 		}
 		if (n < 0) {
 			log_warnx("%s: firewall channel: %s", c->vm->q.name, strerror(errno));
-			conn_close(c, "firewall channel broken");
+			conn_close(c, "firewall channel broken", true);
 			return;
 		}
 		c->outoff += (size_t)n;
@@ -173,7 +190,9 @@ flush_out(struct netvm_chan *c)
 	free(c->out);
 	c->out = NULL;
 	c->outlen = c->outoff = 0;
-	watch_mod(c->fd, EPOLLIN, &c->wc);
+	if (c->watched)
+		watch_del(c->fd);
+	c->watched = false;
 }
 
 unsigned long
@@ -212,40 +231,42 @@ netvm_send(struct vm *netvm)
 	return c->sent;
 }
 
-static void
-accept_conn(void *arg, uint32_t events)
+void
+netvm_chan_connected(struct vm *vm, uint32_t conn, int fd)
 {
-	struct netvm_chan *c = arg;
-	int fd = accept_shed(c->lfd);
+	struct netvm_chan *c = vm->netchan;
 
-	if (fd < 0)
+	if (c == NULL) {
+		close(fd);
 		return;
+	}
 	if (c->fd >= 0) {
 		log_info("%s: bulkhead-firewall reconnected", c->vm->q.name);
-		conn_close(c, "bulkhead-firewall reconnected");
+		conn_close(c, "bulkhead-firewall reconnected", true);
 	}
 	c->fd = fd;
+	c->conn = conn;
 	c->sent = c->answered = 0;
 	c->wc = (struct watch){ conn_io, c };
-	watch_add(fd, EPOLLIN, &c->wc);
 	log_info("%s: bulkhead-firewall connected", c->vm->q.name);
 	netvm_send(c->vm);
 }
 
-static void
-answer(struct netvm_chan *c, const char *line, size_t len)
+void
+netvm_chan_answer(struct vm *vm, uint32_t conn, bool applied, int nrules, const char *msg)
 {
-	char msg[NETCFG_ANSWER_MAX + 1];
-	int nrules, r = netcfg_parse_answer(line, len, &nrules, msg, sizeof(msg));
+	struct netvm_chan *c = vm->netchan;
 
-	if (r < 0 || c->answered >= c->sent) {
+	if (c == NULL || c->fd < 0 || c->conn != conn)
+		return; /* about a connection domd already closed */
+	if (c->answered >= c->sent) {
 		log_warnx("%s: bulkhead-firewall sent a malformed or unasked answer; closing "
 		    "its channel", c->vm->q.name);
-		conn_close(c, "malformed answer from bulkhead-firewall");
+		conn_close(c, "malformed answer from bulkhead-firewall", true);
 		return;
 	}
 	c->answered++;
-	if (r == 1) {
+	if (applied) {
 		snprintf(c->status, sizeof(c->status), "applied (%d rules)", nrules);
 		log_info("%s: netvm applied its network configuration (%d rules)",
 		    c->vm->q.name, nrules);
@@ -257,44 +278,39 @@ answer(struct netvm_chan *c, const char *line, size_t len)
 	settle(c->vm, false, NULL);
 }
 
+void
+netvm_chan_closed(struct vm *vm, uint32_t conn, bool malformed, bool too_long)
+{
+	struct netvm_chan *c = vm->netchan;
+
+	if (c == NULL || c->fd < 0 || c->conn != conn)
+		return;
+	if (too_long) {
+		log_warnx("%s: bulkhead-firewall sent a line that is too long; closing its "
+		    "channel", c->vm->q.name);
+		conn_close(c, "malformed answer from bulkhead-firewall", false);
+	} else if (malformed) {
+		log_warnx("%s: bulkhead-firewall sent a malformed or unasked answer; closing "
+		    "its channel", c->vm->q.name);
+		conn_close(c, "malformed answer from bulkhead-firewall", false);
+	} else {
+		log_info("%s: bulkhead-firewall disconnected", c->vm->q.name);
+		conn_close(c, "bulkhead-firewall not connected", false);
+	}
+}
+
+/* Room for the rest of a message, or the netvm's end is gone. */
 static void
 conn_io(void *arg, uint32_t events)
 {
 	struct netvm_chan *c = arg;
 
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		conn_close(c, "bulkhead-firewall not connected", true);
+		return;
+	}
 	if (events & EPOLLOUT)
 		flush_out(c);
-	if (c->fd < 0 || !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-		return;
-	for (;;) {
-		ssize_t n = read(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
-		char *nl;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			log_info("%s: bulkhead-firewall disconnected", c->vm->q.name);
-			conn_close(c, "bulkhead-firewall not connected");
-			return;
-		}
-		c->inlen += (size_t)n;
-		while (c->fd >= 0 && (nl = memchr(c->in, '\n', c->inlen)) != NULL) {
-			size_t len = (size_t)(nl - c->in);
-			answer(c, c->in, len);
-			if (c->fd < 0)
-				return;
-			memmove(c->in, nl + 1, c->inlen - len - 1);
-			c->inlen -= len + 1;
-		}
-		if (c->inlen == sizeof(c->in)) {
-			log_warnx("%s: bulkhead-firewall sent a line that is too long; closing its "
-			    "channel", c->vm->q.name);
-			conn_close(c, "malformed answer from bulkhead-firewall");
-			return;
-		}
-	}
 }
 
 int

@@ -2,6 +2,7 @@
 #ifndef BULKHEAD_DOMD_NETVM_CHAN_H
 #define BULKHEAD_DOMD_NETVM_CHAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vm.h"
@@ -12,6 +13,13 @@ struct netvm_chan;
  * it is adopted); removed when it halts. */
 int netvm_listen(struct vm *vm, char *err, size_t errlen);
 void netvm_unlisten(struct vm *vm);
+/* The listening socket, for the netvm's guard; -1 if none. */
+int netvm_listen_fd(const struct vm *vm);
+/* What the netvm's guard saw on the firewall socket: its daemon connected
+ * (fd: domd's to write to, taken), answered, or went (or was cut off). */
+void netvm_chan_connected(struct vm *vm, uint32_t conn, int fd);
+void netvm_chan_answer(struct vm *vm, uint32_t conn, bool applied, int nrules, const char *msg);
+void netvm_chan_closed(struct vm *vm, uint32_t conn, bool malformed, bool too_long);
 /* Sends the netvm's current configuration if its daemon is connected: the
  * message's number to wait for, or 0 when nothing was sent. */
 unsigned long netvm_send(struct vm *netvm);

@@ -24,6 +24,8 @@ struct net_uplink {
 };
 
 /* What the backend needs to remember about a running qube. */
+struct rpc_guard;
+
 struct vm_rt {
 	pid_t monitor_pid;
 	pid_t init_pid; /* host view */
@@ -46,7 +48,7 @@ struct vm {
 	bool pending_start;       /* start once its netvm is running */
 	struct watch w_ready, w_exit;
 	int ctl_fd;               /* its control socket (rpc/transport.c), -1 if none */
-	struct watch w_ctl;
+	struct rpc_guard *guard;  /* the process that reads it (rpc/guard.c), or NULL */
 	void *agent;              /* its agent's connection, NULL until it says hello */
 	struct netvm_chan *netchan; /* a running netvm: its firewall channel */
 	bool net_attached;        /* linked to its running netvm */

@@ -6,17 +6,18 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Field n (>= 3) of /proc/PID/stat as a number; 0 if it is gone. */
+/* Field n (>= 3) of PID/stat under procfd (AT_FDCWD: /proc) as a number;
+ * 0 if it is gone. */
 static unsigned long long
-stat_field(pid_t pid, int n)
+stat_field(int procfd, pid_t pid, int n)
 {
 	char path[64], buf[2048], *p;
 	unsigned long long v = 0;
 	ssize_t len;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s%d/stat", procfd == AT_FDCWD ? "/proc/" : "", (int)pid);
+	fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	len = read(fd, buf, sizeof(buf) - 1);
@@ -38,11 +39,17 @@ stat_field(pid_t pid, int n)
 unsigned long long
 proc_starttime(pid_t pid)
 {
-	return stat_field(pid, 22);
+	return stat_field(AT_FDCWD, pid, 22);
 }
 
 pid_t
 proc_ppid(pid_t pid)
 {
-	return (pid_t)stat_field(pid, 4);
+	return (pid_t)stat_field(AT_FDCWD, pid, 4);
+}
+
+pid_t
+proc_ppid_at(int procfd, pid_t pid)
+{
+	return (pid_t)stat_field(procfd, pid, 4);
 }

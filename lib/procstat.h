@@ -9,5 +9,7 @@
 unsigned long long proc_starttime(pid_t pid);
 /* Field 4 (ppid); 0 if it is gone. */
 pid_t proc_ppid(pid_t pid);
+/* The same, with procfd an open /proc (for a process chrooted away from it). */
+pid_t proc_ppid_at(int procfd, pid_t pid);
 
 #endif

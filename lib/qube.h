@@ -62,7 +62,8 @@ struct qube {
 	enum qube_virt_mode virt_mode;
 	long private_size; /* MiB */
 	long pids_max;     /* ns: processes at most */
-	long uid_base;     /* ns: first host uid/gid of its user namespace; 0 until given */
+	long uid_base;     /* first host uid/gid of its user namespace (ns); its
+	                    * slot also names its guard's uid; 0 until given */
 	bool autostart;
 	bool provides_network;
 	bool ipv6;               /* a netvm: its clients get IPv6 (from its next start) */

@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "qube.h"
 
 static bool
@@ -157,24 +158,12 @@ rpc_send(int sock, uint32_t type, const void *body, size_t body_len, const void 
 	struct iovec iov[3] = {
 		{ &h, sizeof(h) }, { (void *)body, body_len }, { (void *)trailer, trailer_len },
 	};
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cm;
+	union fdpass_one room;
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = trailer_len ? 3 : 2 };
 	size_t total = sizeof(h) + body_len + trailer_len, sent = 0;
 
-	if (pass_fd >= 0) {
-		struct cmsghdr *c;
-		memset(&cm, 0, sizeof(cm));
-		msg.msg_control = cm.buf;
-		msg.msg_controllen = sizeof(cm.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
+	if (pass_fd >= 0)
+		fdpass_attach(&msg, &room, pass_fd);
 	while (sent < total) {
 		ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL | (dontwait ? MSG_DONTWAIT : 0));
 		if (n < 0) {
@@ -229,17 +218,10 @@ recv_full(int sock, void *buf, size_t len, int *fd_out)
 		}
 		if (n == 0)
 			return got == 0 ? 0 : -1;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-				continue;
-			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				if (fd_out != NULL && *fd_out < 0)
-					*fd_out = fd;
-				else
-					close(fd);
-			}
+		{
+			int fd = fdpass_take(&msg, fd_out != NULL && *fd_out < 0);
+			if (fd >= 0)
+				*fd_out = fd;
 		}
 		got += (size_t)n;
 	}

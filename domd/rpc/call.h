@@ -1,8 +1,9 @@
 /* Inside the RPC broker (rpc.h): the connections on the qubes' control
  * sockets, the calls in flight, and what the broker's files share. One job
- * per file: transport.c (sockets and messages), broker.c (a call from
- * decision to hand-over), policy_env.c (the policy over domd's qubes),
- * asks.c (the operator's queue), dom0_services.c (what domd answers). */
+ * per file: transport.c (sockets and connections), guard.c (each qube's
+ * guard process, which reads them), broker.c (a call from decision to
+ * hand-over), policy_env.c (the policy over domd's qubes), asks.c (the
+ * operator's queue), dom0_services.c (what domd answers). */
 #ifndef BULKHEAD_DOMD_RPC_CALL_H
 #define BULKHEAD_DOMD_RPC_CALL_H
 
@@ -10,24 +11,23 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "guard_proto.h"
 #include "loop.h"
 #include "policy.h"
 #include "qube_peer.h"
 #include "rpc.h"
 #include "rpc_proto.h"
 
-/* A connection on a qube's control socket. Everything read from it is
- * untrusted and goes through rpc_msg_parse(). */
+/* A connection on a qube's control socket, as its guard handed it over
+ * (an agent after its HELLO, a caller with its CALL). domd writes to it
+ * and never reads from it: the guard reads. */
 struct rpc_conn {
 	int fd;
-	struct watch w;
+	uint32_t id;                /* the guard's number for it */
 	char vm[QUBE_NAME_MAX + 1]; /* the qube whose socket it came in on */
-	struct qube_peer peer;      /* who connected (SO_PEERCRED) */
-	uint32_t role;              /* 0 until HELLO */
-	bool called;                /* a caller sends one CALL */
+	struct qube_peer peer;      /* who connected, as the guard saw it */
+	uint32_t role;              /* RPC_ROLE_AGENT or RPC_ROLE_CALLER */
 	char dispvm[QUBE_NAME_MAX + 1]; /* made for this call; gone with it */
-	unsigned char untrusted_buf[512];
-	size_t len;
 	struct rpc_conn *next;
 };
 
@@ -62,6 +62,18 @@ extern struct call *rpc_calls;
 
 /* transport.c */
 void rpc_conn_close(struct rpc_conn *c);
+/* Every connection of vm, without telling its guard (it is gone). */
+void rpc_conns_drop(const char *vm);
+/* A checked message from vm's guard, with the descriptor that came with it
+ * (-1 if none), which this takes. */
+void rpc_from_guard(struct vm *vm, const struct guard_msg *m, int fd);
+
+/* guard.c */
+/* Starts vm's guard on its control socket (vm->ctl_fd). 0 or -1 with err. */
+int guard_start(struct vm *vm, char *err, size_t errlen);
+/* Ends it (it exits when domd's end closes). */
+void guard_stop(struct vm *vm);
+
 
 /* broker.c */
 /* A call from a qube, its fields checked by rpc_msg_parse(). */

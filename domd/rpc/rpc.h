@@ -1,6 +1,7 @@
 /* The RPC broker: each running qube has a control socket (bound into it as
  * /dev/bulkhead/control.sock); its agent and its callers connect there, so
- * domd knows which qube speaks. A call is decided by the policy; on allow,
+ * domd knows which qube speaks. The qube's guard process reads and parses
+ * what they send; domd gets checked messages (guard_proto.h). A call is decided by the policy; on allow,
  * domd makes a socketpair and hands one end to each side. A qube reaches
  * another only through such a connection. */
 #ifndef BULKHEAD_DOMD_RPC_H
@@ -19,6 +20,9 @@
 const char *rpc_ctl_dir(const char *name);
 int rpc_listen(struct vm *vm, char *err, size_t errlen);
 void rpc_unlisten(struct vm *vm);
+/* domd is done with connection id that vm's guard handed over: the guard
+ * closes it. */
+void rpc_guard_close(struct vm *vm, uint32_t id);
 
 /* The qube halted: fail what waited for it. */
 void rpc_vm_halted(struct vm *vm);

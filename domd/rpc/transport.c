@@ -1,10 +1,10 @@
-/* The qubes' control sockets: listening, accepting within the limits, and
- * reading messages (call.h). */
+/* The qubes' control sockets: made here, served by each qube's guard
+ * (guard.c), and the connections the guard hands over, which domd writes
+ * to and never reads (call.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,14 +14,10 @@
 #include "dispvm.h"
 #include "domd.h"
 #include "log.h"
+#include "netvm_chan.h"
 #include "peerlimits.h"
-#include "refuse.h"
-#include "rpc_wire.h"
 #include "store.h"
 #include "xalloc.h"
-
-static void accept_conn(void *arg, uint32_t events);
-static void conn_io(void *arg, uint32_t events);
 
 const char *
 rpc_ctl_dir(const char *name)
@@ -65,8 +61,10 @@ rpc_listen(struct vm *vm, char *err, size_t errlen)
 	}
 	chmod(path, 0666); /* the qube's users call services too */
 	vm->ctl_fd = fd;
-	vm->w_ctl = (struct watch){ accept_conn, vm };
-	watch_add(fd, EPOLLIN, &vm->w_ctl);
+	if (guard_start(vm, err, errlen) < 0) {
+		rpc_unlisten(vm);
+		return -1;
+	}
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot make the control socket %s: %s", path, strerror(errno));
@@ -76,67 +74,20 @@ fail:
 void
 rpc_unlisten(struct vm *vm)
 {
+	guard_stop(vm);
+	rpc_conns_drop(vm->q.name);
 	if (vm->ctl_fd >= 0) {
-		watch_del(vm->ctl_fd);
 		close(vm->ctl_fd);
 		vm->ctl_fd = -1;
 	}
 	unlink(ctl_sock(vm->q.name));
 	rmdir(rpc_ctl_dir(vm->q.name));
-	for (struct rpc_conn *c = rpc_conns, *next; c != NULL; c = next) {
-		next = c->next;
-		if (!strcmp(c->vm, vm->q.name))
-			rpc_conn_close(c);
-	}
 }
 
-/* Past qube_max_connections (its agent not counted) a newcomer gets a
- * failed CALL_RESULT, which bulkhead-rpc prints, and the door. */
-static bool
-refused(struct vm *vm, int fd)
-{
-	struct rpc_call_result r;
-	char who[QUBE_NAME_MAX + 8];
-	int n = 0;
-
-	for (struct rpc_conn *c = rpc_conns; c != NULL; c = c->next)
-		if (c != vm->agent && !strcmp(c->vm, vm->q.name))
-			n++;
-	if (n < domd.limits.qube_conns)
-		return false;
-	memset(&r, 0, sizeof(r));
-	r.request_id = 1;
-	r.status = RPC_FAILED;
-	snprintf(r.message, sizeof(r.message), "refused by domd: %s has %d connections open "
-	    "(qube_max_connections)", vm->q.name, n);
-	rpc_send(fd, RPC_CALL_RESULT, &r, sizeof(r), NULL, 0, -1, true);
-	snprintf(who, sizeof(who), "qube %s", vm->q.name);
-	limit_refused(who, "too many connections on its control socket", domd.limits.qube_conns);
-	refuse_linger(fd, who);
-	return true;
-}
-
+/* Closes domd's side; tell_guard: the guard still holds it (domd is the
+ * one that ends it). */
 static void
-accept_conn(void *arg, uint32_t events)
-{
-	struct vm *vm = arg;
-	struct rpc_conn *c;
-	int fd = accept_shed(vm->ctl_fd);
-
-	if (fd < 0 || refused(vm, fd))
-		return;
-	c = xcalloc(1, sizeof(*c));
-	c->fd = fd;
-	qube_peer_get(fd, &c->peer);
-	snprintf(c->vm, sizeof(c->vm), "%s", vm->q.name);
-	c->w = (struct watch){ conn_io, c };
-	c->next = rpc_conns;
-	rpc_conns = c;
-	watch_add(fd, EPOLLIN, &c->w);
-}
-
-void
-rpc_conn_close(struct rpc_conn *c)
+conn_close(struct rpc_conn *c, bool tell_guard)
 {
 	struct vm *vm = vm_find(c->vm);
 
@@ -152,79 +103,122 @@ rpc_conn_close(struct rpc_conn *c)
 			k->caller = NULL; /* answered into the void, then dropped */
 	if (c->dispvm[0] != '\0')
 		dispvm_release(c->dispvm);
-	watch_del(c->fd);
+	if (tell_guard && vm != NULL)
+		rpc_guard_close(vm, c->id);
 	close(c->fd);
 	free(c);
 }
 
-static void
-protocol_error(struct rpc_conn *c, const char *why)
+void
+rpc_conn_close(struct rpc_conn *c)
 {
-	log_warnx("qube %s: %s on its control channel; disconnected", c->vm, why);
-	rpc_conn_close(c);
+	conn_close(c, true);
+}
+
+void
+rpc_conns_drop(const char *vm)
+{
+	for (struct rpc_conn *c = rpc_conns, *next; c != NULL; c = next) {
+		next = c->next;
+		if (!strcmp(c->vm, vm))
+			conn_close(c, false);
+	}
+}
+
+static struct rpc_conn *
+conn_find(const char *vm, uint32_t id)
+{
+	for (struct rpc_conn *c = rpc_conns; c != NULL; c = c->next)
+		if (c->id == id && !strcmp(c->vm, vm))
+			return c;
+	return NULL;
+}
+
+static struct rpc_conn *
+conn_new(struct vm *vm, const struct guard_msg *m, int fd, uint32_t role)
+{
+	struct rpc_conn *c = xcalloc(1, sizeof(*c));
+
+	c->fd = fd;
+	c->id = m->conn;
+	c->role = role;
+	c->peer.pid = m->peer.pid;
+	c->peer.uid = m->peer.uid;
+	c->peer.ppid = m->peer.ppid;
+	snprintf(c->vm, sizeof(c->vm), "%s", vm->q.name);
+	c->next = rpc_conns;
+	rpc_conns = c;
+	return c;
 }
 
 static void
-conn_io(void *arg, uint32_t events)
+agent_hello(struct vm *vm, const struct guard_msg *m, int fd)
 {
-	struct rpc_conn *c = arg;
-	char cbuf[CMSG_SPACE(sizeof(int) * 8)];
-	struct iovec iov = { c->untrusted_buf + c->len, sizeof(c->untrusted_buf) - c->len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf) };
-	struct rpc_msg m;
-	size_t used;
-	ssize_t n;
-	int r;
+	struct rpc_conn *c;
 
-	n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	/* A qube has no business sending descriptors to domd. */
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-				close(fd);
-			}
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		rpc_conn_close(c);
+	if (!qube_peer_is_agent(vm, &(struct qube_peer){ m->peer.pid, m->peer.uid, m->peer.ppid })) {
+		limit_refused(vm->q.name, "a process that is not its init's RPC endpoint said hello "
+		    "as the agent", 0);
+		close(fd);
+		rpc_guard_close(vm, m->conn);
 		return;
 	}
-	c->len += (size_t)n;
-	while ((r = rpc_msg_parse(c->untrusted_buf, c->len, &m, &used)) == 1) {
-		memmove(c->untrusted_buf, c->untrusted_buf + used, c->len - used);
-		c->len -= used;
-		if (c->role == 0 && m.type == RPC_HELLO) {
-			c->role = m.u.hello.role;
-			if (c->role == RPC_ROLE_AGENT) {
-				struct vm *vm = vm_find(c->vm);
-				if (vm == NULL) {
-					rpc_conn_close(c);
-					return;
-				}
-				if (!qube_peer_is_agent(vm, &c->peer)) {
-					limit_refused(c->vm, "a process that is not its init's RPC "
-					    "endpoint said hello as the agent", 0);
-					rpc_conn_close(c);
-					return;
-				}
-				if (vm->agent != NULL && vm->agent != c)
-					rpc_conn_close(vm->agent);
-				vm->agent = c;
-				log_debug("%s: agent of %s connected", __func__, c->vm);
-				call_agent_ready(vm);
-			}
-		} else if (c->role == RPC_ROLE_CALLER && m.type == RPC_CALL && !c->called) {
-			c->called = true;
-			call_handle(c, &m.u.call);
-			return; /* c may be gone */
-		} else {
-			protocol_error(c, "an unexpected message");
-			return;
-		}
+	c = conn_new(vm, m, fd, RPC_ROLE_AGENT);
+	if (vm->agent != NULL && vm->agent != c)
+		rpc_conn_close(vm->agent);
+	vm->agent = c;
+	log_debug("%s: agent of %s connected", __func__, c->vm);
+	call_agent_ready(vm);
+}
+
+void
+rpc_from_guard(struct vm *vm, const struct guard_msg *m, int fd)
+{
+	static const char *const why[] = {
+		[GUARD_END_UNEXPECTED] = "an unexpected message",
+		[GUARD_END_MALFORMED] = "a malformed message",
+	};
+	char who[QUBE_NAME_MAX + 8];
+	bool opens = m->type == GUARD_AGENT || m->type == GUARD_CALL;
+	struct rpc_conn *c = conn_find(vm->q.name, m->conn);
+
+	/* guard_msg_check() has checked m; a descriptor comes with a new
+	 * connection and only then. */
+	if ((opens || m->type == GUARD_FW_CONNECTED) != (fd >= 0) || (opens && c != NULL)) {
+		log_warnx("qube %s: its guard sent a message out of turn; ignored", vm->q.name);
+		if (fd >= 0)
+			close(fd);
+		return;
 	}
-	if (r < 0 || c->len == sizeof(c->untrusted_buf))
-		protocol_error(c, "a malformed message");
+	switch (m->type) {
+	case GUARD_AGENT:
+		agent_hello(vm, m, fd);
+		break;
+	case GUARD_CALL:
+		c = conn_new(vm, m, fd, RPC_ROLE_CALLER);
+		call_handle(c, &m->call);
+		break;
+	case GUARD_CLOSED:
+		if (m->value != GUARD_END_EOF)
+			log_warnx("qube %s: %s on its control channel; disconnected", vm->q.name,
+			    why[m->value]);
+		if (c != NULL)
+			conn_close(c, false); /* the guard let go: domd does too */
+		break;
+	case GUARD_REFUSED:
+		snprintf(who, sizeof(who), "qube %s", vm->q.name);
+		limit_refused(who, "too many connections on its control socket",
+		    domd.limits.qube_conns);
+		break;
+	case GUARD_FW_CONNECTED:
+		netvm_chan_connected(vm, m->conn, fd);
+		break;
+	case GUARD_FW_ANSWER:
+		netvm_chan_answer(vm, m->conn, m->fw.applied == 1, m->fw.nrules, m->fw.msg);
+		break;
+	case GUARD_FW_CLOSED:
+		netvm_chan_closed(vm, m->conn, m->value == GUARD_END_MALFORMED,
+		    m->value == GUARD_END_TOO_LONG);
+		break;
+	}
 }

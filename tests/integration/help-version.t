@@ -11,7 +11,7 @@ ok $(echo "$version" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+$'; echo $?) "the Makefi
 
 # The programs of `make all`: the agent is always in build/ (static, never
 # sanitised), the others in $BUILD.
-want="bulkhead bulkhead-domd bulkhead-firewall bulkhead-usbproxy bulkhead-gateway bulkhead-gui-agent bulkhead-xen-block"
+want="bulkhead bulkhead-domd bulkhead-guard bulkhead-firewall bulkhead-usbproxy bulkhead-gateway bulkhead-gui-agent bulkhead-xen-block"
 progs=()
 missing=
 for p in $want; do
@@ -59,7 +59,7 @@ done
 
 # A mistake is still one: an unknown option is refused (exit 2) on stderr.
 for prog in "$PWD/$BUILD/bulkhead-gateway" "$PWD/$BUILD/bulkhead-firewall" "$PWD/$BUILD/bulkhead-usbproxy" \
-	"$PWD/$BUILD/bulkhead-xen-block"; do
+	"$PWD/$BUILD/bulkhead-xen-block" "$PWD/$BUILD/bulkhead-guard"; do
 	run "$prog" --no-such-option
 	ok $([ $rc -eq 2 ] && [ ! -s "$T/out" ] && grep -qi usage "$T/err"; echo $?) \
 		"$(basename "$prog") --no-such-option: refused, exit 2 (got $rc)"
