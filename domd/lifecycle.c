@@ -1,6 +1,7 @@
 #include "lifecycle.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,11 +88,22 @@ static void start_dependents(struct vm *netvm);
 static void ready_io(void *arg, uint32_t events);
 static void exited(void *arg, uint32_t events);
 
+/* domd's copy of the agent's ready pipe, kept for a new guard until the
+ * guest is ready. */
+static void
+close_guest_ready(struct vm *vm)
+{
+	if (vm->rt.guest_ready_fd >= 0)
+		close(vm->rt.guest_ready_fd);
+	vm->rt.guest_ready_fd = -1;
+}
+
 static int
 do_start(struct vm *vm, char *err, size_t errlen)
 {
 	struct start_spec spec = { 0 };
 	char root[4096], img[4200], tree[4096], ctl[1200];
+	int guest_ready[2];
 	const struct vm *priv_owner = vm;
 
 	if (vm->q.cls == QUBE_APP) {
@@ -124,23 +136,27 @@ do_start(struct vm *vm, char *err, size_t errlen)
 	spec.uid_base = vm->q.uid_base;
 	spec.pids_max = vm->q.pids_max;
 	spec.usb = vm->q.provides_usb;
-	/* Before the start, so that its init sees it is a netvm; before the
-	 * control socket, whose guard serves both. */
-	if (vm->q.provides_network && netvm_listen(vm, err, errlen) < 0)
-		return -1;
-	if (rpc_listen(vm, err, errlen) < 0) {
-		netvm_unlisten(vm);
+	/* The agent's ready pipe: its guard reads it, so that domd reads no
+	 * byte the guest writes. Made before the guard starts. */
+	if (pipe2(guest_ready, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
+	vm->rt.guest_ready_fd = guest_ready[0];
+	vm->rt.ready_early = false;
+	spec.guest_ready_fd = guest_ready[1];
+	/* Before the start, so that its init sees it is a netvm; before the
+	 * control socket, whose guard serves both. */
+	if ((vm->q.provides_network && netvm_listen(vm, err, errlen) < 0) ||
+	    rpc_listen(vm, err, errlen) < 0)
+		goto fail;
 	snprintf(ctl, sizeof(ctl), "%s", rpc_ctl_dir(vm->q.name));
 	spec.ctl_dir = ctl;
 	vm->stop_cause = NULL;
 	vm->pending_start = false;
-	if (domd.backend->start(vm, &spec, err, errlen) < 0) {
-		netvm_unlisten(vm);
-		rpc_unlisten(vm);
-		return -1;
-	}
+	if (domd.backend->start(vm, &spec, err, errlen) < 0)
+		goto fail;
+	close(guest_ready[1]);
 	vm->w_ready = (struct watch){ ready_io, vm };
 	vm->w_exit = (struct watch){ exited, vm };
 	watch_add(vm->rt.ready_fd, EPOLLIN, &vm->w_ready);
@@ -148,6 +164,12 @@ do_start(struct vm *vm, char *err, size_t errlen)
 	vm->deadline = time(NULL) + domd.start_timeout;
 	vm_set_state(vm, VM_STARTING, "");
 	return 0;
+fail:
+	netvm_unlisten(vm);
+	rpc_unlisten(vm);
+	close(guest_ready[1]);
+	close_guest_ready(vm);
+	return -1;
 }
 
 /* The checks that do not depend on timing; code is an API error code. */
@@ -309,9 +331,11 @@ close_ready(struct vm *vm)
 	vm->rt.ready_fd = -1;
 }
 
-/* The launch pipe (lib/launchmsg.h). The guest can write on it too: a pid
- * is taken only once, before the guest runs (the monitor sends it before it
- * lets the qube's init go), and the pipe is closed after "R" or anything
+/* The launch pipe (lib/launchmsg.h): the monitor's "P" (before the guest
+ * runs), the launcher's "E" (before it execs the qube's init; the pipe is
+ * closed then) and, on Xen, the monitor's "R". On ns the guest's agent says
+ * "R" on a pipe of its own, which the guard reads (lifecycle_guest_ready).
+ * A pid is taken only once; the pipe is closed after "R" or anything
  * malformed. */
 static void
 ready_io(void *arg, uint32_t events)
@@ -334,18 +358,13 @@ ready_io(void *arg, uint32_t events)
 		if (m.kind == LM_PID && rt->init_pid == 0) {
 			rt->init_pid = m.pid;
 			rt->init_start = proc_starttime(rt->init_pid);
+			if (rt->ready_early)
+				lifecycle_guest_ready(vm);
 		} else if (m.kind == LM_ERROR) {
 			snprintf(vm->reason, sizeof(vm->reason), "%.150s", m.text);
 			vm->stop_cause = "start failed";
 		} else if (m.kind == LM_READY && rt->init_pid > 0) {
-			if (vm->state == VM_STARTING) {
-				vm->deadline = 0;
-				vm_set_state(vm, VM_RUNNING, "");
-				net_vm_running(vm);
-				usb_vm_running(vm);
-				start_dependents(vm);
-				rpc_vm_running(vm);
-			}
+			lifecycle_guest_ready(vm);
 			close_ready(vm);
 			return;
 		} else {
@@ -357,6 +376,24 @@ ready_io(void *arg, uint32_t events)
 	}
 	if (n <= 0)
 		close_ready(vm);
+}
+
+void
+lifecycle_guest_ready(struct vm *vm)
+{
+	if (vm->rt.init_pid == 0) {
+		vm->rt.ready_early = true; /* the launch pipe's "P" is on its way */
+		return;
+	}
+	close_guest_ready(vm);
+	if (vm->state != VM_STARTING)
+		return;
+	vm->deadline = 0;
+	vm_set_state(vm, VM_RUNNING, "");
+	net_vm_running(vm);
+	usb_vm_running(vm);
+	start_dependents(vm);
+	rpc_vm_running(vm);
 }
 
 static void
@@ -373,6 +410,7 @@ exited(void *arg, uint32_t events)
 	watch_del(vm->rt.pidfd);
 	close(vm->rt.pidfd);
 	vm->rt.pidfd = -1;
+	close_guest_ready(vm);
 	domd.backend->reap(vm, reason, sizeof(reason));
 	if (vm->stop_cause != NULL && !strcmp(vm->stop_cause, "start failed"))
 		snprintf(full, sizeof(full), "%s", vm->reason);
@@ -421,7 +459,7 @@ lifecycle_adopt_all(void)
 		char reason[160];
 		bool paused = false;
 
-		vm->rt.pidfd = vm->rt.ready_fd = vm->ctl_fd = -1;
+		vm->rt.pidfd = vm->rt.ready_fd = vm->rt.guest_ready_fd = vm->ctl_fd = -1;
 		if (domd.backend->adopt(vm, &paused, reason, sizeof(reason)) == 1) {
 			vm->state = paused ? VM_PAUSED : VM_RUNNING;
 			vm->w_exit = (struct watch){ exited, vm };

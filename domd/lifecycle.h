@@ -31,5 +31,8 @@ void lifecycle_adopt_all(void);
 void lifecycle_autostart(void);
 /* Sets state, records the reason and emits the event. */
 void vm_set_state(struct vm *vm, enum vm_state st, const char *reason);
+/* The guest's agent said it is ready (its guard read it): a starting qube
+ * runs, once the launch pipe gave its init's pid. */
+void lifecycle_guest_ready(struct vm *vm);
 
 #endif

@@ -18,7 +18,7 @@ vm_alloc(void)
 	memset(vm, 0, text);
 	memset((char *)vm + after, 0, sizeof(*vm) - after);
 	qube_init(&vm->q);
-	vm->rt.pidfd = vm->rt.ready_fd = vm->ctl_fd = -1;
+	vm->rt.pidfd = vm->rt.ready_fd = vm->rt.guest_ready_fd = vm->ctl_fd = -1;
 	return vm;
 }
 

@@ -23,17 +23,20 @@ struct net_uplink {
 	uint32_t resolvers[2];
 };
 
-/* What the backend needs to remember about a running qube. */
 struct rpc_guard;
 
+/* What the backend needs to remember about a running qube. */
 struct vm_rt {
 	pid_t monitor_pid;
 	pid_t init_pid; /* host view */
 	unsigned long long init_start; /* guards against pid reuse */
 	int pidfd;      /* of the monitor: readable when the qube is gone */
-	int ready_fd;   /* read end of the launch pipe, -1 once ready */
+	int ready_fd;   /* read end of the launch pipe (monitor and launcher), -1 once read */
+	int guest_ready_fd; /* read end of the pipe its agent says ready on: its
+	                     * guard's to read, domd's to pass on; -1 once ready */
+	bool ready_early;   /* the guard said ready before the pipe gave init's pid */
 	time_t started_at;
-	char ready_buf[256]; /* untrusted: see lib/launchmsg.h */
+	char ready_buf[256]; /* checked: see lib/launchmsg.h */
 	size_t ready_len;
 };
 

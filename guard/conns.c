@@ -281,6 +281,8 @@ guard_serve(const struct guard_opts *o, int proc)
 	guard_watch_add(GUARD_DOMD_FD, &domd);
 	if (o->firewall)
 		firewall_init();
+	if (o->ready)
+		ready_init();
 	for (;;) {
 		int n = epoll_wait(epfd, evs, sizeof(evs) / sizeof(evs[0]), -1);
 		if (n < 0 && errno != EINTR)

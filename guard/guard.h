@@ -1,6 +1,6 @@
 /* bulkhead-guard: the guest-facing side of one running qube. domd makes
- * the qube's control socket (and a netvm's firewall socket) and starts a
- * guard for it; the guard drops every privilege, accepts the qube's
+ * the qube's control socket (and its agent's ready pipe, and a netvm's
+ * firewall socket) and starts a guard for it; the guard drops every privilege, accepts the qube's
  * connections, parses what they send (rpc_msg_parse, netcfg_parse_answer)
  * and passes domd only checked fixed-size messages (guard_proto.h), with
  * the connection's descriptor so that domd can write without reading. */
@@ -17,6 +17,7 @@
 #define GUARD_LISTEN_FD 3   /* the qube's control socket, listening */
 #define GUARD_DOMD_FD 4     /* a SOCK_SEQPACKET socket to domd */
 #define GUARD_FIREWALL_FD 5 /* a netvm's firewall socket, listening (--firewall) */
+#define GUARD_READY_FD 6    /* the agent's ready pipe, read end (--ready) */
 
 struct guard_opts {
 	const char *qube;
@@ -24,6 +25,7 @@ struct guard_opts {
 	uid_t uid;         /* the guard's own uid and gid */
 	int max_conns;     /* qube_max_connections: the agent not counted */
 	bool firewall;     /* fd 5 is there */
+	bool ready;        /* fd 6 is there */
 };
 
 /* An epoll entry of the loop: first member of what it serves. */
@@ -53,5 +55,8 @@ void guard_tell_domd(const struct guard_msg *m, int fd);
 void firewall_init(void);
 /* domd's GUARD_CLOSE: true if id was the firewall's connection. */
 bool firewall_close(uint32_t id);
+
+/* ready.c: the agent's ready pipe, until its first bytes. */
+void ready_init(void);
 
 #endif

@@ -17,12 +17,13 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: bulkhead-guard --qube NAME --uid ID --root DIR --max-connections N\n"
-	    "                      [--firewall]\n"
+	    "                      [--firewall] [--ready]\n"
 	    "       bulkhead-guard --help | --version\n"
 	    "\n"
 	    "Serves one qube's control socket for bulkhead-domd, which starts it with\n"
 	    "the listening socket as descriptor 3 and a socket to domd as descriptor 4;\n"
-	    "with --firewall, a netvm's listening firewall socket as descriptor 5.\n"
+	    "with --firewall, a netvm's listening firewall socket as descriptor 5;\n"
+	    "with --ready, the read end of the qube's agent's ready pipe as 6.\n"
 	    "It drops to uid and gid ID with no capabilities, chroots into the empty\n"
 	    "DIR, loads a seccomp filter, and passes domd only checked messages.\n"
 	    "Not meant to be run by hand.\n");
@@ -50,6 +51,7 @@ main(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "firewall", no_argument, NULL, 'f' },
+		{ "ready", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -77,6 +79,9 @@ main(int argc, char **argv)
 		case 'f':
 			o.firewall = true;
 			break;
+		case 'R':
+			o.ready = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -99,6 +104,8 @@ main(int argc, char **argv)
 		fatalx("descriptors 3 and 4 must be the control socket and domd's socket");
 	if (o.firewall && (fstat(GUARD_FIREWALL_FD, &st) < 0 || !S_ISSOCK(st.st_mode)))
 		fatalx("--firewall: descriptor 5 must be the firewall socket");
+	if (o.ready && (fstat(GUARD_READY_FD, &st) < 0 || !S_ISFIFO(st.st_mode)))
+		fatalx("--ready: descriptor 6 must be the ready pipe");
 	if ((procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		fatal("/proc");
 	if (guard_confine(&o, err, sizeof(err)) < 0)

@@ -1,6 +1,6 @@
 /* Between a qube's guard (bulkhead-guard: the unprivileged process that
- * serves the qube's control socket, and a netvm's firewall socket, and
- * parses what the qube sends there) and domd. One fixed-size struct guard_msg per SOCK_SEQPACKET datagram,
+ * serves the qube's control socket, its agent's ready pipe and a netvm's
+ * firewall socket, and parses what the qube sends there) and domd. One fixed-size struct guard_msg per SOCK_SEQPACKET datagram,
  * with the qube connection's descriptor attached where noted, so that domd
  * can answer on it without ever reading from it. A guard parses hostile
  * bytes and may be taken over: domd takes what it sends as untrusted until
@@ -23,6 +23,8 @@ enum guard_msg_type {
 	                         * connected (conn); its fd attached */
 	GUARD_FW_ANSWER = 7,    /* guard -> domd: its answer line, checked (fw) */
 	GUARD_FW_CLOSED = 8,    /* guard -> domd: it is gone (value: enum guard_end) */
+	GUARD_READY = 9,        /* guard -> domd: the agent said "R" on its ready pipe */
+	GUARD_READY_BAD = 10,   /* guard -> domd: something else came on it */
 };
 
 /* Why a connection ended, for domd's log. */

@@ -101,6 +101,8 @@ guard_msg_check(const void *untrusted_buf, size_t untrusted_len, struct guard_ms
 		break;
 	case GUARD_REFUSED:
 	case GUARD_FW_CONNECTED:
+	case GUARD_READY:
+	case GUARD_READY_BAD:
 		break;
 	default:
 		return -1;

@@ -1,7 +1,8 @@
-/* Messages on a qube's launch pipe: "P<pid>\n" from the monitor (trusted),
- * "E<reason>\n" from the launcher before exec, and "R" from the guest's
- * agent when ready. The guest can write on this pipe, so every byte is
- * untrusted and parsed here only. */
+/* Messages on a qube's launch pipe: "P<pid>\n" from the monitor,
+ * "E<reason>\n" from the launcher before it execs the qube's init, and "R"
+ * from the Xen monitor when the domain runs. The pipe closes when the
+ * qube's init runs (on ns the agent says "R" on a pipe of its own, read by
+ * the qube's guard), but its bytes are still parsed strictly, here only. */
 #ifndef BULKHEAD_LAUNCHMSG_H
 #define BULKHEAD_LAUNCHMSG_H
 

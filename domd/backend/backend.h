@@ -27,6 +27,8 @@ struct start_spec {
 	long uid_base;           /* ns: host id of the qube's root (qube.uid_base) */
 	long pids_max;           /* ns: processes at most */
 	bool usb;                /* ns: gets the host's USB device nodes */
+	int guest_ready_fd;      /* ns: the write end of the pipe the qube's agent
+	                          * says "R" on (its guard reads it); -1: none */
 };
 
 struct vm_stats {

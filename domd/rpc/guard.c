@@ -1,8 +1,10 @@
 /* Each running qube's guard (bulkhead-guard, guard/): started on the
- * qube's control socket (and a netvm's firewall socket, made before it),
+ * qube's control socket (with its agent's ready pipe until it is ready,
+ * and a netvm's firewall socket, both made before it),
  * heard through a socketpair, and started again at
  * once when it dies (a few times a minute at most), so that a crashed guard
  * costs its own qube a reconnect and nothing else (call.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -62,6 +64,20 @@ guard_path(void)
 	return path;
 }
 
+static bool
+empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool none = d != NULL;
+
+	while (none && (e = readdir(d)) != NULL)
+		none = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	if (d != NULL)
+		closedir(d);
+	return none;
+}
+
 /* The guards' root: empty, root's, read-only to them. */
 static const char *
 empty_root(char *err, size_t errlen)
@@ -75,7 +91,7 @@ empty_root(char *err, size_t errlen)
 		return NULL;
 	}
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 0222) != 0 || st.st_nlink != 2) {
+	    (st.st_mode & 0222) != 0 || !empty(dir)) {
 		snprintf(err, errlen, "%s is not an empty read-only directory of root's", dir);
 		return NULL;
 	}
@@ -93,7 +109,8 @@ static int
 spawn(struct rpc_guard *g, struct vm *vm, char *err, size_t errlen)
 {
 	char uid[16], conns[16], *argv[12];
-	int fw_fd = -1;
+	int argc;
+	int fw_fd = -1, ready_fd = -1;
 	const char *root = empty_root(err, errlen);
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -106,12 +123,14 @@ spawn(struct rpc_guard *g, struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot make a socketpair: %s", strerror(errno));
 		return -1;
 	}
-	/* Above the numbers they get in the child (3 to 5), so that no dup2
+	/* Above the numbers they get in the child (3 to 6), so that no dup2
 	 * clobbers another. */
-	if ((listen_fd = fcntl(vm->ctl_fd, F_DUPFD_CLOEXEC, 6)) < 0 ||
+	if ((listen_fd = fcntl(vm->ctl_fd, F_DUPFD_CLOEXEC, 7)) < 0 ||
 	    (netvm_listen_fd(vm) >= 0 &&
-	     (fw_fd = fcntl(netvm_listen_fd(vm), F_DUPFD_CLOEXEC, 6)) < 0) ||
-	    (r = fcntl(sp[1], F_DUPFD_CLOEXEC, 6)) < 0) {
+	     (fw_fd = fcntl(netvm_listen_fd(vm), F_DUPFD_CLOEXEC, 7)) < 0) ||
+	    (vm->rt.guest_ready_fd >= 0 &&
+	     (ready_fd = fcntl(vm->rt.guest_ready_fd, F_DUPFD_CLOEXEC, 7)) < 0) ||
+	    (r = fcntl(sp[1], F_DUPFD_CLOEXEC, 7)) < 0) {
 		snprintf(err, errlen, "cannot pass the control socket: %s", strerror(errno));
 		goto fail;
 	}
@@ -128,13 +147,19 @@ spawn(struct rpc_guard *g, struct vm *vm, char *err, size_t errlen)
 	argv[6] = (char *)root;
 	argv[7] = (char *)"--max-connections";
 	argv[8] = conns;
-	argv[9] = fw_fd >= 0 ? (char *)"--firewall" : NULL;
-	argv[10] = NULL;
+	argc = 9;
+	if (fw_fd >= 0)
+		argv[argc++] = (char *)"--firewall";
+	if (ready_fd >= 0)
+		argv[argc++] = (char *)"--ready";
+	argv[argc] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, listen_fd, 3);
 	posix_spawn_file_actions_adddup2(&fa, sp[1], 4);
 	if (fw_fd >= 0)
 		posix_spawn_file_actions_adddup2(&fa, fw_fd, 5);
+	if (ready_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, ready_fd, 6);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	posix_spawnattr_setsigmask(&attr, &none);
@@ -149,6 +174,8 @@ spawn(struct rpc_guard *g, struct vm *vm, char *err, size_t errlen)
 	close(listen_fd);
 	if (fw_fd >= 0)
 		close(fw_fd);
+	if (ready_fd >= 0)
+		close(ready_fd);
 	close(sp[1]);
 	g->pidfd = (int)syscall(SYS_pidfd_open, g->pid, 0);
 	fcntl(sp[0], F_SETFL, O_NONBLOCK);
@@ -164,6 +191,8 @@ fail:
 		close(listen_fd);
 	if (fw_fd >= 0)
 		close(fw_fd);
+	if (ready_fd >= 0)
+		close(ready_fd);
 	close(sp[0]);
 	close(sp[1]);
 	return -1;

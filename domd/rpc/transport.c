@@ -13,6 +13,7 @@
 #include "call.h"
 #include "dispvm.h"
 #include "domd.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "netvm_chan.h"
 #include "peerlimits.h"
@@ -219,6 +220,13 @@ rpc_from_guard(struct vm *vm, const struct guard_msg *m, int fd)
 	case GUARD_FW_CLOSED:
 		netvm_chan_closed(vm, m->conn, m->value == GUARD_END_MALFORMED,
 		    m->value == GUARD_END_TOO_LONG);
+		break;
+	case GUARD_READY:
+		lifecycle_guest_ready(vm);
+		break;
+	case GUARD_READY_BAD:
+		log_warnx("qube %s: something other than \"R\" on its agent's ready pipe; "
+		    "ignored", vm->q.name);
 		break;
 	}
 }

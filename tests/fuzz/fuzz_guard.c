@@ -50,6 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case GUARD_AGENT:
 	case GUARD_REFUSED:
 	case GUARD_FW_CONNECTED:
+	case GUARD_READY:
+	case GUARD_READY_BAD:
 		break;
 	default:
 		__builtin_trap(); /* GUARD_CLOSE is domd's, never a guard's */

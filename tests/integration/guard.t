@@ -146,6 +146,34 @@ ok $(applied && [ -n "$(guard_pid nv)" ] && [ "$(guard_pid nv)" != "$gnv" ] &&
 	"the netvm's guard killed: a new one, and bulkhead-firewall reconnected through it"
 bh kill nv >/dev/null
 
+# The agent says ready on a pipe of its own, which the guard reads; the
+# launch pipe is closed before the qube's init runs. A hostile init that
+# writes a launch message of the monitor's ("E" + a reason) on the ready
+# pipe is not believed: the guard reports it as garbage, and the qube does
+# not pass for ready.
+cp -a "$TEMPLATE_ROOT" "$T/hostile-root"
+rm -f "$T/hostile-root/sbin/init"
+cat >"$T/hostile-root/sbin/init" <<'EOF2'
+#!/bin/sh
+fd=$BULKHEAD_READY_FD
+eval "printf 'Eforged reason\nR' >&$fd"
+exec sleep 60
+EOF2
+chmod 755 "$T/hostile-root/sbin/init"
+bh template import hostile "$T/hostile-root" >/dev/null
+bh start hostile >"$T/hostile.out" 2>&1 &
+hs=$!
+for _ in $(seq 50); do grep -q "qube hostile: something other than" "$T/domd.log" && break; sleep 0.1; done
+ok $(grep -q "qube hostile: something other than \"R\" on its agent's ready pipe; ignored" "$T/domd.log"; echo $?) \
+	"a forged launch message on the agent's ready pipe goes to the guard, which calls it garbage"
+ok $([ "$(vm_field hostile state)" = starting ] && ! grep -q "forged reason" "$T/domd.log" &&
+	[ "$(vm_field hostile reason)" != "forged reason" ]; echo $?) "the qube is not ready, and its forged reason is nowhere ($(vm_field hostile state))"
+hp=$(vm_pid hostile)
+ok $([ -n "$hp" ] && [ -e "/proc/$hp/fd/4" ] && [ ! -e "/proc/$hp/fd/3" ]; echo $?) \
+	"the qube's init has its ready pipe (fd 4) and not the launch pipe (fd 3)"
+bh kill hostile >/dev/null 2>&1
+wait $hs
+
 # A guard that keeps dying: no restart loop; the next start brings it back.
 for _ in 1 2 3 4 5 6; do
 	p=$(guard_pid work)

@@ -100,7 +100,7 @@ qube_child(const struct launch *l, const struct userns_fds *ns, int go_fd)
 		dup2(logfd, 0);
 		close(logfd);
 	}
-	snprintf(env_ready, sizeof(env_ready), "BULKHEAD_READY_FD=%d", efd);
+	snprintf(env_ready, sizeof(env_ready), "BULKHEAD_READY_FD=%d", l->guest_ready_wfd);
 	execve("/sbin/init", argv, envp);
 	launch_fail(efd, "exec /sbin/init: %s", strerror(errno));
 }
@@ -151,9 +151,18 @@ monitor(const struct launch *launch)
 	dup2(logfd, 2);
 	if (l->ready_wfd != 3)
 		dup2(l->ready_wfd, 3);
-	/* Everything of domd's but the log and the launch pipe goes. */
-	close_range(4, ~0U, 0);
+	/* The agent's own ready pipe at 4: the launch pipe is not the guest's
+	 * to write on. */
+	lm.guest_ready_wfd = -1;
+	if (l->spec->guest_ready_fd >= 0) {
+		if (l->spec->guest_ready_fd != 4)
+			dup2(l->spec->guest_ready_fd, 4);
+		lm.guest_ready_wfd = 4;
+	}
+	/* Everything of domd's but the log and the two pipes goes. */
+	close_range(lm.guest_ready_wfd >= 0 ? 5 : 4, ~0U, 0);
 	lm.ready_wfd = 3;
+	fcntl(3, F_SETFD, FD_CLOEXEC); /* gone when the qube's init runs */
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
 		launch_fail(l->ready_wfd, "pipe: %s", strerror(errno));
 	private_volume(&lm);
@@ -170,11 +179,15 @@ monitor(const struct launch *launch)
 		dup2(out[1], 1);
 		dup2(out[1], 2);
 		close(out[1]);
-		fcntl(l->ready_wfd, F_SETFD, 0); /* the agent inherits it */
+		/* The agent inherits its pipe; the launch pipe closes at exec. */
+		if (l->guest_ready_wfd >= 0)
+			fcntl(l->guest_ready_wfd, F_SETFD, 0);
 		qube_child(l, &ns, go[0]);
 	}
 	close(go[0]);
 	close(out[1]);
+	if (l->guest_ready_wfd >= 0)
+		close(l->guest_ready_wfd); /* the agent's alone: its end is the guard's EOF */
 	close(ns.user);
 	close(ns.net);
 	close(l->private_mnt);

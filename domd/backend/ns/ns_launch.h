@@ -16,7 +16,9 @@ struct launch {
 	const char *exit_path; /* exit record written by the monitor */
 	long memory_mib;
 	struct cg_limits lim;  /* its cgroup, made by the monitor */
-	int ready_wfd;         /* launch pipe, write end */
+	int ready_wfd;         /* launch pipe, write end: the monitor's and the
+	                        * launcher's, closed when the guest runs */
+	int guest_ready_wfd;   /* the agent's ready pipe, write end (-1: none) */
 	int private_mnt;       /* set by the monitor: the private volume's mount */
 };
 
