@@ -299,6 +299,13 @@ netvm_chan_closed(struct vm *vm, uint32_t conn, bool malformed, bool too_long)
 	}
 }
 
+void
+netvm_chan_drop(struct vm *vm)
+{
+	if (vm->netchan != NULL)
+		conn_close(vm->netchan, "bulkhead-firewall not connected", false);
+}
+
 /* Room for the rest of a message, or the netvm's end is gone. */
 static void
 conn_io(void *arg, uint32_t events)

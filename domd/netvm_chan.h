@@ -20,6 +20,8 @@ int netvm_listen_fd(const struct vm *vm);
 void netvm_chan_connected(struct vm *vm, uint32_t conn, int fd);
 void netvm_chan_answer(struct vm *vm, uint32_t conn, bool applied, int nrules, const char *msg);
 void netvm_chan_closed(struct vm *vm, uint32_t conn, bool malformed, bool too_long);
+/* The netvm's guard died: domd lets go of the daemon's connection too. */
+void netvm_chan_drop(struct vm *vm);
 /* Sends the netvm's current configuration if its daemon is connected: the
  * message's number to wait for, or 0 when nothing was sent. */
 unsigned long netvm_send(struct vm *netvm);

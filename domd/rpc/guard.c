@@ -267,6 +267,7 @@ guard_lost(struct rpc_guard *g, struct vm *vm, const char *how)
 
 	end(g);
 	rpc_conns_drop(vm->q.name);
+	netvm_chan_drop(vm); /* its daemon reconnects, through the next guard */
 	if (g->started[0] != 0 && time(NULL) - g->started[0] < 60) {
 		log_warnx("qube %s: its guard (pid %d) %s; it failed %d times in a minute, so "
 		    "its RPC stays off until its next start", vm->q.name, (int)g->pid, how,

@@ -139,11 +139,17 @@ ok $(grep -q "nv: bulkhead-firewall sent a line that is too long; closing its ch
 	[ "$(guard_pid nv)" = "$gnv" ]; echo $?) "an answer line past 512 bytes: cut off, logged"
 kill -CONT $fwd
 ok $(applied; echo $?) "bulkhead-firewall reconnects and applies again"
+nconn=$(grep -c "nv: bulkhead-firewall connected" "$T/domd.log")
+napplied=$(grep -c "nv: netvm applied" "$T/domd.log")
 kill -9 "$gnv"
-sleep 1.5
-ok $(applied && [ -n "$(guard_pid nv)" ] && [ "$(guard_pid nv)" != "$gnv" ] &&
-	[ "$(grep -c "nv: bulkhead-firewall connected" "$T/domd.log")" -ge 4 ]; echo $?) \
-	"the netvm's guard killed: a new one, and bulkhead-firewall reconnected through it"
+for _ in $(seq 50); do
+	[ "$(grep -c "nv: netvm applied" "$T/domd.log")" -gt "$napplied" ] && break
+	sleep 0.1
+done
+ok $([ -n "$(guard_pid nv)" ] && [ "$(guard_pid nv)" != "$gnv" ] &&
+	[ "$(grep -c "nv: bulkhead-firewall connected" "$T/domd.log")" -gt "$nconn" ] &&
+	[ "$(grep -c "nv: netvm applied" "$T/domd.log")" -gt "$napplied" ] && applied; echo $?) \
+	"the netvm's guard killed: a new one; bulkhead-firewall reconnects through it and applies again"
 bh kill nv >/dev/null
 
 # The agent says ready on a pipe of its own, which the guard reads; the
