@@ -1,9 +1,9 @@
 /* Each running qube's guard (bulkhead-guard, guard/): started on the
  * qube's control socket (with its agent's ready pipe until it is ready,
- * and a netvm's firewall socket, both made before it),
- * heard through a socketpair, and started again at
- * once when it dies (a few times a minute at most), so that a crashed guard
- * costs its own qube a reconnect and nothing else (call.h). */
+ * and a netvm's firewall socket, both made before it), heard through a
+ * socketpair, and started again at once when it dies (a few times a
+ * minute at most), so that a crashed guard costs its own qube a reconnect
+ * and nothing else (call.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
