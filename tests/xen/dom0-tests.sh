@@ -178,6 +178,14 @@ ok $? "a second AppVM of minimal, personal, starts in PVH mode (the default) ($(
 diag < /tmp/cli.log
 t0=$(date +%s)
 out=$(timeout 120 bulkhead run personal -- cat /sys/hypervisor/guest_type 2>&1)
+# QEMU's TCG now and then triple-faults a PVH guest's early boot (Xen's
+# "Triple fault - invoking HVM shutdown"); that is the emulator, not
+# Bulkhead: say so and start it once more.
+if [ "$out" != PVH ] && xl dmesg 2>/dev/null | grep -q "Triple fault"; then
+	echo "# personal triple-faulted at boot under TCG; starting it once more"
+	timeout 90 bulkhead start personal >/dev/null 2>&1
+	out=$(timeout 120 bulkhead run personal -- cat /sys/hypervisor/guest_type 2>&1)
+fi
 [ "$out" = PVH ] && xl list -l personal 2>/dev/null | grep -q '"type": "pvh"'
 rc=$?
 ok $rc "personal answers bulkhead run and is a PVH guest (guest_type '$out', $(($(date +%s) - t0)) s)"
