@@ -288,7 +288,7 @@ guard_io(void *arg, uint32_t events)
 {
 	struct rpc_guard *g = arg;
 	struct vm *vm = vm_find(g->vm);
-	unsigned char buf[sizeof(struct guard_msg) + 1];
+	unsigned char untrusted_buf[sizeof(struct guard_msg) + 1];
 	char name[QUBE_NAME_MAX + 1];
 	struct guard_msg m;
 	ssize_t n;
@@ -301,14 +301,14 @@ guard_io(void *arg, uint32_t events)
 	snprintf(name, sizeof(name), "%s", g->vm);
 	/* A bounded batch: one busy guard does not starve the loop. */
 	for (int i = 0; i < 64; i++) {
-		n = guard_recv(g->fd, buf, sizeof(buf), &fd);
+		n = guard_recv(g->fd, untrusted_buf, sizeof(untrusted_buf), &fd);
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
 			guard_lost(g, vm, "ended");
 			return;
 		}
-		if (guard_msg_check(buf, (size_t)n, &m) < 0) {
+		if (guard_msg_check(untrusted_buf, (size_t)n, &m) < 0) {
 			if (fd >= 0)
 				close(fd);
 			/* Only a guard taken over sends that: it is not trusted
