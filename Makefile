@@ -236,6 +236,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS) $(BACKUP_LIBS)
 
+$(BUILD)/tests/test_confine: tests/unit/test_confine.c $(LIBBULKHEAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) -lseccomp
+
 # The xen backend's disk images: domd's code with the real mke2fs.
 XEN_DISKS_OBJS := $(addprefix $(BUILD)/domd/backend/,xen/xen_disks.o disk_image.o loopdev.o)
 $(BUILD)/tests/test_xen_disks: tests/unit/test_xen_disks.c $(XEN_DISKS_OBJS) $(LIBBULKHEAD)

@@ -4,7 +4,6 @@
  * socketpair, and started again at once when it dies (a few times a
  * minute at most), so that a crashed guard costs its own qube a reconnect
  * and nothing else (call.h). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "call.h"
+#include "confine.h"
 #include "domd.h"
 #include "guard_wire.h"
 #include "log.h"
@@ -64,60 +64,19 @@ guard_path(void)
 	return path;
 }
 
-static bool
-empty(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool none = d != NULL;
-
-	while (none && (e = readdir(d)) != NULL)
-		none = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
-	if (d != NULL)
-		closedir(d);
-	return none;
-}
-
-/* The guards' root: empty, root's, read-only to them. */
-static const char *
-empty_root(char *err, size_t errlen)
-{
-	static char dir[1100];
-	struct stat st;
-
-	snprintf(dir, sizeof(dir), "%s/guard-root", domd.paths.run_dir);
-	if (mkdir(dir, 0555) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
-		return NULL;
-	}
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 0222) != 0 || !empty(dir)) {
-		snprintf(err, errlen, "%s is not an empty read-only directory of root's", dir);
-		return NULL;
-	}
-	return dir;
-}
-
-/* One host uid per id range, below the first range: never a qube's. */
-static uid_t
-guard_uid(const struct vm *vm)
-{
-	return (uid_t)(QUBE_UID_BASE_MIN - 1 - (vm->q.uid_base - QUBE_UID_BASE_MIN) / QUBE_UID_RANGE);
-}
-
 static int
 spawn(struct rpc_guard *g, struct vm *vm, char *err, size_t errlen)
 {
 	char uid[16], conns[16], *argv[12];
 	int argc;
 	int fw_fd = -1, ready_fd = -1;
-	const char *root = empty_root(err, errlen);
+	char root[1100];
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	int sp[2], r, listen_fd = -1;
 	sigset_t none;
 
-	if (root == NULL)
+	if (confine_empty_root(domd.paths.run_dir, root, sizeof(root), err, errlen) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		snprintf(err, errlen, "cannot make a socketpair: %s", strerror(errno));
@@ -136,7 +95,7 @@ spawn(struct rpc_guard *g, struct vm *vm, char *err, size_t errlen)
 	}
 	close(sp[1]);
 	sp[1] = r;
-	snprintf(uid, sizeof(uid), "%u", (unsigned)guard_uid(vm));
+	snprintf(uid, sizeof(uid), "%u", (unsigned)confine_guard_uid(vm->q.uid_base));
 	snprintf(conns, sizeof(conns), "%d", domd.limits.qube_conns);
 	argv[0] = (char *)"bulkhead-guard";
 	argv[1] = (char *)"--qube";
