@@ -1,6 +1,6 @@
 /*
  * The qube's control channel on Xen. domd's control socket is in dom0, out
- * of reach; dom0 serves a libxenvchan ring instead (domd/backend/xen/xen_relay.c). A
+ * of reach; dom0 serves a libxenvchan ring instead (domd/backend/xen/xen_relay.h). A
  * relay process here turns that ring back into local sockets with the ns
  * backend's protocol: rpcd's connection, and a control.sock at the usual
  * place for bulkhead-rpc and bulkhead-copy, so neither knows the

@@ -1,4 +1,4 @@
-/* Between the two relays of a Xen qube's control ring: domd/backend/xen/xen_relay.c in
+/* Between the two relays of a Xen qube's control ring: domd/backend/xen/xen_relay.h in
  * dom0 and agent/xen_chan.c in the guest. The one ring carries all of the
  * qube's connections to domd's control socket (the agent's, and one per
  * bulkhead-rpc call in the qube), each frame tagged with its connection;

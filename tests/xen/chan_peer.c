@@ -7,12 +7,17 @@
  * back, so the server's exit status says whether both directions worked.
  * For the benchmark, a raw stream with no per-byte work:
  *   chan_peer drain PEER_DOMID XS_PATH BYTES    (dom0: serves, reads BYTES)
- *   chan_peer blast SERVER_DOMID XS_PATH BYTES  (the guest: writes zeros) */
+ *   chan_peer blast SERVER_DOMID XS_PATH BYTES  (the guest: writes zeros)
+ * An attack on dom0's relay (domd/backend/xen/xen_relay.h), from the guest:
+ *   chan_peer badframe SERVER_DOMID XS_PATH
+ * sends a frame header naming no connection and waits (20 s at most) for
+ * dom0 to end the session, which it must. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chan.h"
 
@@ -231,6 +236,30 @@ raw_stream(int dom, const char *path, uint64_t bytes, int sending)
 	return bytes == 0 ? 0 : 1;
 }
 
+static int
+bad_frame(int srv, const char *path)
+{
+	/* conn 0x7fffffff, len 1, ring 0, pad 0: little-endian, then the byte. */
+	static const uint8_t frame[17] = { 0xff, 0xff, 0xff, 0x7f, 1 };
+	char err[256], byte;
+	struct chan *c = chan_connect(CHAN_VCHAN, srv, path, err, sizeof(err));
+
+	if (c == NULL) {
+		printf("chan_peer: badframe: %s\n", err);
+		return 1;
+	}
+	alarm(20);
+	if (write_all(c, frame, sizeof(frame)) < 0) {
+		printf("chan_peer: badframe: sending failed\n");
+		return 1;
+	}
+	while (chan_read(c, &byte, 1) > 0)
+		;
+	printf("chan_peer: badframe: dom0 ended the session\n");
+	chan_close(c);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -240,7 +269,7 @@ main(int argc, char **argv)
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: chan_peer server PEER_DOMID XS_PATH [BYTES] | "
-		    "client SERVER_DOMID XS_PATH [BYTES]\n");
+		    "client SERVER_DOMID XS_PATH [BYTES] | badframe SERVER_DOMID XS_PATH\n");
 		return 2;
 	}
 	dom = strtol(argv[2], &end, 10);
@@ -260,6 +289,8 @@ main(int argc, char **argv)
 		return server((int)dom, argv[3], bytes);
 	if (strcmp(argv[1], "client") == 0)
 		return client((int)dom, argv[3], bytes);
+	if (strcmp(argv[1], "badframe") == 0)
+		return bad_frame((int)dom, argv[3]);
 	if (strcmp(argv[1], "drain") == 0 || strcmp(argv[1], "blast") == 0)
 		return raw_stream((int)dom, argv[3], bytes, argv[1][0] == 'b');
 	fprintf(stderr, "chan_peer: unknown role '%s'\n", argv[1]);

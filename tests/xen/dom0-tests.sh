@@ -20,7 +20,7 @@ wait_for() {
 }
 diag() { sed 's/^/# /'; }
 
-echo "1..48"
+echo "1..53"
 
 xl list 2>&1 | grep -q '^Domain-0 ' ; ok $? "the toolstack is up: xl list shows Domain-0"
 
@@ -121,6 +121,79 @@ done
 	grep -q '^CapEff:[[:space:]]*0000000000000000$' "/proc/$g/status" &&
 	! grep -q '^Uid:[[:space:]]*0[[:space:]]' "/proc/$g/status"
 ok $? "work's control socket is read by its guard (pid ${g:-none}): not root, no capabilities, Seccomp 2"
+# dom0's relay for work: the root keeper (bulkhead-rings) makes rings and
+# reads none; the framer and each call's splicer (bulkhead-relay) read the
+# guest's bytes, confined.
+titled() { # titled PREFIX: the processes whose title starts with PREFIX (one grep:
+	# a process per /proc entry takes seconds under TCG)
+	grep -la "^$1" /proc/[0-9]*/cmdline 2>/dev/null | sed 's|^/proc/\([0-9]*\)/cmdline$|\1|'
+}
+pids_of() { # pids_of TITLE: the processes whose title is TITLE
+	for p in $(titled "$1"); do
+		[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | sed 's/ *$//')" = "$1" ] && echo "$p"
+	done
+}
+confined() { # confined PID: not root, no capabilities, no new privileges, Seccomp 2
+	s=/proc/$1/status
+	grep -q '^Seccomp:[[:space:]]*2$' "$s" && grep -q '^NoNewPrivs:[[:space:]]*1$' "$s" &&
+		grep -q '^CapEff:[[:space:]]*0000000000000000$' "$s" &&
+		grep -q '^CapBnd:[[:space:]]*0000000000000000$' "$s" &&
+		! grep -q '^Uid:[[:space:]]*0[[:space:]]' "$s"
+}
+keeper=$(pids_of 'bulkhead-rings work')
+framer=$(pids_of 'bulkhead-relay work')
+[ -n "$keeper" ] && [ "$(echo "$framer" | wc -w)" -eq 1 ] && confined "$framer" &&
+	[ "$(awk '/^Uid:/ { print $2 }' /proc/$framer/status)" != "$(awk '/^Uid:/ { print $2 }' /proc/$g/status)" ]
+ok $? "work's relay framer (pid ${framer:-none}, keeper ${keeper:-none}): its own uid, no capabilities, NoNewPrivs, Seccomp 2"
+timeout 60 bulkhead run work -- 'sleep 20' >/dev/null 2>&1 &
+run=$!
+splicers() { titled 'bulkhead-relay work call '; }
+has_splicer() { [ -n "$(splicers)" ]; }
+wait_for 15 has_splicer
+spl=$(splicers)
+rc=1
+[ -n "$spl" ] && rc=0
+for p in $spl; do confined "$p" || rc=1; done
+kill $run 2>/dev/null
+wait $run
+ok $rc "a call's data ring is spliced by a confined process too (pids: $(echo $spl))"
+# The attack: root in work stops its agent's reconnects, kills the agent's
+# end of the control ring, takes the ring itself and sends a frame that
+# names no connection.
+cat > /tmp/badframe.sh <<'SH'
+ino=$(awk '$NF == "/dev/bulkhead/control.sock" { print $7 }' /proc/net/unix)
+for f in /proc/[0-9]*/fd/*; do
+	[ "$(readlink "$f" 2>/dev/null)" = "socket:[$ino]" ] && { relay=${f#/proc/}; relay=${relay%%/*}; }
+done
+rpcd=$(awk '/^PPid:/ { print $2 }' "/proc/$relay/status")
+echo "badframe: the agent's control relay is $relay, its reconnecting parent $rpcd"
+kill -STOP "$rpcd"; kill -KILL "$relay"
+sleep 3
+/tmp/chan_peer badframe 0 data/bulkhead/control
+kill -CONT "$rpcd"
+SH
+timeout 30 bulkhead run --pass-io --user root work -- 'cat > /tmp/badframe.sh' </tmp/badframe.sh >/tmp/run.err 2>&1 &&
+	timeout 60 bulkhead run --pass-io --user root work -- 'cat > /tmp/chan_peer && chmod +x /tmp/chan_peer' \
+		</usr/lib/bulkhead/chan_peer >>/tmp/run.err 2>&1 &&
+	timeout 30 bulkhead run --user root work -- 'sh /tmp/badframe.sh </dev/null >/dev/console 2>&1 &' >>/tmp/run.err 2>&1 &&
+	wait_for 40 grep -q 'chan_peer: badframe: dom0 ended the session' $STORE/work/console.log &&
+	grep -q 'bulkhead-relay: a malformed frame from the guest' $STORE/work/console.log
+rc=$?
+ok $rc "root in work takes its control ring and sends a malformed frame: the framer ends that session"
+[ $rc -eq 0 ] || { diag < /tmp/run.err; tail -n 20 $STORE/work/console.log | diag; }
+says() { timeout 20 bulkhead run work -- echo "$1" >/tmp/run.out 2>&1 && [ "$(cat /tmp/run.out)" = "$1" ]; }
+wait_for 60 says back && [ "$(pids_of 'bulkhead-rings work')" = "$keeper" ] && kill -0 "$domd"
+rc=$?
+ok $rc "after the attack the keeper (pid $keeper) still serves and the agent is back: bulkhead run works"
+[ $rc -eq 0 ] || diag < /tmp/run.out
+# A crashed framer: the keeper serves a new session, the agent reconnects.
+framer=$(pids_of 'bulkhead-relay work')
+kill -KILL $framer
+wait_for 60 says again
+rc=$?
+new=$(pids_of 'bulkhead-relay work')
+[ $rc -eq 0 ] && [ -n "$new" ] && [ "$new" != "$framer" ] && confined "$new" && kill -0 "$domd"
+ok $? "the framer killed (pid $framer): a new confined one (pid ${new:-none}) serves work, domd unaffected"
 timeout 30 bulkhead run work -- 'echo oops >&2; exit 7' >/dev/null 2>/tmp/run.err
 rc=$?
 [ $rc -eq 7 ] && grep -qx oops /tmp/run.err

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "confine.h"
 #include "domd.h"
 #include "log.h"
 #include "monitor_rec.h"
@@ -150,7 +151,7 @@ static int
 xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen)
 {
 	struct xen_launch l = { 0 };
-	char run[4200], ex[4200], sock[4200], disk_paths[6][4200];
+	char run[4200], ex[4200], sock[4200], disk_paths[6][4200], relay_root[4200];
 	int p[2];
 	pid_t mon;
 
@@ -161,7 +162,8 @@ xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen
 		    "yet (set netvm to \"\" and provides_network to 0)", vm->q.name);
 		return -1;
 	}
-	if (check_images_free(vm, err, errlen) < 0)
+	if (check_images_free(vm, err, errlen) < 0 ||
+	    confine_empty_root(domd.paths.run_dir, relay_root, sizeof(relay_root), err, errlen) < 0)
 		return -1;
 	snprintf(run, sizeof(run), "%s", rt_path(vm->q.name, "run"));
 	snprintf(ex, sizeof(ex), "%s", rt_path(vm->q.name, "exit"));
@@ -188,6 +190,8 @@ xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen
 	l.exit_path = ex;
 	snprintf(sock, sizeof(sock), "%s/control.sock", spec->ctl_dir);
 	l.ctl_sock = sock;
+	l.relay_root = relay_root;
+	l.relay_uid = confine_relay_uid(vm->q.uid_base);
 	l.ready_wfd = p[1];
 	mon = xen_launch_monitor(&l);
 	close(p[1]);

@@ -187,7 +187,8 @@ monitor(const struct xen_launch *l)
 	}
 	close(3);
 	/* Kept open until the monitor exits: that ends the relay. */
-	if (xen_relay_start((int)domid, l->ctl_sock) < 0)
+	if (xen_relay_start(&(struct xen_relay_conf){ (int)domid, l->name, l->ctl_sock,
+	    l->relay_root, l->relay_uid }) < 0)
 		fprintf(stderr, "bulkhead-monitor: cannot start the control relay: %s "
 		    "(the agent cannot reach domd)\n", strerror(errno));
 

@@ -23,6 +23,8 @@ struct xen_launch {
 	const char *run_path;   /* runtime record */
 	const char *exit_path;  /* why the domain ended */
 	const char *ctl_sock;   /* domd's control socket for the qube */
+	const char *relay_root; /* the relay's confinement (xen_relay.h) */
+	uid_t relay_uid;
 	int ready_wfd;          /* launch pipe, write end */
 };
 

@@ -1,23 +1,24 @@
+/* The relay's keeper (xen_relay.h): root, it makes the rings and the
+ * connections to domd's control socket, and reads nothing the guest
+ * wrote: only the framer's fixed-size asks (xen_relay_link.h). */
 #include "xen_relay.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "chan.h"
-#include "fdio.h"
-#include "rpc_wire.h"
+#include "fdpass.h"
+#include "proctitle.h"
+#include "xen_relay_link.h"
 #include "xen_relay_proto.h"
 
 /* A call ring's size each way: fewer wake-ups per byte than 64 KiB, and
@@ -25,6 +26,32 @@
 #define CALL_RING (256 * 1024)
 
 static int stop_fd = -1;
+/* The live call rings' processes, reaped as they end: no more at once
+ * than a session has connections, as when only domd's descriptors made
+ * rings, so that a framer taken over cannot spend dom0's grant pages. */
+static pid_t bridges[XEN_RELAY_CONNS];
+
+/* Framers and call rings that ended. */
+static void
+reap(void)
+{
+	pid_t pid;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (unsigned i = 0; i < XEN_RELAY_CONNS; i++)
+			if (bridges[i] == pid)
+				bridges[i] = 0;
+}
+
+static pid_t *
+free_bridge(void)
+{
+	reap();
+	for (unsigned i = 0; i < XEN_RELAY_CONNS; i++)
+		if (bridges[i] == 0)
+			return &bridges[i];
+	return NULL;
+}
 
 static void
 nap(void)
@@ -49,21 +76,13 @@ connect_once(const char *path)
 	return fd;
 }
 
-static int
-connect_ctl(const char *path)
-{
-	int fd;
-
-	while ((fd = connect_once(path)) < 0)
-		nap(); /* domd is restarting, or has not listened yet */
-	return fd;
-}
-
 /* A call's data stream crosses on a ring of its own, bridged to the fd
  * domd attached to the EXEC. The ring exists before the guest hears of the
- * call (the sync byte), so the guest's connect cannot race it. */
-static int
-call_bridge(int domid, unsigned n, int data_fd)
+ * call (the sync byte), so the guest's connect cannot race it. A process
+ * of root's makes it and closes it at the end (xenstore is root's); a
+ * confined child of it moves the bytes. The process's pid, or -1. */
+static pid_t
+call_ring(const struct xen_relay_conf *rc, unsigned n, int data_fd)
 {
 	char path[128], err[256], ok = 0;
 	int sync[2];
@@ -74,170 +93,160 @@ call_bridge(int domid, unsigned n, int data_fd)
 	pid = fork();
 	if (pid == 0) {
 		struct chan *c;
+		pid_t splicer;
 
 		/* Only the data fd and the sync pipe: the control socket must
 		 * close when the relay's session does. */
 		dup2(data_fd, 3);
 		dup2(sync[1], 4);
 		close_range(5, ~0U, 0);
-		snprintf(path, sizeof(path), "/local/domain/%d/" XEN_RELAY_CALL, domid, n);
-		c = chan_listen_sized(CHAN_VCHAN, domid, path, CALL_RING, err, sizeof(err));
+		proctitle_set("bulkhead-rings %s call %u", rc->name, n);
+		snprintf(path, sizeof(path), "/local/domain/%d/" XEN_RELAY_CALL, rc->domid, n);
+		c = chan_listen_sized(CHAN_VCHAN, rc->domid, path, CALL_RING, err, sizeof(err));
 		if (c == NULL) {
 			fprintf(stderr, "bulkhead-relay: %s\n", err);
 			_exit(1);
 		}
-		ok = 1;
+		splicer = fork();
+		if (splicer == 0) {
+			close(4);
+			proctitle_set("bulkhead-relay %s call %u", rc->name, n);
+			if (xen_relay_confine(rc, err, sizeof(err)) < 0) {
+				fprintf(stderr, "bulkhead-relay: call %u: %s\n", n, err);
+				_exit(1);
+			}
+			if (chan_splice(c, 3, 30) < 0)
+				fprintf(stderr, "bulkhead-relay: call %u: %s\n", n, strerror(errno));
+			_exit(0);
+		}
+		/* The caller's end of file comes from the splicer alone. */
+		close(3);
+		ok = splicer > 0;
 		if (write(4, &ok, 1) != 1)
 			_exit(1);
 		close(4);
-		if (chan_splice(c, 3, 30) < 0)
-			fprintf(stderr, "bulkhead-relay: call %u: %s\n", n, strerror(errno));
-		chan_close(c);
+		while (splicer > 0 && waitpid(splicer, NULL, 0) < 0 && errno == EINTR)
+			;
+		chan_close(c); /* the guest sees the end; xenstore forgets the ring */
 		_exit(0);
 	}
 	close(sync[1]);
 	if (pid < 0 || read(sync[0], &ok, 1) != 1)
 		ok = 0;
 	close(sync[0]);
-	return ok ? 0 : -1;
+	return ok ? pid : -1;
 }
 
-struct session {
-	int domid;
-	const char *ctl_sock;
-	struct chan *c;
-	int fd[XEN_RELAY_CONNS]; /* domd's control socket, per connection */
-	char in[XEN_RELAY_FRAME_MAX + sizeof(struct xen_relay_frame)];
-	size_t len;
-};
-
-/* A connection ends: tell the other side. -1 when it was the agent's (the
- * session ends: the agent then says HELLO again, as after a domd restart
- * on ns). */
+/* One ask of the framer's, answered. -1 when the framer has gone or sent
+ * something malformed: the session ends. */
 static int
-conn_end(struct session *s, unsigned i, bool tell_guest)
+answer(const struct xen_relay_conf *rc, int link, unsigned *rings)
 {
-	if (s->fd[i] >= 0)
-		close(s->fd[i]);
-	s->fd[i] = -1;
-	if (tell_guest && xen_relay_send(s->c, i, NULL, 0, 0) < 0)
+	struct relay_ask q;
+	struct relay_answer a = { 0, 0 };
+	union fdpass_one room;
+	struct iovec iov = { &q, sizeof(q) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = room.buf, .msg_controllen = sizeof(room.buf) };
+	int fd, give = -1;
+	ssize_t n;
+
+	while ((n = recvmsg(link, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	fd = n > 0 ? fdpass_take(&msg, 1) : -1;
+	if (n != sizeof(q) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    (q.op == RELAY_RING) != (fd >= 0) ||
+	    (q.op != RELAY_CONNECT && q.op != RELAY_RING)) {
+		if (n > 0)
+			fprintf(stderr, "bulkhead-relay: a malformed ask from the framer\n");
+		if (fd >= 0)
+			close(fd);
 		return -1;
-	return i == 0 ? -1 : 0;
-}
+	}
+	if (q.op == RELAY_CONNECT) {
+		give = connect_once(rc->ctl_sock);
+		a.ok = give >= 0;
+	} else {
+		pid_t *slot = free_bridge(), pid = -1;
 
-/* Guest to domd: the frame header is checked, the bytes go on unread. */
-static int
-from_guest(struct session *s)
-{
-	struct xen_relay_frame f;
-	int r;
-
-	while ((r = xen_relay_parse(s->in, s->len, &f)) == 1) {
-		if (f.len == 0) {
-			if (conn_end(s, f.conn, false) < 0)
-				return -1;
-		} else {
-			if (s->fd[f.conn] < 0 && (s->fd[f.conn] = connect_once(s->ctl_sock)) < 0 &&
-			    conn_end(s, f.conn, true) < 0)
-				return -1;
-			if (s->fd[f.conn] >= 0 &&
-			    fd_write_all(s->fd[f.conn], s->in + sizeof(f), f.len) < 0 &&
-			    conn_end(s, f.conn, true) < 0)
-				return -1;
+		if (slot == NULL)
+			fprintf(stderr, "bulkhead-relay: %d call rings at once; refused one more\n",
+			    XEN_RELAY_CONNS);
+		else if ((pid = call_ring(rc, ++*rings, fd)) > 0) {
+			*slot = pid;
+			a.ring = *rings; /* for the domain's lifetime: paths never reused */
 		}
-		s->len -= sizeof(f) + f.len;
-		memmove(s->in, s->in + sizeof(f) + f.len, s->len);
+		a.ok = pid > 0;
+		close(fd);
 	}
-	if (r < 0)
-		fprintf(stderr, "bulkhead-relay: a malformed frame from the guest\n");
-	return r;
+	iov = (struct iovec){ &a, sizeof(a) };
+	msg = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
+	if (give >= 0)
+		fdpass_attach(&msg, &room, give);
+	n = sendmsg(link, &msg, MSG_NOSIGNAL);
+	if (give >= 0)
+		close(give);
+	return n == sizeof(a) ? 0 : -1;
 }
 
-/* domd to the guest: whole messages; a descriptor becomes a call ring. */
-static int
-from_domd(struct session *s, unsigned i)
-{
-	static char buf[XEN_RELAY_FRAME_MAX];
-	static unsigned rings; /* for the domain's lifetime: paths never reused */
-	struct rpc_msg m;
-	unsigned ring = 0;
-	int data_fd;
-
-	if (rpc_recv(s->fd[i], buf, sizeof(buf), &m, &data_fd) != 1)
-		return conn_end(s, i, true);
-	if (data_fd >= 0) {
-		if (call_bridge(s->domid, rings + 1, data_fd) == 0)
-			ring = ++rings;
-		close(data_fd); /* without a ring, the caller sees its channel close */
-	}
-	return xen_relay_send(s->c, i, buf,
-	    sizeof(struct rpc_hdr) + le32toh(((struct rpc_hdr *)buf)->len), ring);
-}
-
+/* A session: a framer serves the control ring c until it ends. */
 static void
-session(struct session *s)
+session(const struct xen_relay_conf *rc, struct chan *c, unsigned *rings)
 {
-	for (;;) {
-		struct pollfd p[XEN_RELAY_CONNS + 2];
-		ssize_t n = 0;
+	int link[2];
+	pid_t pid;
 
-		while (s->len < sizeof(s->in) &&
-		    (n = chan_read_ready(s->c, s->in + s->len, sizeof(s->in) - s->len)) > 0) {
-			s->len += (size_t)n;
-			if (from_guest(s) < 0)
-				return;
-		}
-		if (n < 0)
-			return;
-		for (unsigned i = 0; i < XEN_RELAY_CONNS; i++)
-			p[i] = (struct pollfd){ s->fd[i], POLLIN, 0 };
-		p[XEN_RELAY_CONNS] = (struct pollfd){ chan_pollfd(s->c), POLLIN, 0 };
-		p[XEN_RELAY_CONNS + 1] = (struct pollfd){ stop_fd, POLLIN, 0 };
-		if (poll(p, XEN_RELAY_CONNS + 2, -1) < 0 && errno != EINTR)
-			return;
-		if (p[XEN_RELAY_CONNS + 1].revents)
-			_exit(0);
-		if (p[XEN_RELAY_CONNS].revents)
-			chan_event(s->c);
-		for (unsigned i = 0; i < XEN_RELAY_CONNS; i++)
-			if (p[i].revents && s->fd[i] >= 0 && from_domd(s, i) < 0)
-				return;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, link) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(link[0]);
+		xen_relay_framer(rc, c, link[1], stop_fd);
 	}
+	close(link[1]);
+	for (;;) {
+		struct pollfd p[2] = { { link[0], POLLIN, 0 }, { stop_fd, POLLIN, 0 } };
+
+		if (pid < 0 || (poll(p, 2, -1) < 0 && errno != EINTR))
+			break;
+		if (p[1].revents)
+			_exit(0);
+		if (p[0].revents && answer(rc, link[0], rings) < 0)
+			break;
+	}
+	close(link[0]);
+	/* A framer that misbehaved may still run. */
+	if (pid > 0)
+		kill(pid, SIGKILL);
 }
 
 static void __attribute__((noreturn))
-relay(int domid, const char *ctl_sock)
+relay(const struct xen_relay_conf *rc)
 {
 	char path[128], err[256];
+	unsigned rings = 0;
 
-	signal(SIGCHLD, SIG_IGN); /* call bridges reap themselves */
+	proctitle_set("bulkhead-rings %s", rc->name);
+	signal(SIGCHLD, SIG_DFL); /* reap() collects framers and call rings */
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(path, sizeof(path), "/local/domain/%d/" XEN_RELAY_CONTROL, domid);
+	snprintf(path, sizeof(path), "/local/domain/%d/" XEN_RELAY_CONTROL, rc->domid);
 	for (;;) {
-		static struct session s;
+		struct chan *c = chan_listen(CHAN_VCHAN, rc->domid, path, err, sizeof(err));
 
-		s.domid = domid;
-		s.ctl_sock = ctl_sock;
-		s.len = 0;
-		if ((s.c = chan_listen(CHAN_VCHAN, domid, path, err, sizeof(err))) == NULL) {
+		if (c == NULL) {
 			fprintf(stderr, "bulkhead-relay: %s\n", err);
 			nap();
 			continue;
 		}
-		for (unsigned i = 0; i < XEN_RELAY_CONNS; i++)
-			s.fd[i] = -1;
-		s.fd[0] = connect_ctl(ctl_sock);
-		session(&s);
-		for (unsigned i = 0; i < XEN_RELAY_CONNS; i++)
-			if (s.fd[i] >= 0)
-				close(s.fd[i]);
-		chan_close(s.c);
+		session(rc, c, &rings);
+		chan_close(c); /* the guest's agent sees it and starts anew */
 		nap();
+		reap();
 	}
 }
 
 int
-xen_relay_start(int domid, const char *ctl_sock)
+xen_relay_start(const struct xen_relay_conf *rc)
 {
 	int p[2], status;
 	pid_t pid;
@@ -252,7 +261,7 @@ xen_relay_start(int domid, const char *ctl_sock)
 		dup2(p[0], 3);
 		close_range(4, ~0U, 0);
 		stop_fd = 3;
-		relay(domid, ctl_sock);
+		relay(rc);
 	}
 	close(p[0]);
 	if (pid < 0) {
