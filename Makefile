@@ -265,7 +265,7 @@ $(BUILD)/tests/test_gui_agent: tests/unit/test_gui_agent.c $(BUILD)/agent/gui_ke
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib $(NL_CFLAGS) -fsanitize=fuzzer,address,undefined
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS) $(BACKUP_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(JSON_LIBS) $(XLU_LIBS) $(NL_LIBS) $(BACKUP_LIBS) -lseccomp
 
 # The Xen appliance (appliance-image/): Debian's Xen, kernel and busybox,
 # downloaded once into build/appliance, with Bulkhead's normal (unsanitised)
