@@ -249,32 +249,29 @@ usb_channel(const char *source, const char *arg, int fd)
 }
 
 int
-usb_vhci_grant(struct vm *vm, const char *untrusted_arg, char *err, size_t errlen)
+usb_vhci_grant(struct vm *vm, const struct vhci_arg *va, char *err, size_t errlen)
 {
-	char busid[sizeof(((struct usb_att *)0)->arg)];
-	const char *plus = strchr(untrusted_arg, '+');
 	int taken[64], fd;
 	size_t ntaken = 0;
 	struct usb_att *a;
 
-	if (plus == NULL || (size_t)(plus - untrusted_arg) >= sizeof(busid)) {
+	if (va == NULL) {
 		snprintf(err, errlen, "expected BUSID+DEVID+SPEED");
 		return -1;
 	}
-	snprintf(busid, sizeof(busid), "%.*s", (int)(plus - untrusted_arg), untrusted_arg);
 	for (a = atts; a != NULL; a = a->next)
-		if (!strcmp(a->vm, vm->q.name) && !strcmp(a->arg, busid))
+		if (!strcmp(a->vm, vm->q.name) && !strcmp(a->arg, va->busid))
 			break;
 	/* Only after its bulkhead.USB call was connected, and only once. */
 	if (a == NULL || a->ending || a->chan_fd < 0 || a->plugged) {
-		snprintf(err, errlen, "no attachment of %.16s to %s waits for its port", busid,
+		snprintf(err, errlen, "no attachment of %s to %s waits for its port", va->busid,
 		    vm->q.name);
 		return -1;
 	}
 	for (struct usb_att *o = atts; o != NULL && ntaken < 64; o = o->next)
 		if (o->vhci.port >= 0)
 			taken[ntaken++] = o->vhci.port;
-	if ((fd = usb_vhci_plug(plus + 1, taken, ntaken, &a->vhci, err, errlen)) < 0)
+	if ((fd = usb_vhci_plug(va->devid, va->speed, taken, ntaken, &a->vhci, err, errlen)) < 0)
 		return -1;
 	a->plugged = true;
 	log_info("usb: %s plugged into vhci-hcd port %d for %s", a->id, a->vhci.port, a->vm);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "vhci_arg.h"
 #include "vm.h"
 
 struct usb_att;
@@ -30,10 +31,11 @@ bool usb_grant_take(const char *source, const char *arg, const char *target);
 void usb_channel(const char *source, const char *arg, int fd);
 
 /* rpc/dom0_services.c: bulkhead.VhciAttach+BUSID+DEVID+SPEED from vm's root
- * (ns only): plugs the host's vhci-hcd port for vm's attachment of BUSID,
- * once, after its bulkhead.USB call was connected; returns the importer's end
- * of the kernel's USB/IP socket, or -1 with err. */
-int usb_vhci_grant(struct vm *vm, const char *untrusted_arg, char *err, size_t errlen);
+ * (ns only), as the caller's guard decoded it (NULL: it could not): plugs
+ * the host's vhci-hcd port for vm's attachment of BUSID, once, after its
+ * bulkhead.USB call was connected; returns the importer's end of the
+ * kernel's USB/IP socket, or -1 with err. */
+int usb_vhci_grant(struct vm *vm, const struct vhci_arg *va, char *err, size_t errlen);
 
 /* Hooks: vm is running (attach its assigned devices, and the devices
  * assigned from it), vm halted (its attachments end). */

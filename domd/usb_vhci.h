@@ -8,6 +8,7 @@
 #define BULKHEAD_DOMD_USB_VHCI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The attachment's port on the host: the kernel's end is kept to cut the
  * link on detach whatever the kernel or the importer do. */
@@ -16,10 +17,10 @@ struct usb_vhci_port {
 	int kernel_end; /* our copy of the socket vhci-hcd uses */
 };
 
-/* Plugs a device described by "DEVID+SPEED" (from the qube: the exporter's
+/* Plugs the device DEVID of SPEED (from the qube, checked: the exporter's
  * device id and usb_device_speed) into a free port not in TAKEN; returns
  * the importer's end of the socket, or -1 with err. */
-int usb_vhci_plug(const char *untrusted_spec, const int *taken, size_t ntaken,
+int usb_vhci_plug(uint32_t devid, int speed, const int *taken, size_t ntaken,
     struct usb_vhci_port *out, char *err, size_t errlen);
 /* Detaches the port (if any) and cuts the socket; idempotent. */
 void usb_vhci_unplug(struct usb_vhci_port *p);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "procstat.h"
 #include "rpc_wire.h"
+#include "vhci_arg.h"
 #include "xalloc.h"
 
 struct conn {
@@ -188,6 +189,10 @@ handle(struct conn *c, const struct rpc_msg *m)
 		c->called = true;
 		g.type = GUARD_CALL;
 		g.call = m->u.call;
+		/* The one service whose argument domd acts on: decoded here. */
+		if (!strcmp(g.call.service, VHCI_ATTACH_SERVICE) &&
+		    vhci_arg_parse(g.call.arg, &g.vhci) == 0)
+			g.value = 1;
 	} else {
 		conn_end(c, GUARD_END_UNEXPECTED);
 		return false;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "rpc_proto.h"
+#include "vhci_arg.h"
 
 enum guard_msg_type {
 	GUARD_AGENT = 1,   /* guard -> domd: conn said HELLO as the agent; its fd attached */
@@ -59,10 +60,13 @@ struct guard_msg {
 		struct rpc_call call;       /* CALL: as rpc_msg_parse() accepted it */
 		struct guard_fw_answer fw;  /* FW_ANSWER */
 	};
-	uint32_t value;         /* CLOSED, REFUSED, FW_CLOSED */
+	uint32_t value;         /* CLOSED, REFUSED, FW_CLOSED; CALL: 1 when vhci is set */
 	uint32_t pad;
+	/* CALL to bulkhead.VhciAttach: its argument as vhci_arg_parse() read
+	 * it, so that domd decodes none of it (zero unless value is 1). */
+	struct vhci_arg vhci;
 };
 
-_Static_assert(sizeof(struct guard_msg) == 232, "guard_msg layout");
+_Static_assert(sizeof(struct guard_msg) == 256, "guard_msg layout");
 
 #endif

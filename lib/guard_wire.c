@@ -83,7 +83,9 @@ guard_msg_check(const void *untrusted_buf, size_t untrusted_len, struct guard_ms
 		    !terminated(m.call.arg, sizeof(m.call.arg)) ||
 		    !terminated(m.call.target, sizeof(m.call.target)) ||
 		    !rpc_service_valid(m.call.service) || !rpc_arg_valid(m.call.arg) ||
-		    !rpc_target_valid(m.call.target))
+		    !rpc_target_valid(m.call.target) || m.value > 1 ||
+		    (m.value == 1 && (strcmp(m.call.service, VHCI_ATTACH_SERVICE) ||
+		    !vhci_arg_valid(&m.vhci))))
 			return -1;
 		break;
 	case GUARD_CLOSED:

@@ -28,6 +28,8 @@ struct rpc_conn {
 	struct qube_peer peer;      /* who connected, as the guard saw it */
 	uint32_t role;              /* RPC_ROLE_AGENT or RPC_ROLE_CALLER */
 	char dispvm[QUBE_NAME_MAX + 1]; /* made for this call; gone with it */
+	bool has_vhci;              /* a call to bulkhead.VhciAttach, decoded */
+	struct vhci_arg vhci;       /* by its guard: domd parses none of it */
 	struct rpc_conn *next;
 };
 

@@ -113,7 +113,8 @@ answer_label(struct call *k)
 
 /* bulkhead.VhciAttach+BUSID+DEVID+SPEED, called to dom0 by the importer
  * domd started for an attachment (ns: only the qube's root): the answer's
- * descriptor is the kernel's USB/IP link (usb_vhci_grant). */
+ * descriptor is the kernel's USB/IP link (usb_vhci_grant). The caller's
+ * guard decoded the argument (lib/vhci_arg.h). */
 static void
 answer_vhci(struct call *k)
 {
@@ -123,7 +124,8 @@ answer_vhci(struct call *k)
 
 	if (vm == NULL || domd.backend != &backend_ns || k->caller == NULL ||
 	    !qube_peer_is_root(vm, &k->caller->peer) ||
-	    (fd = usb_vhci_grant(vm, k->arg, err, sizeof(err))) < 0) {
+	    (fd = usb_vhci_grant(vm, k->caller->has_vhci ? &k->caller->vhci : NULL, err,
+	    sizeof(err))) < 0) {
 		log_info("rpc: %s asks %s for %s: denied (%s)", k->source, k->service, k->arg, err);
 		call_finish(k, RPC_DENIED, "dom0", -1, err);
 		return;

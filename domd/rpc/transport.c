@@ -146,6 +146,9 @@ conn_new(struct vm *vm, const struct guard_msg *m, int fd, uint32_t role)
 	c->peer.pid = m->peer.pid;
 	c->peer.uid = m->peer.uid;
 	c->peer.ppid = m->peer.ppid;
+	c->has_vhci = m->type == GUARD_CALL && m->value == 1;
+	if (c->has_vhci)
+		c->vhci = m->vhci;
 	snprintf(c->vm, sizeof(c->vm), "%s", vm->q.name);
 	c->next = rpc_conns;
 	rpc_conns = c;

@@ -2,8 +2,9 @@
  * guard parses hostile bytes and may be taken over, so domd checks what
  * it sends. No input may crash the check, and what it accepts must be a
  * message domd can act on: a known type, a connection number, for a call
- * the fields rpc_msg_parse() would accept, for a netvm's answer a
- * printable message. */
+ * the fields rpc_msg_parse() would accept (and for bulkhead.VhciAttach a
+ * decoded argument of a real speed), for a netvm's answer a printable
+ * message. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -28,7 +29,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    memchr(m.call.arg, '\0', sizeof(m.call.arg)) == NULL ||
 		    memchr(m.call.target, '\0', sizeof(m.call.target)) == NULL ||
 		    !rpc_service_valid(m.call.service) || !rpc_arg_valid(m.call.arg) ||
-		    !rpc_target_valid(m.call.target))
+		    !rpc_target_valid(m.call.target) || m.value > 1 ||
+		    (m.value == 1 && (strcmp(m.call.service, "bulkhead.VhciAttach") ||
+		    memchr(m.vhci.busid, '\0', sizeof(m.vhci.busid)) == NULL ||
+		    m.vhci.speed < 1 || m.vhci.speed > 6 || m.vhci.speed == 4)))
 			__builtin_trap();
 		break;
 	case GUARD_CLOSED:

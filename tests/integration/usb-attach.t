@@ -20,8 +20,8 @@ check "sys-usb, work and other start" bh start sys-usb work other
 fake_vhci_kernel
 
 # bulkhead.VhciAttach+BUSID+DEVID+SPEED from work: what the importer calls.
-vhci_call() { # vhci_call VM USER: exit status, the error in $T/vcall
-	bh run --user "$2" "$1" -- 'bulkhead-rpc dom0 bulkhead.VhciAttach+1-1+65538+3 </dev/null' \
+vhci_call() { # vhci_call VM USER [ARG]: exit status, the error in $T/vcall
+	bh run --user "$2" "$1" -- "bulkhead-rpc dom0 bulkhead.VhciAttach+${3:-1-1+65538+3} </dev/null" \
 		>"$T/vcall" 2>&1
 }
 no_plug() { ! grep -q '^attach' "$T/vhci.log" && ! grep -q 'plugged into vhci-hcd' "$T/domd.log"; }
@@ -31,6 +31,14 @@ ok $([ $rc -ne 0 ] && grep -q 'denied.*no attachment of 1-1 to work waits for it
 vhci_call work user; rc=$?
 ok $([ $rc -ne 0 ] && grep -q "denied.*only the qube's root" "$T/vcall" && no_plug; echo $?) \
 	"nor can work's user: $(tail -1 "$T/vcall")"
+# The argument is the qube's: its guard decodes it, strictly; domd gets
+# fields or nothing.
+for bad in 1-1+65538+4 1-1+065538+3 1-1+4294967296+3 1-1+1+3+ ..+1+3; do
+	vhci_call work root "$bad"; rc=$?
+	[ $rc -ne 0 ] && grep -q 'denied.*expected BUSID+DEVID+SPEED' "$T/vcall" && no_plug || break
+done
+ok $([ $rc -ne 0 ] && grep -q 'denied.*expected BUSID+DEVID+SPEED' "$T/vcall" && no_plug; echo $?) \
+	"a malformed argument from work's root is refused as such ($bad: $(tail -1 "$T/vcall"))"
 ok $(in_vm work "ls /sys/devices/platform/vhci_hcd.0 || ls $T/vhci" >/dev/null 2>&1; [ $? -ne 0 ]; echo $?) \
 	"work sees no vhci-hcd files to write (neither the host's stand-in nor one in its /sys)"
 
