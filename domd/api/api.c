@@ -236,63 +236,69 @@ out:
 	json_object_put(root);
 }
 
+/* Keys that are literals and new: no copy and no lookup (vm.list builds
+ * tens of thousands of them). */
+#define ADD(o, key, v) \
+	json_object_object_add_ex((o), (key), (v), \
+	    JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_ADD_CONSTANT_KEY)
+
 json_object *
 vm_to_json(const struct vm *vm)
 {
 	json_object *o = json_object_new_object();
 	const struct qube *q = &vm->q;
 
-	json_object_object_add(o, "name", json_object_new_string(q->name));
-	json_object_object_add(o, "class", json_object_new_string(qube_class_name(q->cls)));
-	json_object_object_add(o, "label", json_object_new_string(qube_label_name(q->label)));
-	json_object_object_add(o, "template", json_object_new_string(q->template_name));
-	json_object_object_add(o, "netvm", json_object_new_string(q->netvm));
-	json_object_object_add(o, "memory", json_object_new_int64(q->memory));
-	json_object_object_add(o, "vcpus", json_object_new_int64(q->vcpus));
-	json_object_object_add(o, "virt_mode", json_object_new_string(qube_virt_mode_name(q->virt_mode)));
-	json_object_object_add(o, "private_size", json_object_new_int64(q->private_size));
-	json_object_object_add(o, "pids_max", json_object_new_int64(q->pids_max));
-	json_object_object_add(o, "uid_base", json_object_new_int64(q->uid_base));
-	json_object_object_add(o, "autostart", json_object_new_boolean(q->autostart));
-	json_object_object_add(o, "provides_network", json_object_new_boolean(q->provides_network));
-	json_object_object_add(o, "template_for_dispvms",
+	ADD(o, "name", json_object_new_string(q->name));
+	ADD(o, "class", json_object_new_string(qube_class_name(q->cls)));
+	ADD(o, "label", json_object_new_string(qube_label_name(q->label)));
+	ADD(o, "template", json_object_new_string(q->template_name));
+	ADD(o, "netvm", json_object_new_string(q->netvm));
+	ADD(o, "memory", json_object_new_int64(q->memory));
+	ADD(o, "vcpus", json_object_new_int64(q->vcpus));
+	ADD(o, "virt_mode", json_object_new_string(qube_virt_mode_name(q->virt_mode)));
+	ADD(o, "private_size", json_object_new_int64(q->private_size));
+	ADD(o, "pids_max", json_object_new_int64(q->pids_max));
+	ADD(o, "uid_base", json_object_new_int64(q->uid_base));
+	ADD(o, "autostart", json_object_new_boolean(q->autostart));
+	ADD(o, "provides_network", json_object_new_boolean(q->provides_network));
+	ADD(o, "template_for_dispvms",
 	    json_object_new_boolean(q->template_for_dispvms));
-	json_object_object_add(o, "default_dispvm", json_object_new_string(q->default_dispvm));
-	json_object_object_add(o, "provides_usb", json_object_new_boolean(q->provides_usb));
-	json_object_object_add(o, "uuid", json_object_new_string(q->uuid));
-	json_object_object_add(o, "ip", json_object_new_string(q->ip));
-	json_object_object_add(o, "uplink", json_object_new_string(q->uplink));
-	json_object_object_add(o, "uplink_address", json_object_new_string(q->uplink_address));
-	json_object_object_add(o, "uplink_gateway", json_object_new_string(q->uplink_gateway));
-	json_object_object_add(o, "uplink_dns", json_object_new_string(q->uplink_dns));
-	json_object_object_add(o, "ipv6", json_object_new_boolean(q->ipv6));
+	ADD(o, "default_dispvm", json_object_new_string(q->default_dispvm));
+	ADD(o, "provides_usb", json_object_new_boolean(q->provides_usb));
+	ADD(o, "uuid", json_object_new_string(q->uuid));
+	ADD(o, "ip", json_object_new_string(q->ip));
+	ADD(o, "uplink", json_object_new_string(q->uplink));
+	ADD(o, "uplink_address", json_object_new_string(q->uplink_address));
+	ADD(o, "uplink_gateway", json_object_new_string(q->uplink_gateway));
+	ADD(o, "uplink_dns", json_object_new_string(q->uplink_dns));
+	ADD(o, "ipv6", json_object_new_boolean(q->ipv6));
 	if (q->provides_network) {
 		const char *st = netvm_status(vm);
-		json_object_object_add(o, "network_status", json_object_new_string(
+		ADD(o, "network_status", json_object_new_string(
 		    st != NULL ? st : "not running"));
 	}
 	{
 		json_object *tags = json_object_new_array();
 		for (int i = 0; i < q->ntags; i++)
 			json_object_array_add(tags, json_object_new_string(q->tags[i]));
-		json_object_object_add(o, "tags", tags);
+		ADD(o, "tags", tags);
 	}
 	{
 		json_object *usb = json_object_new_array();
 		for (int i = 0; i < q->nusb; i++)
 			json_object_array_add(usb, json_object_new_string(q->usb[i]));
-		json_object_object_add(o, "usb", usb);
+		ADD(o, "usb", usb);
 	}
 	/* The rules themselves come from vm.firewall: 128 of them per qube
 	 * would swell vm.list. */
-	json_object_object_add(o, "firewall_policy", json_object_new_string(
+	ADD(o, "firewall_policy", json_object_new_string(
 	    fwrule_action_name(q->fw.policy)));
-	json_object_object_add(o, "firewall_rules", json_object_new_int(q->fw.n));
-	json_object_object_add(o, "state", json_object_new_string(vm_state_name(vm->state)));
-	json_object_object_add(o, "state_reason", json_object_new_string(vm->reason));
-	json_object_object_add(o, "backend", json_object_new_string(domd.backend->name));
+	ADD(o, "firewall_rules", json_object_new_int(q->fw.n));
+	ADD(o, "state", json_object_new_string(vm_state_name(vm->state)));
+	ADD(o, "state_reason", json_object_new_string(vm->reason));
+	ADD(o, "backend", json_object_new_string(domd.backend->name));
 	if (vm->state != VM_HALTED && vm->rt.init_pid > 0)
-		json_object_object_add(o, "pid", json_object_new_int(vm->rt.init_pid));
+		ADD(o, "pid", json_object_new_int(vm->rt.init_pid));
 	return o;
 }
 
