@@ -3,7 +3,7 @@
  *
  *   scale_client create SOCKET TEMPLATE PREFIX N
  *       defines app qubes PREFIX0 .. PREFIX<N-1> (label blue, template
- *       TEMPLATE) with vm.create requests pipelined on one connection (at
+ *       TEMPLATE, 32 MiB) with vm.create requests pipelined on one connection (at
  *       most 32 in flight); checks every reply. Prints "SECONDS".
  *   scale_client api SOCKET METHOD N
  *       times N round trips of METHOD (no vm, no args; from writing the
@@ -50,7 +50,8 @@ do_create(const char *sock, const char *tpl, const char *prefix, int n)
 	while (got < n) {
 		while (sent < n && sent - got < WINDOW) {
 			snprintf(req, sizeof(req), "{\"id\":%d,\"method\":\"vm.create\",\"vm\":\"%s%d\","
-			    "\"args\":{\"class\":\"app\",\"label\":\"blue\",\"template\":\"%s\"}}\n",
+			    "\"args\":{\"class\":\"app\",\"label\":\"blue\",\"template\":\"%s\","
+			    "\"memory\":32}}\n",
 			    sent, prefix, sent, tpl);
 			conn_send(&c, req);
 			sent++;
