@@ -236,6 +236,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) $(JSON_LIBS) $(XLU_LIBS) $(BACKUP_LIBS)
 
+# The console table's figures: console/tui_fmt.c alone.
+$(BUILD)/tests/test_tui_fmt: tests/unit/test_tui_fmt.c $(BUILD)/console/tui_fmt.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iconsole -o $@ $< $(BUILD)/console/tui_fmt.o $(LDFLAGS_ALL) $(CMOCKA_LIBS)
+
 $(BUILD)/tests/test_confine: tests/unit/test_confine.c $(LIBBULKHEAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBBULKHEAD) $(LDFLAGS_ALL) $(CMOCKA_LIBS) -lseccomp

@@ -270,9 +270,8 @@ void tui_bar_end(struct tui *t);
  * them. tui_list_scroll moves *top so that sel is among the nrows shown. */
 int tui_list_key(int ch, int *sel, int n, int page);
 void tui_list_scroll(int sel, int *top, int nrows);
-/* Human units: "512M", "1.5G"; "12s", "5m", "3h12m", "2d4h". */
-void tui_fmt_bytes(char *buf, size_t len, uint64_t bytes);
-void tui_fmt_uptime(char *buf, size_t len, uint64_t s);
+/* Sizes and uptimes in a cell: tui_fmt.h. */
+#include "tui_fmt.h"
 
 /* ---- actions (tui_act_*.c, tui_actions.c) ---- */
 

@@ -179,37 +179,6 @@ tui_wrap(const char *s, int w, char lines[][256], int maxlines)
 	return n;
 }
 
-void
-tui_fmt_bytes(char *buf, size_t len, uint64_t b)
-{
-	double v = (double)b;
-
-	if (b < 1024 * 1024)
-		snprintf(buf, len, "%lluK", (unsigned long long)(b + 1023) / 1024);
-	else if (b < 10ULL * 1024 * 1024 * 1024 && b >= 1024ULL * 1024 * 1024)
-		snprintf(buf, len, "%.1fG", v / (1024.0 * 1024 * 1024));
-	else if (b < 1024ULL * 1024 * 1024)
-		snprintf(buf, len, "%lluM", (unsigned long long)(b / (1024 * 1024)));
-	else
-		snprintf(buf, len, "%lluG", (unsigned long long)(b / (1024ULL * 1024 * 1024)));
-}
-
-void
-tui_fmt_uptime(char *buf, size_t len, uint64_t s)
-{
-	/* Coarser as it grows: fewer cells change per refresh. */
-	if (s < 60)
-		snprintf(buf, len, "%llus", (unsigned long long)s);
-	else if (s < 3600)
-		snprintf(buf, len, "%llum", (unsigned long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, len, "%lluh%02llum", (unsigned long long)(s / 3600),
-		    (unsigned long long)(s % 3600 / 60));
-	else
-		snprintf(buf, len, "%llud%02lluh", (unsigned long long)(s / 86400),
-		    (unsigned long long)(s % 86400 / 3600));
-}
-
 /* ---- the bar ---- */
 
 void
