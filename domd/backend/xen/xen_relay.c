@@ -142,10 +142,10 @@ call_ring(const struct xen_relay_conf *rc, unsigned n, int data_fd)
 static int
 answer(const struct xen_relay_conf *rc, int link, unsigned *rings)
 {
-	struct relay_ask q;
+	struct relay_ask untrusted_q; /* the framer's: it reads the guest */
 	struct relay_answer a = { 0, 0 };
 	union fdpass_one room;
-	struct iovec iov = { &q, sizeof(q) };
+	struct iovec iov = { &untrusted_q, sizeof(untrusted_q) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = room.buf, .msg_controllen = sizeof(room.buf) };
 	int fd, give = -1;
@@ -154,16 +154,16 @@ answer(const struct xen_relay_conf *rc, int link, unsigned *rings)
 	while ((n = recvmsg(link, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
 	fd = n > 0 ? fdpass_take(&msg, 1) : -1;
-	if (n != sizeof(q) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    (q.op == RELAY_RING) != (fd >= 0) ||
-	    (q.op != RELAY_CONNECT && q.op != RELAY_RING)) {
+	if (n != sizeof(untrusted_q) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    (untrusted_q.op == RELAY_RING) != (fd >= 0) ||
+	    (untrusted_q.op != RELAY_CONNECT && untrusted_q.op != RELAY_RING)) {
 		if (n > 0)
 			fprintf(stderr, "bulkhead-relay: a malformed ask from the framer\n");
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	if (q.op == RELAY_CONNECT) {
+	if (untrusted_q.op == RELAY_CONNECT) {
 		give = connect_once(rc->ctl_sock);
 		a.ok = give >= 0;
 	} else {

@@ -51,7 +51,8 @@ struct session {
 	struct chan *c;
 	int link, stop_fd;
 	int fd[XEN_RELAY_CONNS]; /* domd's control socket, per connection */
-	char in[XEN_RELAY_FRAME_MAX + sizeof(struct xen_relay_frame)];
+	/* The guest's bytes: only xen_relay_parse() reads them. */
+	char untrusted_in[XEN_RELAY_FRAME_MAX + sizeof(struct xen_relay_frame)];
 	size_t len;
 };
 
@@ -123,7 +124,7 @@ from_guest(struct session *s)
 	struct xen_relay_frame f;
 	int r;
 
-	while ((r = xen_relay_parse(s->in, s->len, &f)) == 1) {
+	while ((r = xen_relay_parse(s->untrusted_in, s->len, &f)) == 1) {
 		if (f.len == 0) {
 			if (conn_end(s, f.conn, false) < 0)
 				return -1;
@@ -132,12 +133,12 @@ from_guest(struct session *s)
 			    conn_end(s, f.conn, true) < 0)
 				return -1;
 			if (s->fd[f.conn] >= 0 &&
-			    fd_write_all(s->fd[f.conn], s->in + sizeof(f), f.len) < 0 &&
+			    fd_write_all(s->fd[f.conn], s->untrusted_in + sizeof(f), f.len) < 0 &&
 			    conn_end(s, f.conn, true) < 0)
 				return -1;
 		}
 		s->len -= sizeof(f) + f.len;
-		memmove(s->in, s->in + sizeof(f) + f.len, s->len);
+		memmove(s->untrusted_in, s->untrusted_in + sizeof(f) + f.len, s->len);
 	}
 	if (r < 0)
 		fprintf(stderr, "bulkhead-relay: a malformed frame from the guest\n");
@@ -173,8 +174,8 @@ session(struct session *s)
 		struct pollfd p[XEN_RELAY_CONNS + 2];
 		ssize_t n = 0;
 
-		while (s->len < sizeof(s->in) &&
-		    (n = chan_read_ready(s->c, s->in + s->len, sizeof(s->in) - s->len)) > 0) {
+		while (s->len < sizeof(s->untrusted_in) &&
+		    (n = chan_read_ready(s->c, s->untrusted_in + s->len, sizeof(s->untrusted_in) - s->len)) > 0) {
 			s->len += (size_t)n;
 			if (from_guest(s) < 0)
 				return;
