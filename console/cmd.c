@@ -197,6 +197,17 @@ cmd_parse_int(struct cmd_ctx *ctx, const char *opt, const char *s, int64_t *out)
 	return BH_EXIT_OK;
 }
 
+int
+cmd_parse_timeout(struct cmd_ctx *ctx, const char *s, int64_t *out)
+{
+	int rc = cmd_parse_int(ctx, "--timeout", s, out);
+
+	if (rc == BH_EXIT_OK && *out < 0)
+		return cmd_usage_error(ctx, "invalid value '%s' for --timeout (seconds, 0 or "
+		    "more)", s);
+	return rc;
+}
+
 static char *
 sanitize(const char *s)
 {

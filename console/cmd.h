@@ -49,6 +49,7 @@ struct cmd_entry {
 /* One per cmd_*.c file, collected in cmd_table[]. */
 extern const struct cmd_entry cmd_ls_entry;
 extern const struct cmd_entry cmd_info_entry;
+extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_create_entry;
 extern const struct cmd_entry cmd_clone_entry;
 extern const struct cmd_entry cmd_remove_entry;
@@ -118,6 +119,8 @@ int cmd_check_args(struct cmd_ctx *ctx, int argc, char **argv, int min, int max,
     const char *what);
 /* Parses a whole decimal integer given to option OPT; usage error if not. */
 int cmd_parse_int(struct cmd_ctx *ctx, const char *opt, const char *s, int64_t *out);
+/* --timeout SECONDS: a whole number, 0 or more. */
+int cmd_parse_timeout(struct cmd_ctx *ctx, const char *s, int64_t *out);
 
 /* Prints "bulkhead: CMD[ VM]: MSG" (control characters replaced). */
 void cmd_error(struct cmd_ctx *ctx, const char *vm, const char *fmt, ...) PRINTFLIKE(3, 4);

@@ -1,6 +1,7 @@
 /* ls: the qubes as a table, or vm.list as JSON. */
 #include "cmd.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 enum { COL_NAME, COL_STATE, COL_CLASS, COL_LABEL, COL_TEMPLATE, COL_NETVM, COL_MEM,
@@ -21,11 +22,23 @@ static const struct {
 	{ "VCPUS", "vcpus", 1 },
 };
 
+static bool
+outdated(json_object *vm)
+{
+	return strcmp(cmd_member_text(vm, "outdated"), "true") == 0;
+}
+
+/* A static buffer for STATE: "running*" for an outdated qube. */
 static const char *
 cell(json_object *vm, int col)
 {
+	static char state[64];
 	const char *s = cmd_member_text(vm, columns[col].key);
 
+	if (col == COL_STATE && outdated(vm)) {
+		snprintf(state, sizeof(state), "%s*", s);
+		return state;
+	}
 	return *s != '\0' ? s : "-";
 }
 
@@ -54,6 +67,7 @@ cmd_ls_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	int width[NCOLS];
 	size_t i, n;
 	int col, rc;
+	bool any_outdated = false;
 
 	if (cmd_getopt(ctx, argc, argv, "", longopts) != -1)
 		return ctx->exit;
@@ -89,7 +103,11 @@ cmd_ls_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		for (col = 0; col < NCOLS; col++)
 			cells[col] = cell(vm, col);
 		print_row(cells, width);
+		any_outdated |= outdated(vm);
 	}
+	if (any_outdated)
+		printf("* outdated: its template changed since it started; "
+		    "'bulkhead restart --outdated' gives it the new root\n");
 	json_object_put(list);
 	return BH_EXIT_OK;
 }
@@ -101,6 +119,9 @@ const struct cmd_entry cmd_ls_entry = {
 	.summary = "list the qubes and their state",
 	.help = "Lists every qube, sorted by name, as a table: NAME STATE CLASS "
 	    "LABEL TEMPLATE NETVM MEM (MiB) VCPUS; an empty value is shown as '-'. "
+	    "A running qube whose template has changed since it started is "
+	    "outdated: its STATE ends in '*', and a note under the table says "
+	    "so ('restart --outdated'). "
 	    "With --json prints the vm.list result, an array of qube objects.",
 	.flags = 0,
 	.exec = cmd_ls_exec,

@@ -32,12 +32,8 @@ cmd_shutdown_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			wait = 1;
 			break;
 		case OPT_TIMEOUT:
-			if ((rc = cmd_parse_int(ctx, "--timeout", optarg, &timeout)) !=
-			    BH_EXIT_OK)
+			if ((rc = cmd_parse_timeout(ctx, optarg, &timeout)) != BH_EXIT_OK)
 				return rc;
-			if (timeout < 0)
-				return cmd_usage_error(ctx, "invalid value '%s' for "
-				    "--timeout (seconds, 0 or more)", optarg);
 			break;
 		default:
 			return ctx->exit;

@@ -12,6 +12,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_remove_entry,
 	&cmd_start_entry,
 	&cmd_shutdown_entry,
+	&cmd_restart_entry,
 	&cmd_kill_entry,
 	&cmd_pause_entry,
 	&cmd_unpause_entry,

@@ -69,6 +69,7 @@ struct tui_qube {
 	int64_t vcpus;
 	int autostart;
 	int provides_network;
+	int outdated;            /* runs from an older root than its template's */
 
 	/* From vm.stats, while running or paused. */
 	int has_stats;

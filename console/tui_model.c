@@ -180,6 +180,8 @@ set_prop(struct tui_qube *q, const char *prop, json_object *v)
 		q->autostart = v != NULL && json_object_get_boolean(v);
 	else if (strcmp(prop, "provides_network") == 0)
 		q->provides_network = v != NULL && json_object_get_boolean(v);
+	else if (strcmp(prop, "outdated") == 0)
+		q->outdated = v != NULL && json_object_get_boolean(v);
 	else
 		return 0;
 	return 1;
@@ -216,13 +218,15 @@ set_state(struct tui_qube *q, const char *state, const char *reason)
 		tui_safe_copy(q->reason, sizeof(q->reason), reason);
 	if (!model_running(q) || !was)
 		model_clear_stats(q);
+	if (!model_running(q))
+		q->outdated = 0; /* its next start gets its template's root */
 }
 
 struct tui_qube *
 model_put(struct tui_model *m, json_object *obj)
 {
 	static const char *const props[] = { "class", "label", "template", "netvm", "ip",
-		"uuid", "memory", "vcpus", "autostart", "provides_network" };
+		"uuid", "memory", "vcpus", "autostart", "provides_network", "outdated" };
 	struct tui_qube *q;
 	const char *name = member(obj, "name");
 	json_object *v;

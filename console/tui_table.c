@@ -111,8 +111,8 @@ cell(const struct tui_qube *q, int col, char *buf, size_t len)
 	case COL_CLASS:
 		snprintf(buf, len, "%s", q->cls);
 		break;
-	case COL_STATE:
-		snprintf(buf, len, "%s", q->state);
+	case COL_STATE: /* '*': restart to update, as `ls` */
+		snprintf(buf, len, "%s%s", q->state, q->outdated ? "*" : "");
 		break;
 	case COL_TEMPLATE:
 		snprintf(buf, len, "%s", *q->template_name ? q->template_name : "-");

@@ -55,6 +55,18 @@ event_property(const struct vm *vm, const char *prop)
 }
 
 void
+event_outdated(const struct vm *vm)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string("property"));
+	json_object_object_add(o, "vm", json_object_new_string(vm->q.name));
+	json_object_object_add(o, "prop", json_object_new_string("outdated"));
+	json_object_object_add(o, "value", json_object_new_boolean(1));
+	emit(o);
+}
+
+void
 event_simple(const char *event, const char *name)
 {
 	json_object *o = json_object_new_object();

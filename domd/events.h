@@ -15,6 +15,9 @@ void events_set_sink(void (*sink)(const char *line));
 void event_state(const struct vm *vm);
 void event_property(const struct vm *vm, const char *prop);
 void event_simple(const char *event, const char *name);
+/* {"event":"property","vm":…,"prop":"outdated","value":true}: its template
+ * has a newer root than the one it runs from (rootgen.h). */
+void event_outdated(const struct vm *vm);
 /* {"event":"firewall","vm":…,"policy":"accept|drop","rules":N} */
 void event_firewall(const struct vm *vm);
 /* {"event":"policy","name":…,"op":"put|removed"} */

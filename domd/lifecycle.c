@@ -20,6 +20,7 @@
 #include "usb.h"
 #include "netvm_chan.h"
 #include "procstat.h"
+#include "rootgen.h"
 #include "store.h"
 #include "uid_range.h"
 #include "xalloc.h"
@@ -102,27 +103,23 @@ static int
 do_start(struct vm *vm, char *err, size_t errlen)
 {
 	struct start_spec spec = { 0 };
-	char root[4096], img[4200], tree[4096], ctl[1200];
+	char root[4200], root_tree[4096], img[4200], tree[4096], ctl[1200];
 	int guest_ready[2];
-	const struct vm *priv_owner = vm;
+	/* A DispVM: its base's private image under a volatile layer. */
+	const struct vm *priv_owner = vm->q.cls == QUBE_DISP ? vm_find(vm->q.template_name) : vm;
+	const struct vm *t = rootgen_template_of(vm);
 
-	if (vm->q.cls == QUBE_APP) {
-		snprintf(root, sizeof(root), "%s", vm_root_dir(vm->q.template_name));
-		spec.root_writable = false;
-	} else if (vm->q.cls == QUBE_DISP) {
-		/* A DispVM: the root of its base's template, and the base's
-		 * private image under a volatile layer. */
-		struct vm *base = vm_find(vm->q.template_name);
-		snprintf(root, sizeof(root), "%s", vm_root_dir(base->q.template_name));
-		priv_owner = base;
-		spec.root_writable = false;
-	} else {
-		snprintf(root, sizeof(root), "%s", vm_root_dir(vm->q.name));
-		spec.root_writable = true;
-	}
+	/* Its template's current root, read-only; a template its own copy of
+	 * that (rootgen.h); a standalone its own root. */
+	snprintf(root, sizeof(root), "%s", rootgen_path(t != NULL ? t->q.name : vm->q.name,
+	    vm->q.cls == QUBE_TEMPLATE ? "new" : ""));
+	snprintf(root_tree, sizeof(root_tree), "%s", vm_root_dir(t != NULL ? t->q.name :
+	    vm->q.name));
+	spec.root_writable = t == NULL;
 	snprintf(img, sizeof(img), "%s/" PRIVATE_IMAGE, vm_dir(priv_owner->q.name));
 	snprintf(tree, sizeof(tree), "%s", vm_private_dir(priv_owner->q.name));
-	spec.root_dir = root;
+	spec.root = root;
+	spec.root_tree = root_tree;
 	spec.private_img = img;
 	spec.private_tree = tree;
 	spec.private_mib = priv_owner->q.private_size;
@@ -162,6 +159,7 @@ do_start(struct vm *vm, char *err, size_t errlen)
 	watch_add(vm->rt.ready_fd, EPOLLIN, &vm->w_ready);
 	watch_add(vm->rt.pidfd, EPOLLIN, &vm->w_exit);
 	vm->deadline = time(NULL) + domd.start_timeout;
+	rootgen_started(vm);
 	vm_set_state(vm, VM_STARTING, "");
 	return 0;
 fail:
@@ -170,6 +168,52 @@ fail:
 	close(guest_ready[1]);
 	close_guest_ready(vm);
 	return -1;
+}
+
+/* A template's copy of its root is made (rootgen.h): it starts now, unless
+ * it was stopped meanwhile. */
+static void
+root_copied(void *arg, int ok, const char *what)
+{
+	struct vm *vm = arg;
+	const char *cause = vm->stop_cause;
+	char err[512];
+
+	vm->root_copying = false;
+	vm->stop_cause = NULL;
+	if (vm->start_cancelled || !ok) {
+		vm->start_cancelled = false;
+		rootgen_end(vm, false);
+		if (!ok)
+			snprintf(err, sizeof(err), "cannot copy its root to run from: %s failed", what);
+		vm_set_state(vm, VM_HALTED, ok ? cause : err);
+	} else if (do_start(vm, err, sizeof(err)) < 0) {
+		rootgen_end(vm, false);
+		vm_set_state(vm, VM_HALTED, err);
+	}
+}
+
+/* do_start, after a template's root is copied. */
+static int
+begin_start(struct vm *vm, char *err, size_t errlen)
+{
+	int r;
+
+	if (vm->q.cls != QUBE_TEMPLATE)
+		return do_start(vm, err, errlen);
+	if ((r = rootgen_begin(vm, root_copied, vm, err, errlen)) < 0)
+		return -1;
+	if (r == 1) {
+		if (do_start(vm, err, errlen) < 0) {
+			rootgen_end(vm, false);
+			return -1;
+		}
+		return 0;
+	}
+	vm->root_copying = true;
+	vm->pending_start = false;
+	vm_set_state(vm, VM_STARTING, "");
+	return 0;
 }
 
 /* The checks that do not depend on timing; code is an API error code. */
@@ -252,7 +296,7 @@ vm_start(struct vm *vm, vm_settled_fn *done, void *arg, char *code, char *err,
 		strcpy(code, "bad-state");
 		snprintf(err, errlen, "netvm %s is %s", n->q.name, vm_state_name(n->state));
 		return -1;
-	} else if (do_start(vm, err, errlen) < 0) {
+	} else if (begin_start(vm, err, errlen) < 0) {
 		strcpy(code, "backend");
 		return -1;
 	}
@@ -272,7 +316,7 @@ start_dependents(struct vm *netvm)
 			snprintf(err, sizeof(err), "netvm %s did not start: %s", netvm->q.name,
 			    netvm->reason);
 			vm_set_state(vm, VM_HALTED, err);
-		} else if (do_start(vm, err, sizeof(err)) < 0)
+		} else if (begin_start(vm, err, sizeof(err)) < 0)
 			vm_set_state(vm, VM_HALTED, err);
 	}
 }
@@ -284,6 +328,9 @@ vm_shutdown(struct vm *vm, int timeout, vm_settled_fn *done, void *arg, char *er
 	if (vm->state == VM_STARTING && vm->pending_start) {
 		vm->pending_start = false;
 		vm_set_state(vm, VM_HALTED, "start cancelled");
+	} else if (vm->state == VM_STARTING && vm->root_copying) {
+		vm->start_cancelled = true; /* halted once the copy ends */
+		vm->stop_cause = "start cancelled";
 	} else if (vm->state == VM_RUNNING || vm->state == VM_PAUSED) {
 		if (domd.backend->shutdown(vm) < 0 && errno != ESRCH) {
 			snprintf(err, errlen, "cannot signal qube %s: %s", vm->q.name, strerror(errno));
@@ -314,6 +361,11 @@ vm_kill(struct vm *vm, vm_settled_fn *done, void *arg, char *err, size_t errlen)
 		return 1;
 	}
 	vm->stop_cause = "killed by the operator";
+	if (vm->root_copying) {
+		vm->start_cancelled = true; /* halted once the copy ends */
+		add_waiter(vm, WAIT_HALTED, done, arg);
+		return 0;
+	}
 	if (domd.backend->kill(vm) < 0 && errno != ESRCH) {
 		snprintf(err, errlen, "cannot kill qube %s: %s", vm->q.name, strerror(errno));
 		return -1;
@@ -401,6 +453,8 @@ exited(void *arg, uint32_t events)
 {
 	struct vm *vm = arg;
 	char reason[160], full[200];
+	/* A template's changes are kept unless domd stopped it (rootgen.h). */
+	bool clean = vm->stop_cause == NULL;
 
 	if (vm->rt.ready_fd >= 0) {
 		ready_io(vm, EPOLLIN); /* a last "E" may be waiting */
@@ -423,6 +477,10 @@ exited(void *arg, uint32_t events)
 	vm->stop_cause = NULL;
 	net_vm_halted(vm); /* before anyone waiting hears it halted */
 	usb_vm_halted(vm);
+	if (vm->q.cls == QUBE_TEMPLATE)
+		rootgen_end(vm, clean);
+	vm->state = VM_HALTED; /* so that its generation counts as unused */
+	rootgen_halted(vm);
 	vm_set_state(vm, VM_HALTED, full);
 	start_dependents(vm);
 	rpc_vm_halted(vm);
@@ -467,6 +525,7 @@ lifecycle_adopt_all(void)
 			if ((vm->q.provides_network && netvm_listen(vm, reason, sizeof(reason)) < 0) ||
 			    rpc_listen(vm, reason, sizeof(reason)) < 0)
 				log_warnx("%s: %s", vm->q.name, reason);
+			rootgen_adopted(vm);
 			log_info("%s: adopted (%s, init pid %d)", vm->q.name,
 			    vm_state_name(vm->state), (int)vm->rt.init_pid);
 		} else if (reason[0] != '\0') {
@@ -482,6 +541,7 @@ lifecycle_adopt_all(void)
 	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next)
 		if (vm->netchan == NULL && vm->state != VM_HALTED)
 			net_vm_running(vm);
+	rootgen_collect_all();
 }
 
 void

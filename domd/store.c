@@ -16,6 +16,7 @@
 #include "domd.h"
 #include "job.h"
 #include "log.h"
+#include "rootgen.h"
 #include "xalloc.h"
 
 #define QUBE_CFG "qube.cfg"
@@ -192,8 +193,11 @@ store_load(void)
 			log_warnx("%s: name '%s' does not match its directory; qube ignored",
 			    path, vm->q.name);
 			free(vm);
-		} else
+		} else {
 			vm_insert(vm);
+			if (vm->q.cls == QUBE_TEMPLATE)
+				rootgen_load(vm);
+		}
 		free(data);
 	}
 	closedir(d);

@@ -1,5 +1,6 @@
 /* The qube store: STATE/qubes/NAME/ holds qube.cfg (xl.cfg syntax), private/
- * (persistent /rw), root/ (templates and standalones) and console.log.
+ * (persistent /rw), root/ (templates and standalones; a template's older
+ * and running generations next to it, rootgen.h) and console.log.
  * A qube exists exactly when its directory NAME/ with a qube.cfg exists:
  * new qubes are assembled under .new-NAME and renamed into place, removed
  * ones are renamed to .del-NAME before deletion, so a crash at any point

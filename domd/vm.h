@@ -49,6 +49,10 @@ struct vm {
 	time_t deadline;          /* start or shutdown timeout, 0 if none */
 	bool busy;                /* a copy job runs on its files */
 	bool pending_start;       /* start once its netvm is running */
+	bool root_copying;        /* a template: its start copies its root (rootgen.h) */
+	bool start_cancelled;     /* stopped while its root was being copied */
+	unsigned root_gen;        /* a template: its root's generation; a qube of
+	                           * one: the generation it runs from (rootgen.h) */
 	struct watch w_ready, w_exit;
 	int ctl_fd;               /* its control socket (rpc/transport.c), -1 if none */
 	struct rpc_guard *guard;  /* the process that reads it (rpc/guard.c), or NULL */

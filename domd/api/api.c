@@ -8,6 +8,7 @@
 #include "domd.h"
 #include "netvm_chan.h"
 #include "log.h"
+#include "rootgen.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -297,6 +298,10 @@ vm_to_json(const struct vm *vm)
 	ADD(o, "state", json_object_new_string(vm_state_name(vm->state)));
 	ADD(o, "state_reason", json_object_new_string(vm->reason));
 	ADD(o, "backend", json_object_new_string(domd.backend->name));
+	/* Qubes' "restart to update" (rootgen.h). */
+	ADD(o, "outdated", json_object_new_boolean(rootgen_outdated(vm)));
+	if (q->cls == QUBE_TEMPLATE)
+		ADD(o, "root_generation", json_object_new_int64(vm->root_gen));
 	if (vm->state != VM_HALTED && vm->rt.init_pid > 0)
 		ADD(o, "pid", json_object_new_int(vm->rt.init_pid));
 	return o;

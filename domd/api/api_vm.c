@@ -319,6 +319,7 @@ vm_clone(struct request *req)
 	vm->q.ip[0] = '\0'; /* an address of its own, given at its first start */
 	vm->q.uid_base = 0; /* and ids of its own (ns) */
 	vm->q.autostart = false;
+	vm->root_gen = req->vm->root_gen; /* its root-generation file is copied too */
 	/* Copy into a fresh stage: cp creates it as the copy of the source. */
 	store_discard_stage(target);
 	snprintf(src, sizeof(src), "%s", vm_dir(req->vm->q.name));

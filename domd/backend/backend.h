@@ -14,7 +14,10 @@
 struct domd_paths;
 
 struct start_spec {
-	const char *root_dir;    /* template's root (overlay lower), or own root */
+	/* The root it runs from (rootgen.h): a tree on ns, an image on xen;
+	 * a template's or standalone's own, or its template's, read-only. */
+	const char *root;
+	const char *root_tree;   /* xen: the tree a missing root image is made from */
 	bool root_writable;      /* template/standalone: root used directly */
 	/* The private volume (disk_image.h): the qube's own image, or for a
 	 * DispVM its base's, read-only under a volatile layer. */
@@ -41,6 +44,7 @@ struct vm_stats {
 struct backend_ops {
 	const char *name;
 	bool weak_isolation;
+	bool root_is_image;      /* a template's root is root.img, not root/ */
 	/* Reads the backend's own keys of domd.conf (c NULL: there is none). */
 	void (*configure)(const struct domd_conf *c);
 	int (*init)(const struct domd_paths *paths, char *err, size_t errlen);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Changes made with the CLI in another terminal reach the console within a
 # second (events.subscribe; the console never polls vm.list): start, pause,
-# a property, create, remove, kill. After domd restarts the console
+# a property, create, remove, kill, a template's new root. After domd
+# restarts the console
 # reconnects by itself.
 . tests/integration/lib.sh
 . tests/integration/console-lib.sh
@@ -45,6 +46,12 @@ n_stats=$(grep -c '"method":"vm.stats","vm":"work"' "$T/console.err")
 ok $([ "$n_list" = 1 ] && [ "$n_sub" = 1 ] && [ "$n_stats" -ge 2 ]; echo $?) \
 	"requests sent: vm.list $n_list, events.subscribe $n_sub (once each), vm.stats of work $n_stats (every 2 s)"
 ok $(! grep '"method":"vm.stats"' "$T/console.err" | grep -qv '"vm":"work"'; echo $?) "no vm.stats for halted qubes"
+
+# A new root for its template marks a running AppVM ("restart to update").
+bh start tpl >/dev/null && bh shutdown --wait tpl >/dev/null
+oks $(wait_row work 'running\*' 1; echo $?) "its template's new root marks work outdated ('running*') within 1 s"
+bh restart work >/dev/null
+oks $(wait_row work 'running( |$)' 5; echo $?) "restarted, work is no longer marked"
 
 # domd restarts: the console says so, then reconnects and shows the qubes.
 domd_stop

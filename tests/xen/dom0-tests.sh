@@ -20,7 +20,7 @@ wait_for() {
 }
 diag() { sed 's/^/# /'; }
 
-echo "1..53"
+echo "1..56"
 
 xl list 2>&1 | grep -q '^Domain-0 ' ; ok $? "the toolstack is up: xl list shows Domain-0"
 
@@ -333,6 +333,35 @@ wait_for 60 sh -c '! bulkhead ls 2>/dev/null | grep -q "^disp"' &&
 	! grep -qs "$STORE/disp" /sys/block/loop*/loop/backing_file &&
 	timeout 90 bulkhead start work >/tmp/cli.log 2>&1 && timeout 30 bulkhead run work -- 'test ! -e ~/dispfile'
 ok $? "the DispVM is gone with its disks, and what it wrote to work's private data too"
+# A template runs and changes its root while work, an AppVM of it, runs
+# (domd/rootgen.h): it writes a copy, root.new.img; work keeps the image it
+# started with until its restart.
+t0=$(date +%s)
+bulkhead prefs minimal memory 128 >/tmp/cli.log 2>&1 &&
+	timeout 150 bulkhead start minimal >>/tmp/cli.log 2>&1 && [ "$(state work)" = running ] &&
+	timeout 60 bulkhead run --user root minimal -- 'echo gen1 > /etc/gen-mark && sync' >>/tmp/cli.log 2>&1 &&
+	[ -e $STORE/minimal/root.new.img ] && timeout 30 bulkhead run work -- 'test ! -e /etc/gen-mark' &&
+	[ "$(md5sum < $STORE/minimal/root.img)" = "$root_sum" ]
+rc=$?
+ok $rc "the template starts and writes its root while work runs; work and root.img do not change ($(($(date +%s) - t0)) s)"
+[ $rc -eq 0 ] || { diag < /tmp/cli.log; tail -n 20 $STORE/minimal/console.log | diag; }
+t0=$(date +%s)
+timeout 120 bulkhead shutdown minimal --wait --timeout 90 >/tmp/cli.log 2>&1 &&
+	bulkhead --json prefs minimal 2>/dev/null | grep -q '"root_generation": *1' &&
+	bulkhead --json prefs work 2>/dev/null | grep -q '"outdated": *true' &&
+	bulkhead ls 2>/dev/null | grep -q '^work *running\*' && [ ! -e $STORE/minimal/root.new.img ] &&
+	[ -e $STORE/minimal/root.0.img ] && timeout 30 bulkhead run work -- 'test ! -e /etc/gen-mark'
+rc=$?
+ok $rc "its clean stop commits generation 1; work, still on generation 0 (root.0.img), is marked outdated ($(($(date +%s) - t0)) s)"
+[ $rc -eq 0 ] || { diag < /tmp/cli.log; bulkhead ls 2>&1 | diag; ls $STORE/minimal | diag; }
+t0=$(date +%s)
+timeout 200 bulkhead restart work >/tmp/cli.log 2>&1 &&
+	[ "$(timeout 60 bulkhead run work -- cat /etc/gen-mark)" = gen1 ] &&
+	bulkhead --json prefs work 2>/dev/null | grep -q '"outdated": *false' &&
+	wait_for 30 sh -c "[ ! -e $STORE/minimal/root.0.img ]"
+rc=$?
+ok $rc "restarted, work reads the new root; generation 0 is deleted ($(($(date +%s) - t0)) s)"
+[ $rc -eq 0 ] || { diag < /tmp/cli.log; ls $STORE/minimal | diag; }
 # A marker in /rw for the backup below, flushed: the next test destroys work.
 timeout 30 bulkhead run --user root work -- 'echo backed-up > /rw/marker && sync' >>/tmp/cli.log 2>&1
 # A guest that does not power off in time is destroyed: a process that

@@ -66,7 +66,7 @@ qube_child(const struct launch *l, const struct userns_fds *ns, int go_fd)
 	char *argv[] = { "/sbin/init", NULL };
 	struct ns_mounts m = {
 		.efd = efd, .userns_fd = ns->user, .uid_base = s->uid_base,
-		.memory_mib = l->memory_mib, .stage_dir = l->stage_dir, .root_dir = s->root_dir,
+		.memory_mib = l->memory_mib, .stage_dir = l->stage_dir, .root_dir = s->root,
 		.root_writable = s->root_writable, .private_mnt = l->private_mnt,
 		.private_volatile = s->private_volatile,
 		.ctl_dir = s->ctl_dir, .usb = s->usb,

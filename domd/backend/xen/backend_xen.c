@@ -78,67 +78,24 @@ xen_init(const struct domd_paths *paths, char *err, size_t errlen)
 	return xen_disks_check_tools(err, errlen);
 }
 
-static bool
-is_up(const struct vm *v)
-{
-	return v != NULL && v->state != VM_HALTED;
-}
-
-/* The template whose root image an AppVM or DispVM reads, or NULL. */
-static const struct vm *
-root_template(const struct vm *vm)
-{
-	const struct vm *base;
-
-	if (vm->q.cls == QUBE_APP)
-		return vm_find(vm->q.template_name);
-	if (vm->q.cls == QUBE_DISP && (base = vm_find(vm->q.template_name)) != NULL)
-		return vm_find(base->q.template_name);
-	return NULL;
-}
-
-/* An image is written by one domain or read by any number, never both: a
- * template does not run while qubes read its root (for the private image
- * of a DispVM's base: dispvm_private_free). */
-static int
-check_images_free(const struct vm *vm, char *err, size_t errlen)
-{
-	const struct vm *t = root_template(vm);
-
-	if (vm->q.cls == QUBE_TEMPLATE) {
-		for (const struct vm *o = domd.vms; o != NULL; o = o->next) {
-			if (o != vm && is_up(o) && root_template(o) == vm) {
-				snprintf(err, errlen, "template %s: %s runs from its root image; "
-				    "stop it first", vm->q.name, o->q.name);
-				return -1;
-			}
-		}
-	}
-	if (is_up(t)) {
-		snprintf(err, errlen, "qube %s: its template %s is running and may change its "
-		    "root image; stop %s first", vm->q.name, t->q.name, t->q.name);
-		return -1;
-	}
-	return 0;
-}
-
-/* Paths of the qube's images; the strings live in paths[]. */
+/* Paths of the qube's images; the strings live in paths[]. The root image
+ * is the one domd chose (rootgen.h): a template writes a copy of its own,
+ * never the image its qubes read. */
 static void
-fill_disks(const struct vm *vm, struct xen_disks *d, char paths[6][4200])
+fill_disks(const struct vm *vm, const struct start_spec *spec, struct xen_disks *d,
+    char paths[6][4200])
 {
-	const struct vm *t = root_template(vm);
-	const char *root_owner = t != NULL ? t->q.name : vm->q.name;
 	const char *priv_owner = vm->q.cls == QUBE_DISP ? vm->q.template_name : vm->q.name;
 
-	snprintf(paths[0], 4200, "%s/" ROOT_IMAGE, vm_dir(root_owner));
-	snprintf(paths[1], 4200, "%s", vm_root_dir(root_owner));
+	snprintf(paths[0], 4200, "%s", spec->root);
+	snprintf(paths[1], 4200, "%s", spec->root_tree);
 	snprintf(paths[2], 4200, "%s/" PRIVATE_IMAGE, vm_dir(priv_owner));
 	snprintf(paths[3], 4200, "%s", vm_private_dir(priv_owner));
 	snprintf(paths[4], 4200, "%s/" VOLATILE_IMAGE, vm_dir(vm->q.name));
 	snprintf(paths[5], 4200, "%s", vm_dir(vm->q.name));
 	d->root_img = paths[0];
 	d->root_tree = paths[1];
-	d->root_writable = t == NULL;
+	d->root_writable = spec->root_writable;
 	d->private_img = paths[2];
 	d->private_tree = paths[3];
 	d->private_mib = vm->q.private_size;
@@ -162,8 +119,7 @@ xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen
 		    "yet (set netvm to \"\" and provides_network to 0)", vm->q.name);
 		return -1;
 	}
-	if (check_images_free(vm, err, errlen) < 0 ||
-	    confine_empty_root(domd.paths.run_dir, relay_root, sizeof(relay_root), err, errlen) < 0)
+	if (confine_empty_root(domd.paths.run_dir, relay_root, sizeof(relay_root), err, errlen) < 0)
 		return -1;
 	snprintf(run, sizeof(run), "%s", rt_path(vm->q.name, "run"));
 	snprintf(ex, sizeof(ex), "%s", rt_path(vm->q.name, "exit"));
@@ -182,7 +138,7 @@ xen_start(struct vm *vm, const struct start_spec *spec, char *err, size_t errlen
 	l.ramdisk = conf.ramdisk;
 	/* The initramfs mounts the disks and switches to the root image. */
 	l.cmdline = "console=hvc0 quiet bulkhead.disks=1";
-	fill_disks(vm, &l.disks, disk_paths);
+	fill_disks(vm, spec, &l.disks, disk_paths);
 	l.block_script = conf.block_script;
 	l.log_path = spec->log_path;
 	l.console_dir = conf.console_dir[0] ? conf.console_dir : NULL;
@@ -415,6 +371,7 @@ xen_reap(struct vm *vm, char *reason, size_t reasonlen)
 const struct backend_ops backend_xen = {
 	.name = "xen",
 	.weak_isolation = false,
+	.root_is_image = true,
 	.configure = xen_configure,
 	.init = xen_init,
 	.start = xen_start,

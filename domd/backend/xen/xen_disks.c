@@ -71,7 +71,7 @@ xen_disks_prepare(const struct xen_disks *d, char *err, size_t errlen)
 	if (disk_image_once(d->root_img, make_root, (void *)d, err, errlen) < 0)
 		return -1;
 	/* A DispVM's base that never ran gets its image now, as at its own
-	 * first start (the base is halted: check_images_free). */
+	 * first start (the base is halted: dispvm_private_free). */
 	if (disk_image_private(d->private_img, d->private_tree, d->private_mib, err, errlen) < 0)
 		return -1;
 	/* No journal: nothing on it outlives a crash. */
