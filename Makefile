@@ -49,6 +49,7 @@ AGENT_SRCS := $(filter-out agent/gui_%.c,$(wildcard agent/*.c))
 GUI_AGENT_SRCS := $(wildcard agent/gui_*.c)
 NETFW_SRCS := $(wildcard netvm-firewall/*.c)
 USBPROXY_SRCS := $(wildcard usbproxy/*.c)
+UPDPROXY_SRCS := $(wildcard updates-proxy/*.c)
 GUARD_SRCS := $(wildcard guard/*.c)
 GW_SRCS := $(wildcard spice-gateway/*.c)
 
@@ -57,6 +58,7 @@ DOMD_OBJS := $(DOMD_SRCS:%.c=$(BUILD)/%.o)
 CONSOLE_OBJS := $(CONSOLE_SRCS:%.c=$(BUILD)/%.o)
 NETFW_OBJS := $(NETFW_SRCS:%.c=$(BUILD)/%.o)
 USBPROXY_OBJS := $(USBPROXY_SRCS:%.c=$(BUILD)/%.o)
+UPDPROXY_OBJS := $(UPDPROXY_SRCS:%.c=$(BUILD)/%.o)
 GUARD_OBJS := $(GUARD_SRCS:%.c=$(BUILD)/%.o)
 GW_OBJS := $(GW_SRCS:%.c=$(BUILD)/%.o)
 GUI_AGENT_OBJS := $(GUI_AGENT_SRCS:%.c=$(BUILD)/%.o)
@@ -66,6 +68,7 @@ DOMD := $(BUILD)/bulkhead-domd
 CLI := $(BUILD)/bulkhead
 NETFW := $(BUILD)/bulkhead-firewall
 USBPROXY := $(BUILD)/bulkhead-usbproxy
+UPDPROXY := $(BUILD)/bulkhead-updates-proxy
 GUARD := $(BUILD)/bulkhead-guard
 GATEWAY := $(BUILD)/bulkhead-gateway
 GUI_AGENT := $(BUILD)/bulkhead-gui-agent
@@ -88,7 +91,7 @@ TEMPLATE := build/template/root
 
 XEN_BLOCK := $(BUILD)/bulkhead-xen-block
 
-all: $(DOMD) $(GUARD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(GATEWAY) $(GUI_AGENT) $(XEN_BLOCK)
+all: $(DOMD) $(GUARD) $(CLI) $(AGENT) $(NETFW) $(USBPROXY) $(UPDPROXY) $(GATEWAY) $(GUI_AGENT) $(XEN_BLOCK)
 
 deps:
 	@scripts/install-deps
@@ -172,6 +175,9 @@ $(USBPROXY_OBJS): ALL_CFLAGS += $(USB_CFLAGS)
 $(USBPROXY): $(USBPROXY_OBJS) $(LIBBULKHEAD)
 	$(CC) -o $@ $^ $(LDFLAGS_ALL) $(USB_LIBS)
 
+$(UPDPROXY): $(UPDPROXY_OBJS) $(LIBBULKHEAD)
+	$(CC) -o $@ $^ $(LDFLAGS_ALL)
+
 $(BUILD)/tests/usb-fakedev: tests/usb/fakedev.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -Wno-strict-prototypes $(CFLAGS) -D_GNU_SOURCE $(UMOCKDEV_CFLAGS) -o $@ $< $(UMOCKDEV_LIBS)
@@ -199,7 +205,9 @@ $(ISOLATION_PROBE): tests/integration/isolation_probe.c
 
 template: $(TEMPLATE)/.stamp
 
-TEMPLATE_PROGRAMS := build/bulkhead-firewall build/bulkhead-usbproxy
+# tinyproxy (Debian's tinyproxy-bin) serves bulkhead.UpdatesProxy in netvms.
+TEMPLATE_PROGRAMS := build/bulkhead-firewall build/bulkhead-usbproxy build/bulkhead-updates-proxy \
+	/usr/bin/tinyproxy
 $(TEMPLATE)/.stamp: $(AGENT) $(TEMPLATE_PROGRAMS) appliance-image/build-template appliance-image/template-lib.sh /bin/busybox
 	appliance-image/build-template $(TEMPLATE) $(AGENT) $(TEMPLATE_PROGRAMS)
 

@@ -80,6 +80,13 @@ void guid_start(void);
 int guid_exited(pid_t pid, int status);
 void guid_forget(void);
 
+/* updates_forward.c: in templates, the package manager's proxy port,
+ * supervised; also the program bulkhead-updates-forward */
+void updates_forward_start(void);
+int updates_forward_exited(pid_t pid, int status);
+void updates_forward_forget(void);
+int updates_forward_main(int argc, char **argv);
+
 /* rpc_client.c, filecopy_*.c: programs in the same binary, by argv[0] */
 int rpc_client_main(int argc, char **argv);
 int filecopy_send_main(int argc, char **argv, bool move);

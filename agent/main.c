@@ -87,6 +87,7 @@ static const struct {
 	{ "bulkhead-move", move_main },
 	{ "bulkhead.Filecopy", filecopy_recv_main },
 	{ "bulkhead-filecopy-recv", filecopy_recv_main },
+	{ "bulkhead-updates-forward", updates_forward_main },
 };
 
 int
@@ -172,6 +173,7 @@ init_main(int argc, char **argv)
 		rpcd_start();
 		netd_start();
 		guid_start();
+		updates_forward_start();
 	}
 
 	sig = reaper_loop(sfd);
@@ -179,6 +181,7 @@ init_main(int argc, char **argv)
 	rpcd_forget();
 	netd_forget();
 	guid_forget();
+	updates_forward_forget();
 	stop_all(sfd);
 	if (poweroff && reboot(RB_POWER_OFF) == -1)
 		log_warn("power off");

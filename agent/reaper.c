@@ -19,7 +19,8 @@ reap_children(void)
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid > 0) {
 			if (!rc_local_exited(pid, status) && !rpcd_exited(pid, status) &&
-			    !netd_exited(pid, status) && !guid_exited(pid, status))
+			    !netd_exited(pid, status) && !guid_exited(pid, status) &&
+			    !updates_forward_exited(pid, status))
 				log_debug("%s: pid %d exited (status 0x%x)", __func__, (int)pid, status);
 			continue;
 		}

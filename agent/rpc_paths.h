@@ -12,6 +12,11 @@
 /* Only in netvms: where their bulkhead-firewall hears from domd. */
 #define NETVM_FIREWALL_SOCK RPC_CONTROL_DIR "/firewall.sock"
 #define NETVM_FIREWALL_PROG "/usr/lib/bulkhead/bulkhead-firewall"
+/* Only in templates (domd makes the file): the port their package manager's
+ * proxy setting names, forwarded to bulkhead.UpdatesProxy in a netvm. */
+#define TEMPLATE_MARK RPC_CONTROL_DIR "/template"
+#define UPDATES_FORWARD_PROG "/usr/bin/bulkhead-updates-forward"
+#define UPDATES_PROXY_PORT 8082
 /* Only in X-capable templates: the GUI agent, which init starts. */
 #define GUI_AGENT_PROG "/usr/lib/bulkhead/bulkhead-gui-agent"
 

@@ -13,7 +13,7 @@ template_add_bulkhead() {
 	mkdir -p -- "$root/sbin" "$root/usr/bin" "$root/etc/bulkhead/rpc"
 	install -m 0755 -- "$agent" "$root/sbin/init"
 	# The agent is also the qube's RPC programs, chosen by the name it runs as.
-	for name in bulkhead-rpc bulkhead-copy bulkhead-move; do
+	for name in bulkhead-rpc bulkhead-copy bulkhead-move bulkhead-updates-forward; do
 		ln -sfn ../../sbin/init "$root/usr/bin/$name"
 	done
 	ln -sfn ../../../sbin/init "$root/etc/bulkhead/rpc/bulkhead.Filecopy"
@@ -44,6 +44,30 @@ USB
 exec /usr/lib/bulkhead/bulkhead-usbproxy list
 USBLIST
 		chmod 0755 "$root/etc/bulkhead/rpc/bulkhead.USB" "$root/etc/bulkhead/rpc/bulkhead.USBList"
+	fi
+	if [ -e "$root/usr/lib/bulkhead/bulkhead-updates-proxy" ] &&
+	   [ -e "$root/usr/lib/bulkhead/tinyproxy" ]; then
+		# A netvm's service for templates' package managers (policy
+		# decides which templates reach which netvm): one checked request
+		# per call, carried by tinyproxy on the netvm's loopback.
+		ln -sfn ../../../usr/lib/bulkhead/bulkhead-updates-proxy \
+			"$root/etc/bulkhead/rpc/bulkhead.UpdatesProxy"
+		cat > "$root/etc/bulkhead/tinyproxy.conf" <<'TINYPROXY'
+# tinyproxy for bulkhead.UpdatesProxy (started by bulkhead-updates-proxy):
+# the netvm's loopback only, tunnels to port 443 only; the service lets
+# only GET, HEAD and CONNECT requests through to it.
+Port 8082
+Listen 127.0.0.1
+Allow 127.0.0.1
+ConnectPort 443
+Timeout 300
+MaxClients 64
+DisableViaHeader Yes
+LogLevel Warning
+LogFile "/tmp/bulkhead-tinyproxy.log"
+PidFile "/tmp/bulkhead-tinyproxy.pid"
+TINYPROXY
+		chmod 0644 "$root/etc/bulkhead/tinyproxy.conf"
 	fi
 	# Every qube asks the two virtual DNS addresses; its netvm forwards them.
 	rm -f -- "$root/etc/resolv.conf"

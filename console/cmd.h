@@ -50,6 +50,7 @@ struct cmd_entry {
 extern const struct cmd_entry cmd_ls_entry;
 extern const struct cmd_entry cmd_info_entry;
 extern const struct cmd_entry cmd_restart_entry;
+extern const struct cmd_entry cmd_update_entry;
 extern const struct cmd_entry cmd_create_entry;
 extern const struct cmd_entry cmd_clone_entry;
 extern const struct cmd_entry cmd_remove_entry;

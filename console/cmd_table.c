@@ -19,6 +19,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_prefs_entry,
 	&cmd_stats_entry,
 	&cmd_template_entry,
+	&cmd_update_entry,
 	&cmd_apply_entry,
 	&cmd_export_entry,
 	&cmd_backup_entry,

@@ -2,6 +2,7 @@
  * (guard.c), and the connections the guard hands over, which domd writes
  * to and never reads (call.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,16 @@ rpc_ctl_dir(const char *name)
 {
 	static char buf[1200];
 	snprintf(buf, sizeof(buf), "%s/%s.ctl", domd.paths.rt_dir, name);
+	return buf;
+}
+
+/* An empty file that tells a template's agent to forward its package
+ * manager's proxy port to bulkhead.UpdatesProxy (agent/rpc_paths.h). */
+static const char *
+template_mark(const char *name)
+{
+	static char buf[1300];
+	snprintf(buf, sizeof(buf), "%s/template", rpc_ctl_dir(name));
 	return buf;
 }
 
@@ -62,6 +73,9 @@ rpc_listen(struct vm *vm, char *err, size_t errlen)
 	}
 	chmod(path, 0666); /* the qube's users call services too */
 	vm->ctl_fd = fd;
+	if (vm->q.cls == QUBE_TEMPLATE && (fd = open(template_mark(vm->q.name),
+	    O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) >= 0)
+		close(fd);
 	if (guard_start(vm, err, errlen) < 0) {
 		rpc_unlisten(vm);
 		return -1;
@@ -82,6 +96,7 @@ rpc_unlisten(struct vm *vm)
 		vm->ctl_fd = -1;
 	}
 	unlink(ctl_sock(vm->q.name));
+	unlink(template_mark(vm->q.name));
 	rmdir(rpc_ctl_dir(vm->q.name));
 }
 

@@ -7,15 +7,7 @@
 . tests/integration/lib.sh
 . tests/integration/gui-lib.sh
 
-DEBIAN_ROOT=$PWD/build/debian/root
-if [ ! -f "$DEBIAN_ROOT/.stamp" ]; then
-	if [ -f build/debian/unreachable ]; then
-		echo "1..0 # SKIP no Debian template: $(cat build/debian/unreachable)"
-		exit 0
-	fi
-	echo "Bail out! no Debian template in $DEBIAN_ROOT (make debian-template)"
-	exit 1
-fi
+need_debian_template
 XAPP=$PWD/$BUILD/tests/gui/x_pattern_app
 
 mkdir -p "$T/cfg/policy.d"

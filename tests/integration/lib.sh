@@ -71,6 +71,30 @@ _enter_vm() {
 		exec nsenter -t "$PID" $U -m -u -i -n -p -r -w /bin/sh -c "$0"' "$*"
 }
 
+# The Debian template (make debian-template) in DEBIAN_ROOT, or the test
+# ends: skipped when the archive was unreachable, bailed out otherwise.
+DEBIAN_ROOT=$PWD/build/debian/root
+need_debian_template() {
+	[ -f "$DEBIAN_ROOT/.stamp" ] && return 0
+	if [ -f build/debian/unreachable ]; then
+		echo "1..0 # SKIP no Debian template: $(cat build/debian/unreachable)"
+		exit 0
+	fi
+	echo "Bail out! no Debian template in $DEBIAN_ROOT (make debian-template)"
+	exit 1
+}
+
+# lan_make NETNS HOSTIF PREFIX: a namespace standing for the world behind
+# the host, linked by a veth: the host is PREFIX.1, the namespace PREFIX.2
+# (on lan0, its default route via the host). The caller deletes both.
+lan_make() {
+	ip netns add "$1" || return 1
+	ip link add "$2" type veth peer name lan0 netns "$1" || return 1
+	ip addr add "$3.1/24" dev "$2" && ip link set "$2" up &&
+		ip -n "$1" link set lo up && ip -n "$1" link set lan0 up &&
+		ip -n "$1" addr add "$3.2/24" dev lan0 && ip -n "$1" route add default via "$3.1"
+}
+
 setup_template() {
 	bh template import tpl "$TEMPLATE_ROOT" >/dev/null
 }

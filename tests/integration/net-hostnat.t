@@ -35,14 +35,7 @@ nat_cleanup() {
 trap nat_cleanup EXIT
 iptables-legacy -A $MARK_IN && iptables-legacy -A $MARK_FWD || exit 1
 
-ip netns add "$LAN" || exit 1
-ip link add "$LANIF" type veth peer name lan0 netns "$LAN" || exit 1
-ip addr add 192.168.88.1/24 dev "$LANIF"
-ip link set "$LANIF" up
-ip -n "$LAN" link set lo up
-ip -n "$LAN" link set lan0 up
-ip -n "$LAN" addr add 192.168.88.2/24 dev lan0
-ip -n "$LAN" route add default via 192.168.88.1
+lan_make "$LAN" "$LANIF" 192.168.88 || exit 1
 ip netns exec "$LAN" python3 "$PROBE" serve 7000 >"$T/echo.log" 2>&1 &
 ECHO_PID=$!
 # Another address of the host's, on an interface of its own (a veth: not
