@@ -17,7 +17,7 @@
 #include "run_output.h"
 #include "xalloc.h"
 
-enum { OPT_ALL = 1, OPT_DRY_RUN, OPT_LOG_DIR };
+enum { OPT_ALL = 1, OPT_DRY_RUN, OPT_LOG_DIR, OPT_PROGRESS_LINES };
 
 #define DEFAULT_LOG_DIR "/var/log/bulkhead"
 #define APT "DEBIAN_FRONTEND=noninteractive apt-get -q -o Dpkg::Use-Pty=0 " \
@@ -39,6 +39,7 @@ struct outcome {
 struct progress {
 	bool bar;       /* stdout is a terminal: a bar under the step lines */
 	bool quiet;     /* --json: no step lines */
+	bool lines;     /* --progress-lines: each step on stderr too (the console) */
 	int done, total;
 };
 
@@ -48,6 +49,8 @@ step(struct progress *p, const char *name, const char *what)
 	int width = 30, fill;
 
 	p->done++;
+	if (p->lines)
+		fprintf(stderr, "%s: %s (step %d of %d)\n", name, what, p->done, p->total);
 	if (p->quiet)
 		return;
 	if (p->bar)
@@ -250,6 +253,7 @@ cmd_update_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
+		{ "progress-lines", no_argument, NULL, OPT_PROGRESS_LINES },
 		CMD_COMMON_OPTIONS
 	};
 	const char *log_dir = DEFAULT_LOG_DIR;
@@ -270,6 +274,9 @@ cmd_update_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_LOG_DIR:
 			log_dir = optarg;
+			break;
+		case OPT_PROGRESS_LINES:
+			p.lines = true;
 			break;
 		default:
 			json_object_put(picked);
@@ -336,7 +343,7 @@ done:
 const struct cmd_entry cmd_update_entry = {
 	.name = "update",
 	.alias = NULL,
-	.usage = "TEMPLATE... | --all  [--dry-run] [--log-dir DIR]",
+	.usage = "TEMPLATE... | --all [--dry-run] [--log-dir DIR] [--progress-lines]",
 	.summary = "update templates' packages through the updates proxy",
 	.help = "Updates the packages of each named template (or of every template, "
 	    "--all): a halted template is started (from a copy of its root), runs "
@@ -351,7 +358,8 @@ const struct cmd_entry cmd_update_entry = {
 	    "packages), up to date, nothing to update, or failed with why and the "
 	    "log. --dry-run simulates the upgrade (apt-get -s) and keeps nothing. Each "
 	    "template's output goes to DIR/update-TEMPLATE.log (default "
-	    DEFAULT_LOG_DIR "). Exit status 1 if any failed. With --json prints "
+	    DEFAULT_LOG_DIR "). --progress-lines also writes each step as a line on "
+	    "stderr (what the console shows). Exit status 1 if any failed. With --json prints "
 	    "[{\"template\", \"result\", \"packages\", \"reason\", \"log\"}].",
 	.flags = CMD_MODIFIES,
 	.exec = cmd_update_exec,

@@ -26,6 +26,7 @@ const struct tui_action *const tui_action_table[] = {
 	&tui_act_viewer,
 	&tui_act_backup,
 	&tui_act_restore,
+	&tui_act_update,
 	&tui_act_filter,
 	&tui_act_redraw,
 	NULL

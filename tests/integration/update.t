@@ -9,6 +9,7 @@
 # root; AppVMs may not call the proxy; a hostile template's requests for
 # other ports, other methods or garbage are refused.
 . tests/integration/lib.sh
+. tests/integration/console-lib.sh
 
 need_debian_template
 LAN=bhulan-$$
@@ -22,7 +23,7 @@ update_cleanup() {
 	ip link del "$LANIF" 2>/dev/null
 	echo "$FORWARD_WAS" >/proc/sys/net/ipv4/ip_forward
 	set_rc() { return "$1"; }
-	set_rc "$rc"; cleanup
+	set_rc "$rc"; console_cleanup
 }
 trap update_cleanup EXIT
 
@@ -145,4 +146,23 @@ ok $([ $? -ne 0 ] && grep -q "no qube named 'nosuch'" "$T/out"; echo $?) "an unk
 bh update app >"$T/out" 2>&1
 ok $([ $? -ne 0 ] && grep -q "'app' is not a template" "$T/out"; echo $?) "an AppVM is not a template"
 ok $(grep -q 'GET /Packages' "$T/http.log" && ! grep -q 'from 10\.13' "$T/http.log"; echo $?) "the repository saw the requests"
+
+# The console's update action (U) on the selected template.
+pkg 4.0 'exit 0' || exit 1
+console_start -x 120 -y 32
+wait_row debian halted 5
+select_vm app
+keys U
+oks $(wait_screen 'app is not a template' 3; echo $?) "U on an AppVM says to update its template instead"
+select_vm debian
+keys Down
+keys U
+oks $(wait_screen 'debian: .*\(step [0-9]+ of 5\)' 60; echo $?) "U on the template: the pager's header follows its steps"
+oks $(wait_screen 'Done\. Esc goes back' 180 && wait_screen 'debian +updated \(1 package\)' 2; echo $?) \
+	"and shows its table at the end: updated (1 package), Done"
+ok $(grep -q 'version 4.0' "$Q/root/usr/share/bulkhead-test/marker"; echo $?) "the template's root has version 4.0"
+keys Escape
+keys q
+wait_console_exit 5
+console_end
 tap_end
