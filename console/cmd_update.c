@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "apt_summary.h"
@@ -64,23 +65,79 @@ step(struct progress *p, const char *name, const char *what)
 	fflush(stdout);
 }
 
-/* Runs command as root in the template, its output into the log; the
- * command's exit status or a BH_EXIT_* of the call. */
+/* A child that copies what comes on the pipe's read end to the log and to
+ * stderr (--progress-lines: the console's view follows apt's output), there
+ * each line indented, so that none passes for the CLI's own "bulkhead: "
+ * messages; its pid, with *fd the pipe's write end; -1 when it cannot be
+ * made. */
+static pid_t
+tee_to_stderr(int log_fd, int *fd)
+{
+	char buf[4096], out[3 * sizeof(buf)];
+	bool line_start = true;
+	size_t o;
+	int p[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	if ((pid = fork()) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		while ((n = read(p[0], buf, sizeof(buf))) > 0) {
+			if (write(log_fd, buf, (size_t)n) < 0)
+				break;
+			for (ssize_t i = o = 0; i < n; i++) {
+				if (line_start) {
+					out[o++] = ' ';
+					out[o++] = ' ';
+				}
+				out[o++] = buf[i];
+				line_start = buf[i] == '\n';
+			}
+			if (write(2, out, o) < 0)
+				break;
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	*fd = p[1];
+	return pid;
+}
+
+/* Runs command as root in the template, its output (filtered) into the
+ * log, and to stderr with --progress-lines; the command's exit status or a
+ * BH_EXIT_* of the call. */
 static int
-run_step(struct cmd_ctx *ctx, const char *vm, int log_fd, const char *command)
+run_step(struct cmd_ctx *ctx, const struct progress *p, const char *vm, int log_fd,
+    const char *command)
 {
 	json_object *args = json_object_new_object();
 	struct run_output out;
 	char head[512];
-	int n, code;
+	int n, code, fd = log_fd;
+	pid_t tee = -1;
 
 	n = snprintf(head, sizeof(head), "== %s\n", command);
-	if (write(log_fd, head, (size_t)n) < 0)
+	if (write(log_fd, head, (size_t)n) < 0) {
+		json_object_put(args);
 		return BH_EXIT_FAIL;
+	}
+	if (p->lines && (tee = tee_to_stderr(log_fd, &fd)) < 0)
+		fd = log_fd;
 	json_object_object_add(args, "user", json_object_new_string("root"));
-	run_output_fds(&out, log_fd, log_fd, RUN_FILTER_ON);
+	run_output_fds(&out, fd, fd, RUN_FILTER_ON);
 	code = cmd_run_in(ctx, vm, command, args, -1, &out);
 	run_output_free(&out);
+	if (tee > 0) {
+		close(fd);
+		waitpid(tee, NULL, 0);
+	}
 	return code;
 }
 
@@ -117,20 +174,20 @@ update_packages(struct cmd_ctx *ctx, struct progress *p, struct outcome *o, int 
 	int rc;
 
 	step(p, o->name, "looking for a package manager");
-	if (run_step(ctx, o->name, log_fd, "command -v apt-get >/dev/null") != 0) {
+	if (run_step(ctx, p, o->name, log_fd, "command -v apt-get >/dev/null") != 0) {
 		o->result = R_NOTHING;
 		snprintf(o->why, sizeof(o->why), "no package manager (apt-get)");
 		p->done += 2;
 		return;
 	}
 	step(p, o->name, "apt-get update (package lists, through the updates proxy)");
-	if ((rc = run_step(ctx, o->name, log_fd, APT "update")) != 0) {
+	if ((rc = run_step(ctx, p, o->name, log_fd, APT "update")) != 0) {
 		fail(o, "apt-get update failed", NULL);
 		p->done++;
 		return;
 	}
 	step(p, o->name, dry_run ? "apt-get --simulate dist-upgrade" : "apt-get dist-upgrade");
-	rc = run_step(ctx, o->name, log_fd, dry_run ? APT "-s dist-upgrade" : APT "-y dist-upgrade");
+	rc = run_step(ctx, p, o->name, log_fd, dry_run ? APT "-s dist-upgrade" : APT "-y dist-upgrade");
 	o->packages = log_changes(o->log);
 	if (rc != 0)
 		fail(o, "apt-get dist-upgrade failed", NULL);
@@ -358,8 +415,8 @@ const struct cmd_entry cmd_update_entry = {
 	    "packages), up to date, nothing to update, or failed with why and the "
 	    "log. --dry-run simulates the upgrade (apt-get -s) and keeps nothing. Each "
 	    "template's output goes to DIR/update-TEMPLATE.log (default "
-	    DEFAULT_LOG_DIR "). --progress-lines also writes each step as a line on "
-	    "stderr (what the console shows). Exit status 1 if any failed. With --json prints "
+	    DEFAULT_LOG_DIR "). --progress-lines also writes each step, and the "
+	    "templates' output, on stderr (what the console's view follows). Exit status 1 if any failed. With --json prints "
 	    "[{\"template\", \"result\", \"packages\", \"reason\", \"log\"}].",
 	.flags = CMD_MODIFIES,
 	.exec = cmd_update_exec,

@@ -396,6 +396,10 @@ void tui_pager_on_destroy(struct tui_pager *p, void (*fn)(void *ctx));
  * "WHAT: done" or "WHAT: failed: why". input (may be NULL) is its stdin. */
 void tui_job_run(struct tui *t, const char *title, const char *what, const char *const argv[],
     const char *input, size_t inlen);
+/* The same, each line on its stderr also added to the pager as it comes
+ * (the pager follows the output). */
+void tui_job_run_lines(struct tui *t, const char *title, const char *what,
+    const char *const argv[]);
 /* The CLI's `backup SUB ARGS...` as a job, the form's "passphrase" field on
  * its stdin; closes the form f first (what may point into it). args: at
  * most 80. */

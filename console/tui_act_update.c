@@ -1,5 +1,6 @@
 /* update: the CLI's `update` of the selected template as a job (tui_job.c):
- * its steps in the pager's header as they come, then its table. */
+ * its steps and the template's output in the pager as they come, then its
+ * table. */
 #include "tui.h"
 
 #include <stdio.h>
@@ -21,7 +22,7 @@ update_run(struct tui *t, struct tui_qube *q)
 		return;
 	}
 	snprintf(what, sizeof(what), "update of %s", q->name);
-	tui_job_run(t, "Update", what, argv, NULL, 0);
+	tui_job_run_lines(t, "Update", what, argv);
 }
 
 const struct tui_action tui_act_update = {

@@ -22,6 +22,7 @@ struct job {
 	char what[256];
 	char progress[256];      /* the last line of progress */
 	char why[256];           /* the last message */
+	bool lines;              /* each progress line is also added to the pager */
 };
 
 /* A line of the pager, wrapped at the screen's width (messages are long). */
@@ -52,6 +53,8 @@ job_line(struct tui *t, void *arg, const char *line)
 		tui_safe_copy(j->progress, sizeof(j->progress), line);
 		if (p != NULL)
 			tui_pager_set_info(p, j->progress);
+		if (p != NULL && j->lines)
+			add_wrapped(p, line, A_NORMAL);
 	}
 	tui_redraw(t);
 }
@@ -111,14 +114,15 @@ tui_split_words(char *s, const char **out, int max)
 	return n;
 }
 
-void
-tui_job_run(struct tui *t, const char *title, const char *what, const char *const argv[],
-    const char *input, size_t inlen)
+static void
+job_start(struct tui *t, const char *title, const char *what, const char *const argv[],
+    const char *input, size_t inlen, bool lines)
 {
 	struct tui_pager *p = tui_pager_new(title, NULL, NULL);
 	struct job *j = xcalloc(1, sizeof(*j));
 	char line[300];
 
+	j->lines = lines;
 	tui_safe_copy(j->what, sizeof(j->what), what);
 	snprintf(line, sizeof(line), "%s...", j->what);
 	tui_pager_add(p, line, A_BOLD);
@@ -130,6 +134,19 @@ tui_job_run(struct tui *t, const char *title, const char *what, const char *cons
 	model_info(&t->m, "%s...", j->what);
 	tui_proc_run_io(t, "/proc/self/exe", argv, input, inlen, JOB_OUT_MAX, JOB_TIMEOUT,
 	    job_line, job_done, j);
+}
+
+void
+tui_job_run(struct tui *t, const char *title, const char *what, const char *const argv[],
+    const char *input, size_t inlen)
+{
+	job_start(t, title, what, argv, input, inlen, false);
+}
+
+void
+tui_job_run_lines(struct tui *t, const char *title, const char *what, const char *const argv[])
+{
+	job_start(t, title, what, argv, NULL, 0, true);
 }
 
 void

@@ -157,7 +157,8 @@ oks $(wait_screen 'app is not a template' 3; echo $?) "U on an AppVM says to upd
 select_vm debian
 keys Down
 keys U
-oks $(wait_screen 'debian: .*\(step [0-9]+ of 5\)' 60; echo $?) "U on the template: the pager's header follows its steps"
+oks $(wait_screen 'debian: .*\(step [0-9]+ of 5\)' 60 && wait_screen '^ *(Reading package lists|Get:|Hit:|Ign:)' 60; echo $?) \
+	"U on the template: the pager follows its steps and apt's output"
 oks $(wait_screen 'Done\. Esc goes back' 180 && wait_screen 'debian +updated \(1 package\)' 2; echo $?) \
 	"and shows its table at the end: updated (1 package), Done"
 ok $(grep -q 'version 4.0' "$Q/root/usr/share/bulkhead-test/marker"; echo $?) "the template's root has version 4.0"
