@@ -199,6 +199,22 @@ update_packages(struct cmd_ctx *ctx, struct progress *p, struct outcome *o, int 
 		o->result = dry_run ? R_WOULD : R_UPDATED;
 }
 
+/* Whether the template's stop made a new root generation (a shutdown that
+ * timed out ends in a kill, which keeps the old one). */
+static bool
+new_generation(struct cmd_ctx *ctx, json_object *before, const char *name)
+{
+	json_object *now = NULL;
+	bool changed;
+
+	if (cmd_call(ctx, "vm.get", name, NULL, &now) != BH_EXIT_OK)
+		return false;
+	changed = strcmp(cmd_member_text(now, "root_generation"),
+	    cmd_member_text(before, "root_generation")) != 0;
+	json_object_put(now);
+	return changed;
+}
+
 static void
 update_one(struct cmd_ctx *ctx, struct progress *p, json_object *vm, const char *log_dir,
     bool dry_run, struct outcome *o)
@@ -234,7 +250,7 @@ update_one(struct cmd_ctx *ctx, struct progress *p, json_object *vm, const char 
 	if (o->result == R_UPDATED) {
 		step(p, o->name, "shutting down: its qubes get the new root at their next start");
 		if (cmd_call(ctx, "vm.shutdown", o->name, cmd_shutdown_args(1, -1), NULL) !=
-		    BH_EXIT_OK)
+		    BH_EXIT_OK || !new_generation(ctx, vm, o->name))
 			fail(o, "it did not shut down cleanly; the update is discarded", NULL);
 	} else {
 		step(p, o->name, "stopping: nothing to keep, its root stays as it was");
