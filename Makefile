@@ -219,13 +219,15 @@ debian-template:
 ifeq ($(SAN),1)
 	$(error the Debian template carries the normal build: run make debian-template without SAN=1)
 endif
-	$(MAKE) $(AGENT) build/bulkhead-gui-agent $(TEMPLATE_PROGRAMS)
+	$(MAKE) $(AGENT) build/bulkhead-gui-agent $(TEMPLATE_PROGRAMS) $(CLI)
 	$(MAKE) $(DEBIAN_TEMPLATE)/.stamp
 
-$(DEBIAN_TEMPLATE)/.stamp: $(AGENT) build/bulkhead-gui-agent $(TEMPLATE_PROGRAMS) \
+# The Debian template also carries the CLI and console for management qubes
+# (it links libxlutil, and with it Xen's libraries: too big for the minimal).
+$(DEBIAN_TEMPLATE)/.stamp: $(AGENT) build/bulkhead-gui-agent $(TEMPLATE_PROGRAMS) $(CLI) \
 		appliance-image/build-debian-template appliance-image/template-lib.sh
 	appliance-image/build-debian-template $(DEBIAN_TEMPLATE) $(AGENT) build/bulkhead-gui-agent \
-		$(TEMPLATE_PROGRAMS) || [ $$? -eq 75 ]
+		$(TEMPLATE_PROGRAMS) $(CLI) || [ $$? -eq 75 ]
 
 # A hostile peer for tests/integration/limits.t, run in qubes too: static
 # and never sanitised, as the agent.

@@ -8,7 +8,7 @@
 # shared libraries ldd names that ROOT lacks; the services they bring; the
 # qube's DNS addresses.
 template_add_bulkhead() {
-	local root=$1 agent=$2 p name lib
+	local root=$1 agent=$2 p name lib t d
 	shift 2
 	mkdir -p -- "$root/sbin" "$root/usr/bin" "$root/etc/bulkhead/rpc"
 	install -m 0755 -- "$agent" "$root/sbin/init"
@@ -68,6 +68,19 @@ LogFile "/tmp/bulkhead-tinyproxy.log"
 PidFile "/tmp/bulkhead-tinyproxy.pid"
 TINYPROXY
 		chmod 0644 "$root/etc/bulkhead/tinyproxy.conf"
+	fi
+	if [ -e "$root/usr/lib/bulkhead/bulkhead" ]; then
+		# The CLI and console for a management qube: inside a qube they
+		# reach domd through bulkhead.admin.* calls (policy decides).
+		ln -sfn ../lib/bulkhead/bulkhead "$root/usr/bin/bulkhead"
+		for t in l/linux v/vt100 v/vt220 x/xterm x/xterm-256color s/screen \
+		    s/screen-256color t/tmux t/tmux-256color; do
+			for d in /lib/terminfo /usr/share/terminfo; do
+				if [ -e "$d/$t" ] && [ ! -e "$root$d/$t" ]; then
+					install -D -m 0644 -- "$d/$t" "$root$d/$t"
+				fi
+			done
+		done
 	fi
 	# Every qube asks the two virtual DNS addresses; its netvm forwards them.
 	rm -f -- "$root/etc/resolv.conf"

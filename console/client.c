@@ -12,14 +12,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "linebuf.h"
 #include "log.h"
+#include "remote.h"
 #include "xalloc.h"
 
 struct client {
 	int fd;
+	pid_t bridge; /* rpc: the bridge process (remote.c), else 0 */
 	char *path;
 	struct linebuf lb;
 	int64_t next_id;
@@ -32,6 +35,18 @@ client_open(const char *path)
 	struct client *c;
 	int fd, saved;
 
+	if (remote_wanted(path)) {
+		pid_t pid;
+		if ((fd = remote_bridge_open(&pid)) < 0)
+			return NULL;
+		c = xcalloc(1, sizeof(*c));
+		c->fd = fd;
+		c->bridge = pid;
+		c->path = xstrdup(path);
+		c->next_id = 1;
+		linebuf_init(&c->lb, CLIENT_MAX_LINE);
+		return c;
+	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
@@ -63,6 +78,9 @@ client_close(struct client *c)
 	if (c == NULL)
 		return;
 	close(c->fd);
+	/* The bridge ends at the end of its socket. */
+	while (c->bridge > 0 && waitpid(c->bridge, NULL, 0) < 0 && errno == EINTR)
+		;
 	linebuf_free(&c->lb);
 	free(c->path);
 	free(c);

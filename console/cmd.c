@@ -1,5 +1,6 @@
 /* Running a CLI command and the helpers the command files share. */
 #include "cmd.h"
+#include "remote.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -250,14 +251,10 @@ cmd_error(struct cmd_ctx *ctx, const char *vm, const char *fmt, ...)
 struct client *
 cmd_client(struct cmd_ctx *ctx)
 {
-	const char *path = ctx->socket_path;
+	const char *path = remote_admin_path(ctx->socket_path);
 
 	if (ctx->client != NULL)
 		return ctx->client;
-	if (path == NULL || *path == '\0')
-		path = getenv("BULKHEAD_SOCKET");
-	if (path == NULL || *path == '\0')
-		path = BH_DEFAULT_SOCKET;
 	if ((ctx->client = client_open(path)) == NULL)
 		log_warnx("cannot connect to %s: %s%s", path, strerror(errno),
 		    errno == ENOENT || errno == ECONNREFUSED ?

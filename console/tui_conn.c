@@ -4,6 +4,7 @@
  * only between turns of the main loop (tui_conns_reap), so a callback may
  * close or use any connection, its own included. */
 #include "tui.h"
+#include "remote.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -32,13 +33,7 @@ struct tui_conn {
 const char *
 tui_socket_path(struct tui *t)
 {
-	const char *path = t->opts.socket_path;
-
-	if (path == NULL || *path == '\0')
-		path = getenv("BULKHEAD_SOCKET");
-	if (path == NULL || *path == '\0')
-		path = BH_DEFAULT_SOCKET;
-	return path;
+	return remote_admin_path(t->opts.socket_path);
 }
 
 struct tui_conn *

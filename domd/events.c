@@ -6,19 +6,20 @@
 
 #include "rpc.h"
 
-static void (*sink)(const char *line);
+static void (*sink)(const char *line, const char *vm);
 
 void
-events_set_sink(void (*fn)(const char *line))
+events_set_sink(void (*fn)(const char *line, const char *vm))
 {
 	sink = fn;
 }
 
+/* vm: the qube the event is about, NULL for none. */
 static void
-emit(json_object *o)
+emit(json_object *o, const char *vm)
 {
 	if (sink != NULL)
-		sink(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		sink(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), vm);
 	json_object_put(o);
 }
 
@@ -31,7 +32,7 @@ event_state(const struct vm *vm)
 	json_object_object_add(o, "vm", json_object_new_string(vm->q.name));
 	json_object_object_add(o, "state", json_object_new_string(vm_state_name(vm->state)));
 	json_object_object_add(o, "reason", json_object_new_string(vm->reason));
-	emit(o);
+	emit(o, vm->q.name);
 }
 
 void
@@ -51,7 +52,7 @@ event_property(const struct vm *vm, const char *prop)
 		json_object_object_add(o, "value", json_object_new_boolean(val[0] == '1'));
 	else
 		json_object_object_add(o, "value", json_object_new_string(val));
-	emit(o);
+	emit(o, vm->q.name);
 }
 
 void
@@ -63,7 +64,7 @@ event_outdated(const struct vm *vm)
 	json_object_object_add(o, "vm", json_object_new_string(vm->q.name));
 	json_object_object_add(o, "prop", json_object_new_string("outdated"));
 	json_object_object_add(o, "value", json_object_new_boolean(1));
-	emit(o);
+	emit(o, vm->q.name);
 }
 
 void
@@ -73,7 +74,7 @@ event_simple(const char *event, const char *name)
 
 	json_object_object_add(o, "event", json_object_new_string(event));
 	json_object_object_add(o, "vm", json_object_new_string(name));
-	emit(o);
+	emit(o, name);
 }
 
 void
@@ -86,7 +87,7 @@ event_firewall(const struct vm *vm)
 	json_object_object_add(o, "policy", json_object_new_string(
 	    fwrule_action_name(vm->q.fw.policy)));
 	json_object_object_add(o, "rules", json_object_new_int(vm->q.fw.n));
-	emit(o);
+	emit(o, vm->q.name);
 }
 
 void
@@ -97,7 +98,7 @@ event_policy(const char *name, const char *op)
 	json_object_object_add(o, "event", json_object_new_string("policy"));
 	json_object_object_add(o, "name", json_object_new_string(name));
 	json_object_object_add(o, "op", json_object_new_string(op));
-	emit(o);
+	emit(o, NULL);
 }
 
 static void
@@ -132,7 +133,7 @@ event_ask(const struct rpc_ask *a)
 
 	json_object_object_add(o, "event", json_object_new_string("ask"));
 	add_ask_fields(o, a);
-	emit(o);
+	emit(o, NULL);
 }
 
 void
@@ -143,5 +144,19 @@ event_ask_done(unsigned id, const char *result)
 	json_object_object_add(o, "event", json_object_new_string("ask-done"));
 	json_object_object_add(o, "id", json_object_new_int64(id));
 	json_object_object_add(o, "result", json_object_new_string(result));
-	emit(o);
+	emit(o, NULL);
+}
+
+void
+event_admin_call(const char *caller, const char *method, const char *target,
+    const char *decision)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string("admin-call"));
+	json_object_object_add(o, "caller", json_object_new_string(caller));
+	json_object_object_add(o, "method", json_object_new_string(method));
+	json_object_object_add(o, "target", json_object_new_string(target));
+	json_object_object_add(o, "decision", json_object_new_string(decision));
+	emit(o, NULL);
 }

@@ -243,7 +243,7 @@ conn_io(struct guard_watch *w)
 		conn_end(c, GUARD_END_MALFORMED);
 }
 
-/* domd's messages: only GUARD_CLOSE. */
+/* domd's messages: GUARD_CLOSE, and GUARD_ADMIN_OPEN with its channel. */
 static void
 domd_io(struct guard_watch *w)
 {
@@ -253,6 +253,10 @@ domd_io(struct guard_watch *w)
 
 	while ((n = guard_recv(GUARD_DOMD_FD, &m, sizeof(m), &fd)) > 0) {
 		struct conn *c;
+		if (n == sizeof(m) && m.type == GUARD_ADMIN_OPEN && fd >= 0) {
+			guard_admin_open(m.conn, m.value, fd);
+			continue;
+		}
 		if (fd >= 0)
 			close(fd);
 		if (n != sizeof(m) || m.type != GUARD_CLOSE || firewall_close(m.conn))

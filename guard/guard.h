@@ -56,6 +56,10 @@ void firewall_init(void);
 /* domd's GUARD_CLOSE: true if id was the firewall's connection. */
 bool firewall_close(uint32_t id);
 
+/* admin.c: the data channel of an allowed admin call (domd's
+ * GUARD_ADMIN_OPEN), until its arguments are read and its caller goes. */
+void guard_admin_open(uint32_t id, uint32_t method, int fd);
+
 /* ready.c: the agent's ready pipe, until its first bytes. */
 void ready_init(void);
 

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "admin_rpc.h"
 #include "rpc_proto.h"
 #include "vhci_arg.h"
 
@@ -26,6 +27,12 @@ enum guard_msg_type {
 	GUARD_FW_CLOSED = 8,    /* guard -> domd: it is gone (value: enum guard_end) */
 	GUARD_READY = 9,        /* guard -> domd: the agent said "R" on its ready pipe */
 	GUARD_READY_BAD = 10,   /* guard -> domd: something else came on it */
+	GUARD_ADMIN_OPEN = 11,  /* domd -> guard: read the arguments of admin call
+	                         * conn (value: its method) on the fd attached */
+	GUARD_ADMIN_ARGS = 12,  /* guard -> domd: admin call conn's arguments,
+	                         * as admin_rpc_args_parse() read them */
+	GUARD_ADMIN_GONE = 13,  /* guard -> domd: admin call conn's caller sent
+	                         * more than its arguments, or went away */
 };
 
 /* Why a connection ended, for domd's log. */
@@ -59,14 +66,16 @@ struct guard_msg {
 	union {
 		struct rpc_call call;       /* CALL: as rpc_msg_parse() accepted it */
 		struct guard_fw_answer fw;  /* FW_ANSWER */
+		struct admin_rpc_args admin; /* ADMIN_ARGS */
 	};
-	uint32_t value;         /* CLOSED, REFUSED, FW_CLOSED; CALL: 1 when vhci is set */
+	uint32_t value;         /* CLOSED, REFUSED, FW_CLOSED; CALL: 1 when vhci is set;
+	                         * ADMIN_OPEN: the method */
 	uint32_t pad;
 	/* CALL to bulkhead.VhciAttach: its argument as vhci_arg_parse() read
 	 * it, so that domd decodes none of it (zero unless value is 1). */
 	struct vhci_arg vhci;
 };
 
-_Static_assert(sizeof(struct guard_msg) == 256, "guard_msg layout");
+_Static_assert(sizeof(struct guard_msg) == 1512, "guard_msg layout");
 
 #endif

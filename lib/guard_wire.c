@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "admin_rpc.h"
 #include "fdpass.h"
 #include "rpc_wire.h"
 
@@ -101,7 +102,12 @@ guard_msg_check(const void *untrusted_buf, size_t untrusted_len, struct guard_ms
 		    !terminated(m.fw.msg, sizeof(m.fw.msg)) || !printable(m.fw.msg))
 			return -1;
 		break;
+	case GUARD_ADMIN_ARGS:
+		if (admin_rpc_args_check(&m.admin) < 0)
+			return -1;
+		break;
 	case GUARD_REFUSED:
+	case GUARD_ADMIN_GONE:
 	case GUARD_FW_CONNECTED:
 	case GUARD_READY:
 	case GUARD_READY_BAD:

@@ -21,7 +21,7 @@ ssize_t guard_recv(int sock, void *buf, size_t buflen, int *fd);
 
 /* Checks a datagram a guard sent domd: the size, the type, a connection
  * number, for CALL every field as rpc_msg_parse() would, for FW_ANSWER a
- * printable message. 0 with *out filled, or -1. */
+ * printable message, for ADMIN_ARGS what admin_rpc_args_check() accepts. 0 with *out filled, or -1. */
 int guard_msg_check(const void *untrusted_buf, size_t untrusted_len, struct guard_msg *out);
 
 #endif

@@ -1,5 +1,6 @@
 #include "admin.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -19,12 +20,15 @@
 #include "log.h"
 #include "peerlimits.h"
 #include "refuse.h"
+#include "rpc.h"
+#include "rpc_proto.h"
+#include "store.h"
 #include "xalloc.h"
 
 static int listen_fd = -1;
 static void admin_accept(void *arg, uint32_t events);
 static void client_io(void *arg, uint32_t events);
-static void send_event(const char *line);
+static void send_event(const char *line, const char *vm);
 
 static struct watch listen_watch = { admin_accept, NULL };
 static struct client *clients;
@@ -33,10 +37,11 @@ static unsigned long next_serial = 1;
 int
 admin_listen(char *err, size_t errlen)
 {
-	events_set_sink(send_event);
 	struct sockaddr_un sun;
 	const char *path = domd.paths.socket_path;
 
+	events_set_sink(send_event);
+	api_remote_init();
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
@@ -207,7 +212,8 @@ client_by_serial(unsigned long serial)
 static void
 update_interest(struct client *c)
 {
-	uint32_t ev = c->closing || c->blocked ? 0 : EPOLLIN;
+	/* A remote call's channel is read by its guard, never by domd. */
+	uint32_t ev = c->closing || c->blocked || c->remote[0] ? 0 : EPOLLIN;
 
 	if (c->outlen > 0)
 		ev |= EPOLLOUT;
@@ -228,33 +234,68 @@ queue_bytes(struct client *c, const char *s, size_t n)
 	c->outlen += n;
 }
 
+/* A data frame's header (rpc_proto.h), for a remote call's channel. */
+static void
+queue_frame_hdr(struct client *c, uint32_t type, size_t len)
+{
+	struct rpc_data_hdr h = { htole32(type), htole32((uint32_t)len) };
+
+	queue_bytes(c, (const char *)&h, sizeof(h));
+}
+
 static void
 queue_line(struct client *c, const char *line)
 {
-	if (c->outlen + strlen(line) > ADMIN_MAX_OUT) {
+	size_t len = strlen(line);
+
+	if (c->outlen + len > ADMIN_MAX_OUT) {
 		log_warnx("client %lu (pid %d) does not read its replies; dropped", c->serial,
 		    (int)c->pid);
 		c->closing = true;
 		c->outlen = 0;
 		return;
 	}
-	queue_bytes(c, line, strlen(line));
+	if (c->remote[0])
+		queue_frame_hdr(c, RPC_DATA_STDOUT, len + 1);
+	queue_bytes(c, line, len);
 	queue_bytes(c, "\n", 1);
+	update_interest(c);
+}
+
+/* The end of a remote call after its reply: end of output, exit code. */
+static void
+queue_remote_end(struct client *c, bool ok)
+{
+	uint32_t code = htole32(ok ? 0 : 1);
+
+	queue_frame_hdr(c, RPC_DATA_STDOUT, 0);
+	queue_frame_hdr(c, RPC_DATA_EXIT, sizeof(code));
+	queue_bytes(c, (const char *)&code, sizeof(code));
+	c->closing = true;
 	update_interest(c);
 }
 
 void
 client_send(struct client *c, json_object *obj)
 {
+	json_object *ok;
+
 	queue_line(c, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+	if (c->remote[0] && !c->subscribed && !c->closing)
+		queue_remote_end(c, json_object_object_get_ex(obj, "ok", &ok) &&
+		    json_object_get_boolean(ok));
 }
 
-/* The event sink (events.h): every subscribed client gets the line. */
+/* The event sink (events.h): every subscribed client gets the line; a
+ * qube's stream only the events about qubes the policy lets it see. */
 static void
-send_event(const char *line)
+send_event(const char *line, const char *vm)
 {
 	for (struct client *c = clients; c != NULL; c = c->next) {
 		if (!c->subscribed || c->closing)
+			continue;
+		if (c->remote[0] && (vm == NULL || vm_find(vm) == NULL ||
+		    !rpc_admin_allows(c->remote, "events.subscribe", vm)))
 			continue;
 		if (c->outlen + strlen(line) > ADMIN_MAX_EVENT_BACKLOG) {
 			log_warnx("event subscriber %lu (pid %d) lags; dropped", c->serial,
@@ -306,6 +347,36 @@ admin_client_own_dispvm(unsigned long serial, const char *name)
 		snprintf(c->dispvm, sizeof(c->dispvm), "%s", name);
 	else
 		dispvm_release(name);
+}
+
+struct client *
+client_new_remote(int fd, const char *caller, uint32_t id)
+{
+	struct client *c = xcalloc(1, sizeof(*c));
+
+	c->fd = fd;
+	c->serial = next_serial++;
+	c->uid = (uid_t)-1; /* counts against no peer's limit */
+	c->pid = -1;
+	c->may_modify = true; /* the policy allowed this call */
+	snprintf(c->remote, sizeof(c->remote), "%s", caller);
+	c->remote_id = id;
+	c->w = (struct watch){ client_io, c };
+	linebuf_init(&c->in, ADMIN_MAX_LINE);
+	c->next = clients;
+	clients = c;
+	watch_add(fd, 0, &c->w);
+	return c;
+}
+
+void
+client_remote_gone(const char *caller, uint32_t id)
+{
+	for (struct client *c = clients; c != NULL; c = c->next)
+		if (c->remote_id == id && !strcmp(c->remote, caller)) {
+			client_free(c);
+			return;
+		}
 }
 
 void

@@ -28,6 +28,11 @@ struct client {
 	int fds[4];     /* descriptors passed with requests (vm.run) */
 	int nfds;
 	char dispvm[32]; /* a DispVM made for this client: gone with it */
+	/* A call of the admin API from this qube (api_remote.c): domd writes
+	 * its reply (and events) as data frames, never reads, and ends the
+	 * call after the reply unless it subscribed. "" for socket clients. */
+	char remote[32];
+	uint32_t remote_id;
 	char *out;
 	size_t outlen, outcap;
 	struct client *next;
@@ -53,5 +58,10 @@ void client_unblock(struct client *c);
 /* The oldest descriptor the client passed, or -1. */
 int client_take_fd(struct client *c);
 void admin_client_own_dispvm(unsigned long serial, const char *name);
+/* A client for an allowed admin call from qube caller on domd's end fd of
+ * its data channel (taken). */
+struct client *client_new_remote(int fd, const char *caller, uint32_t id);
+/* The caller of remote call id went away: its client goes. */
+void client_remote_gone(const char *caller, uint32_t id);
 
 #endif

@@ -165,10 +165,57 @@ arg_allowed(const struct api_method *m, const char *key)
 }
 
 void
+api_run(struct request *req, const char *vm_name)
+{
+	const struct api_method *m;
+
+	if ((m = find_method(req->method)) == NULL) {
+		reply_error(req, "unknown-method", "unknown method '%.64s'", req->method);
+		return;
+	}
+	if ((m->flags & API_MODIFIES) && !req->c->may_modify) {
+		reply_error(req, "permission", "permission denied: uid %d is neither root "
+		    "nor in group bulkhead", (int)req->c->uid);
+		return;
+	}
+	if (req->args != NULL) {
+		if (!json_object_is_type(req->args, json_type_object)) {
+			reply_error(req, "bad-request", "\"args\" must be an object");
+			return;
+		}
+		json_object_object_foreach(req->args, key, val) {
+			(void)val;
+			if (!arg_allowed(m, key)) {
+				reply_error(req, "invalid", "%s: unknown argument '%.64s'", m->name, key);
+				return;
+			}
+		}
+	}
+	if (m->flags & (API_NEEDS_VM | API_TAKES_VM)) {
+		if (vm_name == NULL) {
+			reply_error(req, "bad-request", "%s needs a \"vm\" string", m->name);
+			return;
+		}
+		req->vm_name = vm_name;
+		if (!qube_name_valid(req->vm_name)) {
+			reply_error(req, "invalid", "invalid qube name '%.64s' (expected "
+			    "[A-Za-z][A-Za-z0-9_-]{0,30})", req->vm_name);
+			return;
+		}
+		req->vm = vm_find(req->vm_name);
+		if ((m->flags & API_NEEDS_VM) && req->vm == NULL) {
+			reply_error(req, "no-such-vm", "no qube named '%s'", req->vm_name);
+			return;
+		}
+	}
+	m->fn(req);
+}
+
+void
 api_handle_line(struct client *c, const char *line)
 {
 	struct request req = { .c = c };
-	const struct api_method *m;
+	const char *vm_name = NULL;
 	json_object *root, *v;
 	json_tokener *tok;
 
@@ -193,46 +240,10 @@ api_handle_line(struct client *c, const char *line)
 		goto out;
 	}
 	req.method = json_object_get_string(v);
-	if ((m = find_method(req.method)) == NULL) {
-		reply_error(&req, "unknown-method", "unknown method '%.64s'", req.method);
-		goto out;
-	}
-	if ((m->flags & API_MODIFIES) && !c->may_modify) {
-		reply_error(&req, "permission", "permission denied: uid %d is neither root "
-		    "nor in group bulkhead", (int)c->uid);
-		goto out;
-	}
-	if (json_object_object_get_ex(root, "args", &req.args)) {
-		if (!json_object_is_type(req.args, json_type_object)) {
-			reply_error(&req, "bad-request", "\"args\" must be an object");
-			goto out;
-		}
-		json_object_object_foreach(req.args, key, val) {
-			(void)val;
-			if (!arg_allowed(m, key)) {
-				reply_error(&req, "invalid", "%s: unknown argument '%.64s'", m->name, key);
-				goto out;
-			}
-		}
-	}
-	if (m->flags & (API_NEEDS_VM | API_TAKES_VM)) {
-		if (!json_object_object_get_ex(root, "vm", &v) || !json_object_is_type(v, json_type_string)) {
-			reply_error(&req, "bad-request", "%s needs a \"vm\" string", m->name);
-			goto out;
-		}
-		req.vm_name = json_object_get_string(v);
-		if (!qube_name_valid(req.vm_name)) {
-			reply_error(&req, "invalid", "invalid qube name '%.64s' (expected "
-			    "[A-Za-z][A-Za-z0-9_-]{0,30})", req.vm_name);
-			goto out;
-		}
-		req.vm = vm_find(req.vm_name);
-		if ((m->flags & API_NEEDS_VM) && req.vm == NULL) {
-			reply_error(&req, "no-such-vm", "no qube named '%s'", req.vm_name);
-			goto out;
-		}
-	}
-	m->fn(&req);
+	if (json_object_object_get_ex(root, "vm", &v) && json_object_is_type(v, json_type_string))
+		vm_name = json_object_get_string(v);
+	json_object_object_get_ex(root, "args", &req.args);
+	api_run(&req, vm_name);
 out:
 	json_object_put(root);
 }

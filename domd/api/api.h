@@ -31,6 +31,11 @@ extern const struct api_method api_policy_list, api_policy_put, api_policy_remov
 extern const struct api_method api_vm_restore;
 
 void api_handle_line(struct client *c, const char *line);
+/* Answers the admin calls of qubes (api_remote.c) from now on. */
+void api_remote_init(void);
+/* Runs req (c, id, method and args set) on the qube vm_name (NULL: none),
+ * after the checks every request gets; the reply goes to req->c. */
+void api_run(struct request *req, const char *vm_name);
 void api_reply_bad_line(struct client *c, const char *why);
 /* An error line (id null) for a connection refused before any request;
  * the caller frees it. */

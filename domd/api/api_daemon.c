@@ -36,8 +36,9 @@ events_subscribe(struct request *req)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "subscribed", json_object_new_boolean(1));
-	reply_ok(req, o);
+	/* First: a qube's call stays open for the events after this reply. */
 	req->c->subscribed = true;
+	reply_ok(req, o);
 	return API_DONE;
 }
 

@@ -179,6 +179,11 @@ vm_tag(struct request *req)
 		reply_error(req, "bad-request", "vm.tag needs \"op\" (add or del) and \"tag\"");
 		return API_DONE;
 	}
+	/* Who made a qube is domd's to say: a qube cannot claim or shed it. */
+	if (req->c->remote[0] && !strncmp(tag, "created-by-", 11)) {
+		reply_error(req, "permission", "the tag %.64s is set by domd only", tag);
+		return API_DONE;
+	}
 	if (!strcmp(op, "add")) {
 		if (qube_tag_add(&req->vm->q, tag, err, sizeof(err)) < 0) {
 			reply_error(req, "invalid", "%s", err);

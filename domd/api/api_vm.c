@@ -14,6 +14,7 @@
 #include "log.h"
 #include "net.h"
 #include "refs.h"
+#include "rpc.h"
 #include "store.h"
 #include "xalloc.h"
 
@@ -21,9 +22,14 @@ static enum api_result
 vm_list(struct request *req)
 {
 	json_object *a = json_object_new_array();
+	const char *remote = req->c->remote;
 
-	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next)
+	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next) {
+		/* A qube sees the qubes the policy lets it list (Qubes' admin.vm.List). */
+		if (remote[0] && !rpc_admin_allows(remote, "vm.list", vm->q.name))
+			continue;
 		json_object_array_add(a, vm_to_json(vm));
+	}
 	reply_ok(req, a);
 	/* A big listing leaves a lot of freed JSON behind: give it back. */
 	malloc_trim(0);
@@ -230,6 +236,16 @@ vm_create(struct request *req)
 				reply_error(req, "invalid", "%s", err);
 				goto fail;
 			}
+		}
+	}
+	/* A qube made by a management qube carries its maker's tag, for
+	 * policy (@tag:created-by-NAME), as in Qubes. */
+	if (req->c->remote[0]) {
+		char tag[64];
+		snprintf(tag, sizeof(tag), "created-by-%s", req->c->remote);
+		if (qube_tag_add(&vm->q, tag, err, sizeof(err)) < 0) {
+			reply_error(req, "invalid", "%s", err);
+			goto fail;
 		}
 	}
 	if (qube_check(&vm->q, err, sizeof(err)) < 0) {

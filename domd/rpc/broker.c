@@ -191,7 +191,7 @@ call_handle(struct rpc_conn *c, const struct rpc_call *untrusted_call)
 	snprintf(k->intended, sizeof(k->intended), "%s", k->target);
 	k->next = rpc_calls;
 	rpc_calls = k;
-	if (dom0_answer(k))
+	if (admin_call_answer(k) || dom0_answer(k))
 		return;
 	/* The grant is for the importer domd started, as the qube's root. */
 	if (!strcmp(k->service, "bulkhead.USB") && (vm = vm_find(k->source)) != NULL &&

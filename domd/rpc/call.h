@@ -75,7 +75,9 @@ void rpc_from_guard(struct vm *vm, const struct guard_msg *m, int fd);
 int guard_start(struct vm *vm, char *err, size_t errlen);
 /* Ends it (it exits when domd's end closes). */
 void guard_stop(struct vm *vm);
-
+/* Hands vm's guard a copy of fd to read the arguments of admin call id
+ * (GUARD_ADMIN_OPEN). 0, or -1 when the guard is not there to take it. */
+int guard_send_admin(struct vm *vm, uint32_t id, uint32_t method, int fd);
 
 /* broker.c */
 /* A call from a qube, its fields checked by rpc_msg_parse(). */
@@ -95,6 +97,15 @@ void call_decide(const char *source, const char *service, const char *arg, const
 void ask_set_targets(struct call *k, const struct policy_decision *d);
 void ask_emit(const struct call *k);
 bool ask_refused(struct call *k);
+
+/* admin_calls.c */
+/* true when k is a call of the admin API (answered or refused then). */
+bool admin_call_answer(struct call *k);
+/* vm's guard read the arguments of admin call id, or saw its caller go. */
+void admin_call_args(struct vm *vm, uint32_t id, const struct admin_rpc_args *args);
+void admin_call_gone(struct vm *vm, uint32_t id);
+/* vm's guard is gone: the calls whose arguments it was reading fail. */
+void admin_calls_drop(const char *vm);
 
 /* dom0_services.c */
 void call_query_allow(struct call *k, const char *out);

@@ -217,6 +217,17 @@ rpc_guard_close(struct vm *vm, uint32_t id)
 		log_debug("%s: guard of %s: %s", __func__, vm->q.name, strerror(errno));
 }
 
+int
+guard_send_admin(struct vm *vm, uint32_t id, uint32_t method, int fd)
+{
+	struct guard_msg m = { .type = GUARD_ADMIN_OPEN, .conn = id, .value = method };
+	struct rpc_guard *g = vm->guard;
+
+	if (g == NULL || g->fd < 0)
+		return -1;
+	return guard_send(g->fd, &m, fd, false);
+}
+
 /* The guard died (or broke the protocol): its qube's connections go with
  * it, and a new guard takes the socket unless this one keeps dying. */
 static void
@@ -226,6 +237,7 @@ guard_lost(struct rpc_guard *g, struct vm *vm, const char *how)
 
 	end(g);
 	rpc_conns_drop(vm->q.name);
+	admin_calls_drop(vm->q.name);
 	netvm_chan_drop(vm); /* its daemon reconnects, through the next guard */
 	if (g->started[0] != 0 && time(NULL) - g->started[0] < 60) {
 		log_warnx("qube %s: its guard (pid %d) %s; it failed %d times in a minute, so "

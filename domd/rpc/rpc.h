@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "admin_rpc.h"
 #include "policy.h"
 #include "vm.h"
 
@@ -60,6 +61,30 @@ struct rpc_ask {
 /* Calls fn for every pending ask. */
 void rpc_ask_each(void (*fn)(const struct rpc_ask *a, void *arg), void *arg);
 void rpc_tick(void);
+
+/* An allowed call of the admin API from a qube (lib/admin_rpc.h), with its
+ * arguments as the caller's guard read them and domd checked them. */
+struct rpc_admin_call {
+	const char *caller;     /* the qube that called */
+	uint32_t id;            /* domd's number for the call, per caller */
+	const struct admin_rpc_method *method;
+	const char *target;     /* the qube it acts on, or "dom0" */
+	const char *arg;        /* the call's ARG: vm.set's property, vm.create's name */
+	const struct admin_rpc_args *args;
+	int fd;                 /* domd's end of the data channel: write only */
+};
+struct rpc_admin_handlers {
+	/* Answers c; takes c->fd. */
+	void (*call)(const struct rpc_admin_call *c);
+	/* The caller of call id went away or broke the framing. */
+	void (*gone)(const char *caller, uint32_t id);
+};
+/* Set by the admin API when it starts listening. */
+void rpc_set_admin_handlers(const struct rpc_admin_handlers *h);
+/* May caller use method (an admin_rpc_methods name) on target? The policy,
+ * as for a call of bulkhead.admin.METHOD: what vm.list and the event stream
+ * show a management qube. */
+bool rpc_admin_allows(const char *caller, const char *method, const char *target);
 
 /* Runs cmdline in vm as user with data_fd as its stdio channel, for domd
  * itself: nobody waits for the result; the other end of data_fd tells. */

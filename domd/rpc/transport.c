@@ -91,6 +91,7 @@ rpc_unlisten(struct vm *vm)
 {
 	guard_stop(vm);
 	rpc_conns_drop(vm->q.name);
+	admin_calls_drop(vm->q.name);
 	if (vm->ctl_fd >= 0) {
 		close(vm->ctl_fd);
 		vm->ctl_fd = -1;
@@ -241,6 +242,12 @@ rpc_from_guard(struct vm *vm, const struct guard_msg *m, int fd)
 		break;
 	case GUARD_READY:
 		lifecycle_guest_ready(vm);
+		break;
+	case GUARD_ADMIN_ARGS:
+		admin_call_args(vm, m->conn, &m->admin);
+		break;
+	case GUARD_ADMIN_GONE:
+		admin_call_gone(vm, m->conn);
 		break;
 	case GUARD_READY_BAD:
 		log_warnx("qube %s: something other than \"R\" on its agent's ready pipe; "

@@ -4,7 +4,7 @@
  * message domd can act on: a known type, a connection number, for a call
  * the fields rpc_msg_parse() would accept (and for bulkhead.VhciAttach a
  * decoded argument of a real speed), for a netvm's answer a printable
- * message. */
+ * message, for an admin call's arguments known keys of its method. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -51,7 +51,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (*p < 0x20 || *p > 0x7e)
 				__builtin_trap();
 		break;
+	case GUARD_ADMIN_ARGS:
+		if (m.admin.method >= admin_rpc_nmethods || m.admin.error > 1 ||
+		    memchr(m.admin.msg, '\0', sizeof(m.admin.msg)) == NULL ||
+		    m.admin.nargs > ADMIN_RPC_ARGS_MAX)
+			__builtin_trap();
+		for (uint32_t i = 0; !m.admin.error && i < m.admin.nargs; i++)
+			if (m.admin.arg[i].key >= admin_rpc_nkeys(&admin_rpc_methods[m.admin.method]) ||
+			    (m.admin.arg[i].type == ADMIN_ARG_STRING &&
+			    memchr(m.admin.arg[i].str, '\0', sizeof(m.admin.arg[i].str)) == NULL))
+				__builtin_trap();
+		break;
 	case GUARD_AGENT:
+	case GUARD_ADMIN_GONE:
 	case GUARD_REFUSED:
 	case GUARD_FW_CONNECTED:
 	case GUARD_READY:
