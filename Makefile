@@ -236,6 +236,12 @@ $(CONNFLOOD): tests/integration/connflood.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
 
+# admin-rpc.t's hostile caller of the admin API, run in a qube: static too.
+ADMIN_JUNK := build/tests/admin-junk
+$(ADMIN_JUNK): tests/integration/admin_junk.c lib/rpc_proto.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -static -o $@ $<
+
 # backup.t's hostile writer: a crafted archive encrypted with the right key.
 BACKUP_FORGE := $(BUILD)/tests/backup-forge
 $(BACKUP_FORGE): tests/integration/backup_forge.c $(LIBBULKHEAD)
@@ -332,7 +338,7 @@ check: deps lint-layers
 	$(MAKE) fuzz-bins
 	BUILD=build-san prove -v tests/run-unit.t tests/fuzz/run-fuzz.t tests/integration/*.t tests/xen/run-xen.t
 
-unit-bins: $(UNIT_BINS) $(CONNFLOOD) $(BACKUP_FORGE)
+unit-bins: $(UNIT_BINS) $(CONNFLOOD) $(ADMIN_JUNK) $(BACKUP_FORGE)
 usb-test-bins: $(USB_TEST_BINS)
 gui-bins: $(GUI_TEST_BINS)
 fuzz-bins: $(FUZZ_BINS)

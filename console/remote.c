@@ -30,33 +30,113 @@
 
 #define CALLS_MAX 32
 
+/* A request, from its line to its reply; the replies go out in the order
+ * of the requests, as on domd's socket (the console counts on it). */
 struct call {
+	bool used;
+	uint64_t seq;   /* the request's place in line */
 	json_object *id;
 	char what[160]; /* "METHOD on TARGET", for its error */
-	pid_t pid;
-	int out, err;   /* bulkhead-rpc's stdout and stderr, -1 once at EOF */
+	pid_t pid;      /* bulkhead-rpc; 0 when none, or reaped */
+	int out, err;   /* its stdout and stderr, -1 once at EOF */
 	struct linebuf lb;
 	char errline[256];
 	size_t errlen;
-	bool replied;
+	char *reply;    /* the reply line, once known, until it goes out */
+	bool sent;      /* it went out: events follow it straight */
+	char *held;     /* events that came before the reply went out */
+	size_t heldlen;
 };
 
 static struct call calls[CALLS_MAX];
+static uint64_t next_seq, next_send;
 static int cli = -1;
 
 static void
-send_line(const char *line)
+send_line(const char *line, size_t len)
 {
-	if (fd_write_all(cli, line, strlen(line)) < 0 || fd_write_all(cli, "\n", 1) < 0)
+	if (fd_write_all(cli, line, len) < 0)
 		_exit(0); /* the CLI is gone */
 }
 
+static struct call *
+call_new(json_object *id)
+{
+	for (int i = 0; i < CALLS_MAX; i++)
+		if (!calls[i].used) {
+			struct call *k = &calls[i];
+			memset(k, 0, sizeof(*k));
+			k->used = true;
+			k->seq = next_seq++;
+			k->id = id ? json_object_get(id) : NULL;
+			k->out = k->err = -1;
+			linebuf_init(&k->lb, CLIENT_REMOTE_MAX_LINE);
+			return k;
+		}
+	return NULL;
+}
+
+static bool
+slot_free(void)
+{
+	for (int i = 0; i < CALLS_MAX; i++)
+		if (!calls[i].used)
+			return true;
+	return false;
+}
+
+/* A call whose reply went out and whose bulkhead-rpc has ended. */
 static void
-send_error(json_object *id, const char *code, const char *fmt, ...)
+call_release(struct call *k)
+{
+	if (!k->sent || k->pid != 0 || k->out >= 0 || k->err >= 0)
+		return;
+	json_object_put(k->id);
+	linebuf_free(&k->lb);
+	free(k->reply);
+	free(k->held);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The replies that are next in line go out, each with the events its call
+ * had for it. */
+static void
+flush(void)
+{
+	for (;;) {
+		struct call *k = NULL;
+		for (int i = 0; i < CALLS_MAX; i++)
+			if (calls[i].used && calls[i].seq == next_send)
+				k = &calls[i];
+		if (k == NULL || k->reply == NULL)
+			return;
+		send_line(k->reply, strlen(k->reply));
+		if (k->heldlen > 0)
+			send_line(k->held, k->heldlen);
+		free(k->reply);
+		free(k->held);
+		k->reply = k->held = NULL;
+		k->heldlen = 0;
+		k->sent = true;
+		next_send++;
+		call_release(k);
+	}
+}
+
+static void
+set_reply(struct call *k, json_object *o)
+{
+	json_object_object_add(o, "id", k->id ? json_object_get(k->id) : NULL);
+	k->reply = xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	flush();
+}
+
+static void
+reply_error(struct call *k, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
-send_error(json_object *id, const char *code, const char *fmt, ...)
+reply_error(struct call *k, const char *code, const char *fmt, ...)
 {
 	json_object *o = json_object_new_object(), *e = json_object_new_object();
 	char msg[512];
@@ -65,22 +145,12 @@ send_error(json_object *id, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	json_object_object_add(o, "id", id ? json_object_get(id) : NULL);
 	json_object_object_add(o, "ok", json_object_new_boolean(0));
 	json_object_object_add(e, "code", json_object_new_string(code));
 	json_object_object_add(e, "message", json_object_new_string(msg));
 	json_object_object_add(o, "error", e);
-	send_line(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	set_reply(k, o);
 	json_object_put(o);
-}
-
-static struct call *
-free_slot(void)
-{
-	for (int i = 0; i < CALLS_MAX; i++)
-		if (calls[i].pid == 0)
-			return &calls[i];
-	return NULL;
 }
 
 static pid_t
@@ -122,25 +192,26 @@ spawn(const char *target, const char *service, const char *payload, int *out, in
 	return pid;
 }
 
-/* One request line from the CLI. */
+/* One request line from the CLI: a call of bulkhead.admin.METHOD. */
 static void
 request(const char *line)
 {
-	json_object *req = json_tokener_parse(line), *id = NULL, *v, *args, *payload;
+	json_object *req = json_tokener_parse(line), *id = NULL, *v, *args, *payload = NULL;
 	const char *method, *vm = NULL, *prop = NULL, *target = "dom0";
 	char service[RPC_SERVICE_MAX + RPC_ARG_MAX + 2];
 	const struct admin_rpc_method *m;
 	struct call *k;
 	uint32_t index;
 
+	if (req != NULL && json_object_is_type(req, json_type_object))
+		json_object_object_get_ex(req, "id", &id);
+	k = call_new(id); /* the caller made sure of a free slot */
 	if (req == NULL || !json_object_is_type(req, json_type_object)) {
-		send_error(NULL, "bad-request", "request is not a JSON object");
-		json_object_put(req);
-		return;
+		reply_error(k, "bad-request", "request is not a JSON object");
+		goto out;
 	}
-	json_object_object_get_ex(req, "id", &id);
 	if (!json_object_object_get_ex(req, "method", &v) || !json_object_is_type(v, json_type_string)) {
-		send_error(id, "bad-request", "request has no \"method\" string");
+		reply_error(k, "bad-request", "request has no \"method\" string");
 		goto out;
 	}
 	method = json_object_get_string(v);
@@ -157,61 +228,64 @@ request(const char *line)
 	}
 	snprintf(service, sizeof(service), ADMIN_RPC_PREFIX "%s", method);
 	if ((m = admin_rpc_find(service, &index)) == NULL) {
-		send_error(id, "not-remote", "%s is not available from a qube: run it in dom0",
+		reply_error(k, "not-remote", "%s is not available from a qube: run it in dom0",
 		    method);
-		goto free_payload;
+		goto out;
 	}
 	if (m->target != ADMIN_RPC_ON_DOM0 && vm == NULL) {
-		send_error(id, "bad-request", "%s needs a \"vm\" string", method);
-		goto free_payload;
+		reply_error(k, "bad-request", "%s needs a \"vm\" string", method);
+		goto out;
 	}
 	if (m->arg_is_prop && prop == NULL) {
-		send_error(id, "bad-request", "%s needs \"prop\"", method);
-		goto free_payload;
+		reply_error(k, "bad-request", "%s needs \"prop\"", method);
+		goto out;
 	}
 	if (m->target == ADMIN_RPC_ON_QUBE)
 		target = vm;
 	if (m->arg_is_prop || m->target == ADMIN_RPC_CREATES)
 		snprintf(service + strlen(service), sizeof(service) - strlen(service), "+%s",
 		    m->arg_is_prop ? prop : vm);
-	if ((k = free_slot()) == NULL) {
-		send_error(id, "limit", "too many calls at once from this qube's console");
-		goto free_payload;
-	}
-	memset(k, 0, sizeof(*k));
 	snprintf(k->what, sizeof(k->what), "%s on %s", method, target);
 	k->pid = spawn(target, service, json_object_object_length(payload) == 0 ? "" :
 	    json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE), &k->out, &k->err);
 	if (k->pid < 0) {
 		k->pid = 0;
-		send_error(id, "unreachable", "cannot run bulkhead-rpc: %s", strerror(errno));
-		goto free_payload;
+		reply_error(k, "unreachable", "cannot run bulkhead-rpc: %s", strerror(errno));
 	}
-	k->id = id ? json_object_get(id) : NULL;
-	linebuf_init(&k->lb, 8 * 1024 * 1024);
-free_payload:
-	json_object_put(payload);
 out:
+	json_object_put(payload);
 	json_object_put(req);
 }
 
-/* A line of a call's output: its reply gets the request's id. */
+/* A line of a call's output: its first reply gets the request's id; the
+ * rest are events (events.subscribe). */
 static void
 output_line(struct call *k, const char *line)
 {
 	json_object *o = json_tokener_parse(line), *ok;
+	size_t len = strlen(line);
 
-	if (o != NULL && json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, "ok", &ok) && !k->replied) {
-		k->replied = true;
-		json_object_object_add(o, "id", k->id ? json_object_get(k->id) : NULL);
-		send_line(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	} else if (o != NULL)
-		send_line(line); /* an event */
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return; /* not domd's */
+	}
+	if (json_object_object_get_ex(o, "ok", &ok) && k->reply == NULL && !k->sent)
+		set_reply(k, o);
+	else if (k->sent) {
+		send_line(line, len);
+		send_line("\n", 1);
+	} else {
+		k->held = xrealloc(k->held, k->heldlen + len + 1);
+		memcpy(k->held + k->heldlen, line, len);
+		k->held[k->heldlen + len] = '\n';
+		k->heldlen += len + 1;
+	}
 	json_object_put(o);
 }
 
+/* bulkhead-rpc ended: without a reply, its exit status and first line
+ * on stderr say why. */
 static void
 call_end(struct call *k)
 {
@@ -220,19 +294,18 @@ call_end(struct call *k)
 
 	while (waitpid(k->pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!k->replied) {
+	k->pid = 0;
+	if (k->reply == NULL && !k->sent) {
 		k->errline[k->errlen] = '\0';
 		if (!strncmp(msg, "bulkhead-rpc: ", 14))
 			msg += 14;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
-			send_error(k->id, "denied", "%s", msg[0] ? msg : "denied by policy");
+			reply_error(k, "denied", "%s", msg[0] ? msg : "denied by policy");
 		else
-			send_error(k->id, "unreachable", "%s: %s", k->what,
+			reply_error(k, "unreachable", "%s: %s", k->what,
 			    msg[0] ? msg : "no reply from domd");
 	}
-	json_object_put(k->id);
-	linebuf_free(&k->lb);
-	memset(k, 0, sizeof(*k));
+	call_release(k);
 }
 
 static void
@@ -273,7 +346,7 @@ static void
 quit(void)
 {
 	for (int i = 0; i < CALLS_MAX; i++)
-		if (calls[i].pid > 0)
+		if (calls[i].used && calls[i].pid > 0)
 			kill(calls[i].pid, SIGTERM);
 	_exit(0);
 }
@@ -290,9 +363,12 @@ serve(void)
 		struct call *who[1 + 2 * CALLS_MAX];
 		int n = 1;
 
-		p[0] = (struct pollfd){ cli, POLLIN, 0 };
+		/* Requests already read wait for a free slot, and so do new ones. */
+		while (slot_free() && linebuf_next(&in, &line) > 0)
+			request(line);
+		p[0] = (struct pollfd){ cli, slot_free() ? POLLIN : 0, 0 };
 		for (int i = 0; i < CALLS_MAX; i++) {
-			if (calls[i].pid == 0)
+			if (!calls[i].used)
 				continue;
 			if (calls[i].out >= 0) {
 				who[n] = &calls[i];
@@ -317,16 +393,31 @@ serve(void)
 				read_err(who[i]);
 		}
 		for (int i = 0; i < CALLS_MAX; i++)
-			if (calls[i].pid > 0 && calls[i].out < 0 && calls[i].err < 0)
+			if (calls[i].used && calls[i].pid > 0 && calls[i].out < 0 && calls[i].err < 0)
 				call_end(&calls[i]);
 		if (p[0].revents != 0) {
 			ssize_t r = linebuf_fill(&in, cli);
 			if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
 				quit();
-			while (linebuf_next(&in, &line) > 0)
-				request(line);
 		}
 	}
+}
+
+/* What the bridge inherits from the CLI that is not its own: the CLI's
+ * signal handlers and mask. */
+static void
+reset_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_IGN); /* the CLI decides when to stop */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 int
@@ -342,8 +433,7 @@ remote_bridge_open(pid_t *pid)
 		return -1;
 	}
 	if (*pid == 0) {
-		signal(SIGPIPE, SIG_IGN);
-		signal(SIGINT, SIG_IGN); /* the CLI decides when to stop */
+		reset_signals();
 		close(sv[0]);
 		cli = sv[1];
 		serve();

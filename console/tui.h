@@ -296,7 +296,8 @@ extern const struct tui_action tui_act_help, tui_act_start, tui_act_shutdown,
     tui_act_kill, tui_act_restart, tui_act_sort, tui_act_create, tui_act_remove,
     tui_act_props, tui_act_quit, tui_act_pause, tui_act_clone, tui_act_tags,
     tui_act_firewall, tui_act_usb, tui_act_asks, tui_act_log, tui_act_filter,
-    tui_act_redraw, tui_act_viewer, tui_act_backup, tui_act_restore, tui_act_update;
+    tui_act_redraw, tui_act_viewer, tui_act_backup, tui_act_restore, tui_act_update,
+    tui_act_admin_calls;
 extern const struct tui_action *const tui_action_table[];
 
 /* Function keys (tui_keys.c): after curses is set up, learns which ones

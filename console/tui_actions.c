@@ -19,6 +19,7 @@ const struct tui_action *const tui_action_table[] = {
 	&tui_act_pause,
 	&tui_act_clone,
 	&tui_act_log,
+	&tui_act_admin_calls,
 	&tui_act_asks,
 	&tui_act_tags,
 	&tui_act_firewall,

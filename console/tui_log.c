@@ -1,9 +1,11 @@
 /* log (l, Enter): the selected qube's console log, read from
  * STATE/qubes/NAME/console.log (STATE: daemon.info's state_dir) until
- * domd's API serves it. Scrollable; follows new output at the end; reread
- * once a second when the file changed. What the guest wrote there is
- * untrusted: escape sequences are dropped and every other byte outside
- * printable ASCII is shown as '?', so nothing reaches the terminal raw. */
+ * domd's API serves it; admin calls (A): the calls of the admin API the
+ * qube made, with domd's decisions (STATE/qubes/NAME/admin-calls.log).
+ * Scrollable; follows new output at the end; reread once a second when
+ * the file changed. What the guest wrote in its log is untrusted: escape
+ * sequences are dropped and every other byte outside printable ASCII is
+ * shown as '?', so nothing reaches the terminal raw. */
 #include "tui.h"
 
 #include <curses.h>
@@ -21,6 +23,8 @@
 
 struct logview {
 	char vm[TUI_NAME_MAX];
+	const char *file; /* in STATE/qubes/NAME */
+	const char *what; /* "console log", "admin calls log" */
 	char path[1200];
 	dev_t dev;
 	ino_t ino;
@@ -108,7 +112,7 @@ static void
 load(struct tui *t, struct tui_pager *p)
 {
 	struct logview *l = tui_pager_ctx(p);
-	char *untrusted_buf = NULL, info[64];
+	char *untrusted_buf = NULL, info[64], msg[96];
 	struct stat st;
 	off_t off;
 	ssize_t n;
@@ -120,15 +124,16 @@ load(struct tui *t, struct tui_pager *p)
 		problem(p, l, EAGAIN, "domd has not said where its state directory is (yet)");
 		return;
 	}
-	snprintf(l->path, sizeof(l->path), "%s/qubes/%s/console.log", t->m.state_dir, l->vm);
+	snprintf(l->path, sizeof(l->path), "%s/qubes/%s/%s", t->m.state_dir, l->vm, l->file);
 	if ((fd = open(l->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		problem(p, l, errno, errno == ENOENT ? "No console log yet." :
-		    "Cannot read the console log.");
+		snprintf(msg, sizeof(msg), errno == ENOENT ? "No %s yet." : "Cannot read the %s.",
+		    l->what);
+		problem(p, l, errno, msg);
 		goto out;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		problem(p, l, fstat(fd, &st) == -1 ? errno : EINVAL,
-		    "The console log is not a regular file.");
+		snprintf(msg, sizeof(msg), "The %s is not a regular file.", l->what);
+		problem(p, l, fstat(fd, &st) == -1 ? errno : EINVAL, msg);
 		goto out;
 	}
 	mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
@@ -138,7 +143,8 @@ load(struct tui *t, struct tui_pager *p)
 	off = st.st_size > LOG_TAIL_MAX ? st.st_size - LOG_TAIL_MAX : 0;
 	len = (size_t)(st.st_size - off);
 	if ((untrusted_buf = malloc(len + 1)) == NULL) {
-		problem(p, l, ENOMEM, "Cannot read the console log.");
+		snprintf(msg, sizeof(msg), "Cannot read the %s.", l->what);
+		problem(p, l, ENOMEM, msg);
 		goto out;
 	}
 	while (got < len) {
@@ -158,8 +164,10 @@ load(struct tui *t, struct tui_pager *p)
 		add_lines(p, untrusted_buf + skip, got - skip, COLS);
 	} else
 		add_lines(p, untrusted_buf, got, COLS);
-	if (tui_pager_lines(p) == 0)
-		tui_pager_add(p, "(the console log is empty)", A_NORMAL);
+	if (tui_pager_lines(p) == 0) {
+		snprintf(msg, sizeof(msg), "(the %s is empty)", l->what);
+		tui_pager_add(p, msg, A_NORMAL);
+	}
 	snprintf(info, sizeof(info), "%lld bytes", (long long)st.st_size);
 	tui_pager_set_info(p, info);
 	l->dev = st.st_dev;
@@ -180,20 +188,29 @@ log_tick(struct tui *t, struct tui_pager *p)
 	load(t, p);
 }
 
-void
-tui_log_open(struct tui *t, const char *vm)
+static void
+open_view(struct tui *t, const char *vm, const char *file, const char *what,
+    const char *title_fmt)
 {
 	struct logview *l = xcalloc(1, sizeof(*l));
 	struct tui_pager *p;
 	char title[96];
 
 	tui_safe_copy(l->vm, sizeof(l->vm), vm);
-	snprintf(title, sizeof(title), "Console log of %s", l->vm);
+	l->file = file;
+	l->what = what;
+	snprintf(title, sizeof(title), title_fmt, l->vm);
 	p = tui_pager_new(title, log_tick, l);
 	tui_pager_on_destroy(p, free);
 	tui_pager_follow(p, 1);
 	load(t, p);
 	tui_push(t, tui_pager_view(p));
+}
+
+void
+tui_log_open(struct tui *t, const char *vm)
+{
+	open_view(t, vm, "console.log", "console log", "Console log of %s");
 }
 
 static void
@@ -210,4 +227,21 @@ const struct tui_action tui_act_log = {
 	.help = "the selected qube's console log (scrollable, follows new output)",
 	.flags = TUI_ACT_KIOSK | TUI_ACT_QUBE,
 	.run = log_run,
+};
+
+static void
+audit_run(struct tui *t, struct tui_qube *q)
+{
+	open_view(t, q->name, "admin-calls.log", "admin calls log", "Admin calls of %s");
+}
+
+const struct tui_action tui_act_admin_calls = {
+	.name = "admin-calls",
+	.label = "Calls",
+	.key = 'A',
+	.keyname = "A",
+	.help = "the admin API calls the selected (management) qube made, with "
+	    "domd's decisions",
+	.flags = TUI_ACT_QUBE,
+	.run = audit_run,
 };

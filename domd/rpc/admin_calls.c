@@ -4,10 +4,13 @@
  * admin API answers on domd's end of the data channel (call.h). Every
  * call is logged with its caller, method, target and decision, and sent
  * to dom0's event stream. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "call.h"
@@ -50,12 +53,45 @@ rpc_admin_allows(const char *caller, const char *method, const char *target)
 	return d.action == POLICY_ALLOW;
 }
 
+#define AUDIT_MAX (1024 * 1024) /* then the file becomes .1 */
+
+/* One line in STATE/qubes/CALLER/admin-calls.log, which the console shows
+ * (A): the time, the call, the target and the decision. */
+static void
+audit_file(const char *caller, const char *line)
+{
+	char path[4200], old[4300];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/admin-calls.log", vm_dir(caller));
+	if (stat(path, &st) == 0 && st.st_size > AUDIT_MAX) {
+		snprintf(old, sizeof(old), "%s.1", path);
+		rename(path, old);
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd < 0 || write(fd, line, strlen(line)) < 0)
+		log_warn("%s", path);
+	if (fd >= 0)
+		close(fd);
+}
+
 /* why: NULL for the policy's own deny. */
 static void
 audit(const struct call *k, const char *target, const char *decision, const char *why)
 {
+	char line[512], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
 	if (why == NULL)
 		why = "policy";
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(line, sizeof(line), "%s %s%s%s on %s: %s (%.200s)\n", when,
+	    k->service + strlen(ADMIN_RPC_PREFIX), k->arg[0] ? "+" : "", k->arg, target,
+	    decision, why);
+	audit_file(k->source, line);
 	log_info("admin: %s calls %s%s%s on %s: %s (%s)", k->source, k->service,
 	    k->arg[0] ? "+" : "", k->arg, target, decision, why);
 	event_admin_call(k->source, k->service + strlen(ADMIN_RPC_PREFIX), target, decision);

@@ -4,6 +4,7 @@
 # list and events show only what it may see; what it creates carries its
 # tag; methods off the allow-list and hostile arguments are refused.
 . tests/integration/lib.sh
+. tests/integration/console-lib.sh
 
 mkdir -p "$T/cfg/policy.d"
 printf 'cgroup_parent = "%s"\nstart_timeout = 20\n' "$CGROUP_PARENT" >"$T/cfg/domd.conf"
@@ -109,6 +110,17 @@ bad "an invalid property value" vm.create+worse dom0 '{"class":"app","template":
 admin vm.create+$(printf 'n%.0s' $(seq 40)) dom0 '{"class":"app"}' >/dev/null; rc=$?
 ok $([ $rc -eq 126 ]; echo $?) "an over-long qube name is refused"
 ok $([ -z "$(bh --json ls | py "' '.join(v['name'] for v in j if v['name'] in ('big','ctl','huge','worse'))")" ]; echo $?) "no refused create left a qube behind"
+# A caller that breaks the data channel's framing (build/tests/admin-junk).
+bh run --pass-io --user root mgmt -- 'cat >/tmp/admin-junk; chmod 755 /tmp/admin-junk' <"$PWD/build/tests/admin-junk"
+junk() { bh run mgmt -- "/tmp/admin-junk $1" 2>&1; }
+out=$(junk wrong-way)
+ok $(echo "$out" | grep -q '"code":"bad-request".*broke its framing' && echo "$out" | grep -q "exit 1"; echo $?) "a frame the wrong way instead of the arguments: refused ($(echo $out))"
+out=$(junk bad-type)
+ok $(echo "$out" | grep -q '"code":"bad-request".*broke its framing'; echo $?) "a frame of an unknown type: refused"
+out=$(junk huge)
+ok $(echo "$out" | grep -q '"code":"bad-request".*more than 8 KiB'; echo $?) "a frame announcing 200000 bytes of arguments: refused ($(echo $out | cut -c1-120))"
+out=$(junk after-eof)
+ok $(echo "$out" | grep -q '"ok":true' && echo "$out" | grep -q "exit 0"; echo $?) "junk after the arguments is dropped: the call is answered"
 ok $([ "$(guard_pid mgmt)" = "$guard0" ] && bh info >/dev/null && [ "$(admin vm.list | py "j['ok']")" = True ]; echo $?) "after all that, the same guard and domd serve mgmt"
 
 # The event stream: only permitted qubes, and never the audit or asks.
@@ -121,5 +133,15 @@ ok $(echo "$ev" | grep -q '"event":"state","vm":"work"'; echo $?) "the event str
 ok $(! echo "$ev" | grep -q 'secret\|admin-call'; echo $?) "and nothing of a qube it may not see, nor the audit"
 ok $(grep -q "admin: mgmt calls bulkhead.admin.vm.start on secret: denied" "$T/domd.log" &&
 	grep -q "admin: mgmt calls bulkhead.admin.vm.start on work: allowed" "$T/domd.log"; echo $?) "domd logs every admin call with caller, method, target and decision"
+
+# dom0's console: A shows the calls the selected qube made, with decisions.
+console_start -x 120 -y 30
+select_vm mgmt
+keys A
+wait_screen 'Admin calls of mgmt' 5
+keys g
+oks $(wait_screen 'vm.get on secret: denied \(policy\)' 3 && wait_screen 'vm.start on work: allowed' 1; echo $?) \
+	"the console's A view shows mgmt's admin calls and domd's decisions"
+keys q
 
 tap_end
