@@ -5,7 +5,6 @@
 #include <stdio.h>
 
 #include "api.h"
-#include "log.h"
 #include "rpc.h"
 
 static json_object *

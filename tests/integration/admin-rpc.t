@@ -134,6 +134,24 @@ ok $(! echo "$ev" | grep -q 'secret\|admin-call'; echo $?) "and nothing of a qub
 ok $(grep -q "admin: mgmt calls bulkhead.admin.vm.start on secret: denied" "$T/domd.log" &&
 	grep -q "admin: mgmt calls bulkhead.admin.vm.start on work: allowed" "$T/domd.log"; echo $?) "domd logs every admin call with caller, method, target and decision"
 
+# The default site's policy for its management qube, sys-admin.
+rm -f "$T/cfg/policy.d/30-admin.policy"
+cp config/site/policy.d/90-default.policy "$T/cfg/policy.d/"
+bh create sys-admin --class app --label purple --template tpl >/dev/null
+bh start sys-admin >/dev/null
+sa() { printf '%s' "${3:-}" | bh run --pass-io sys-admin -- "bulkhead-rpc ${2:-dom0} bulkhead.admin.$1" 2>/dev/null; }
+n=$(sa vm.list | py "len(j['result'])")
+ok $([ "$n" = "$(bh --json ls | py "len(j)")" ]; echo $?) "default policy: sys-admin lists every qube ($n)"
+sa vm.start work >/dev/null; rc=$?
+ok $([ $rc -eq 126 ] && [ "$(vm_field work state)" = halted ]; echo $?) "default policy: sys-admin may not start a qube it did not create"
+sa vm.create+mine dom0 '{"class":"app","template":"tpl","label":"gray"}' >/dev/null
+sa vm.start mine >/dev/null
+ok $([ "$(vm_field mine state)" = running ]; echo $?) "default policy: it creates a qube and starts it"
+sa vm.tag mine '{"op":"add","tag":"x"}' >/dev/null; rc=$?
+ok $([ $rc -eq 126 ]; echo $?) "default policy: no vm.tag for it (tags can grant what policy gives them)"
+bh kill mine >/dev/null
+bh kill sys-admin >/dev/null
+
 # dom0's console: A shows the calls the selected qube made, with decisions.
 console_start -x 120 -y 30
 select_vm mgmt
