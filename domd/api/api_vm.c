@@ -22,14 +22,15 @@ static enum api_result
 vm_list(struct request *req)
 {
 	json_object *a = json_object_new_array();
-	const char *remote = req->c->remote;
+	/* A qube sees the qubes the policy lets it list (Qubes' admin.vm.List). */
+	struct rpc_admin_view *view = req->c->remote[0] ?
+	    rpc_admin_view_new(req->c->remote, "vm.list") : NULL;
 
-	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next) {
-		/* A qube sees the qubes the policy lets it list (Qubes' admin.vm.List). */
-		if (remote[0] && !rpc_admin_allows(remote, "vm.list", vm->q.name))
-			continue;
-		json_object_array_add(a, vm_to_json(vm));
-	}
+	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next)
+		if (view == NULL || rpc_admin_view_allows(view, vm->q.name))
+			json_object_array_add(a, vm_to_json(vm));
+	if (view != NULL)
+		rpc_admin_view_free(view);
 	reply_ok(req, a);
 	/* A big listing leaves a lot of freed JSON behind: give it back. */
 	malloc_trim(0);

@@ -42,15 +42,47 @@ rpc_set_admin_handlers(const struct rpc_admin_handlers *h)
 	handlers = *h;
 }
 
+struct rpc_admin_view {
+	struct call_env *env;
+	char caller[QUBE_NAME_MAX + 1];
+	char service[RPC_SERVICE_MAX + 1];
+};
+
+struct rpc_admin_view *
+rpc_admin_view_new(const char *caller, const char *method)
+{
+	struct rpc_admin_view *v = xcalloc(1, sizeof(*v));
+
+	v->env = call_env_new(caller);
+	snprintf(v->caller, sizeof(v->caller), "%s", caller);
+	snprintf(v->service, sizeof(v->service), ADMIN_RPC_PREFIX "%s", method);
+	return v;
+}
+
+bool
+rpc_admin_view_allows(struct rpc_admin_view *v, const char *target)
+{
+	struct policy_decision d;
+
+	call_env_decide(v->env, v->caller, v->service, "", target, &d);
+	return d.action == POLICY_ALLOW;
+}
+
+void
+rpc_admin_view_free(struct rpc_admin_view *v)
+{
+	call_env_free(v->env);
+	free(v);
+}
+
 bool
 rpc_admin_allows(const char *caller, const char *method, const char *target)
 {
-	char service[RPC_SERVICE_MAX + 1];
-	struct policy_decision d;
+	struct rpc_admin_view *v = rpc_admin_view_new(caller, method);
+	bool ok = rpc_admin_view_allows(v, target);
 
-	snprintf(service, sizeof(service), ADMIN_RPC_PREFIX "%s", method);
-	call_decide(caller, service, "", target, &d);
-	return d.action == POLICY_ALLOW;
+	rpc_admin_view_free(v);
+	return ok;
 }
 
 #define AUDIT_MAX (1024 * 1024) /* then the file becomes .1 */

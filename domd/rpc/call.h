@@ -92,6 +92,13 @@ void call_agent_ready(struct vm *vm);
 /* policy_env.c */
 void call_decide(const char *source, const char *service, const char *arg, const char *target,
     struct policy_decision *out);
+/* The same view of the qubes for several decisions in a row (the qubes
+ * must not change in between). */
+struct call_env;
+struct call_env *call_env_new(const char *source);
+void call_env_decide(struct call_env *ce, const char *source, const char *service,
+    const char *arg, const char *target, struct policy_decision *out);
+void call_env_free(struct call_env *ce);
 
 /* asks.c */
 void ask_set_targets(struct call *k, const struct policy_decision *d);

@@ -54,37 +54,68 @@ env_find(void *ctx, const char *name)
 	return NULL;
 }
 
-void
-call_decide(const char *source, const char *service, const char *arg, const char *target,
-    struct policy_decision *out)
+/* The policy's view of domd's qubes, made once for several decisions. */
+struct call_env {
+	struct env_ctx e;
+	struct policy_env env;
+	const struct policy *policy;
+};
+
+struct call_env *
+call_env_new(const char *source)
 {
-	char dir[1100];
-	struct env_ctx e = { 0 };
-	struct policy_env env = { env_find, &e, "", env_nth };
+	struct call_env *ce = xcalloc(1, sizeof(*ce));
+	struct env_ctx *e = &ce->e;
 	struct vm *src = vm_find(source);
+	char dir[1100];
 	size_t i = 0;
 
 	snprintf(dir, sizeof(dir), "%s/policy.d", domd.paths.config_dir);
 	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next)
-		e.n++;
-	e.q = xcalloc(e.n + 1, sizeof(*e.q));
-	e.tags = xcalloc(e.n + 1, sizeof(*e.tags));
+		e->n++;
+	e->q = xcalloc(e->n + 1, sizeof(*e->q));
+	e->tags = xcalloc(e->n + 1, sizeof(*e->tags));
 	for (struct vm *vm = domd.vms; vm != NULL; vm = vm->next, i++) {
-		e.tags[i] = xcalloc((size_t)vm->q.ntags + 1, sizeof(char *));
+		e->tags[i] = xcalloc((size_t)vm->q.ntags + 1, sizeof(char *));
 		for (int t = 0; t < vm->q.ntags; t++)
-			e.tags[i][t] = vm->q.tags[t];
-		e.q[i].name = vm->q.name;
-		e.q[i].type = qube_type(vm);
-		e.q[i].tags = e.tags[i];
-		e.q[i].template_for_dispvms = vm->q.template_for_dispvms;
-		e.q[i].running = vm->state == VM_RUNNING;
+			e->tags[i][t] = vm->q.tags[t];
+		e->q[i].name = vm->q.name;
+		e->q[i].type = qube_type(vm);
+		e->q[i].tags = e->tags[i];
+		e->q[i].template_for_dispvms = vm->q.template_for_dispvms;
+		e->q[i].running = vm->state == VM_RUNNING;
 	}
+	ce->env = (struct policy_env){ env_find, e, "", env_nth };
 	if (src != NULL)
-		env.default_dispvm = src->q.default_dispvm;
-	policy_evaluate(policy_cache_get(&policy_cached, dir), &env, service, arg, source,
+		ce->env.default_dispvm = src->q.default_dispvm;
+	ce->policy = policy_cache_get(&policy_cached, dir);
+	return ce;
+}
+
+void
+call_env_decide(struct call_env *ce, const char *source, const char *service, const char *arg,
+    const char *target, struct policy_decision *out)
+{
+	policy_evaluate(ce->policy, &ce->env, service, arg, source,
 	    target[0] ? target : "@default", out);
-	for (i = 0; i < e.n; i++)
-		free(e.tags[i]);
-	free(e.tags);
-	free(e.q);
+}
+
+void
+call_env_free(struct call_env *ce)
+{
+	for (size_t i = 0; i < ce->e.n; i++)
+		free(ce->e.tags[i]);
+	free(ce->e.tags);
+	free(ce->e.q);
+	free(ce);
+}
+
+void
+call_decide(const char *source, const char *service, const char *arg, const char *target,
+    struct policy_decision *out)
+{
+	struct call_env *ce = call_env_new(source);
+
+	call_env_decide(ce, source, service, arg, target, out);
+	call_env_free(ce);
 }

@@ -85,6 +85,12 @@ void rpc_set_admin_handlers(const struct rpc_admin_handlers *h);
  * as for a call of bulkhead.admin.METHOD: what vm.list and the event stream
  * show a management qube. */
 bool rpc_admin_allows(const char *caller, const char *method, const char *target);
+/* The same for many targets in a row (a listing), with one view of the
+ * qubes: they must not change before rpc_admin_view_free(). */
+struct rpc_admin_view;
+struct rpc_admin_view *rpc_admin_view_new(const char *caller, const char *method);
+bool rpc_admin_view_allows(struct rpc_admin_view *v, const char *target);
+void rpc_admin_view_free(struct rpc_admin_view *v);
 
 /* Runs cmdline in vm as user with data_fd as its stdio channel, for domd
  * itself: nobody waits for the result; the other end of data_fd tells. */
