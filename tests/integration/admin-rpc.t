@@ -127,9 +127,11 @@ ok $([ "$(guard_pid mgmt)" = "$guard0" ] && bh info >/dev/null && [ "$(admin vm.
 bh run mgmt -- 'bulkhead-rpc dom0 bulkhead.admin.events.subscribe </dev/null >/tmp/events 2>&1 & echo $! >/tmp/events.pid'
 sleep 0.5
 bh start secret >/dev/null; bh start work >/dev/null; bh kill secret >/dev/null; bh kill work >/dev/null
+bh remove made >/dev/null
 sleep 0.5
 ev=$(bh run mgmt -- 'cat /tmp/events; kill $(cat /tmp/events.pid)')
 ok $(echo "$ev" | grep -q '"event":"state","vm":"work"'; echo $?) "the event stream shows a permitted qube's changes"
+ok $(echo "$ev" | grep -q '"event":"removed","vm":"made"'; echo $?) "and the removal of one it may see"
 ok $(! echo "$ev" | grep -q 'secret\|admin-call'; echo $?) "and nothing of a qube it may not see, nor the audit"
 ok $(grep -q "admin: mgmt calls bulkhead.admin.vm.start on secret: denied" "$T/domd.log" &&
 	grep -q "admin: mgmt calls bulkhead.admin.vm.start on work: allowed" "$T/domd.log"; echo $?) "domd logs every admin call with caller, method, target and decision"

@@ -20,7 +20,7 @@ wait_for() {
 }
 diag() { sed 's/^/# /'; }
 
-echo "1..56"
+echo "1..58"
 
 xl list 2>&1 | grep -q '^Domain-0 ' ; ok $? "the toolstack is up: xl list shows Domain-0"
 
@@ -291,6 +291,22 @@ ok $? "the allowed copy arrives in work, md5 matches"
 diag < /tmp/ask.log
 [ -n "$want" ] && [ "$got" = "$want" ] ||
 	{ echo "# sent '$want', got '$got'"; diag < /tmp/sum.err; tail -n 30 $STORE/personal/console.log | diag; }
+# The admin API from a qube, over the same relay: a listing filtered by
+# policy, and a method the policy does not allow refused.
+cat >> /etc/bulkhead/policy.d/50-test.policy <<'POL'
+bulkhead.admin.vm.list  *  work  dom0      allow
+bulkhead.admin.vm.list  *  work  personal  allow
+POL
+out=$(timeout 60 bulkhead run work -- 'bulkhead-rpc dom0 bulkhead.admin.vm.list </dev/null' 2>&1)
+echo "$out" | grep -q '"ok":true' && echo "$out" | grep -q '"name":"personal"' &&
+	! echo "$out" | grep -q '"name":"work"'
+ok $? "work lists qubes through bulkhead.admin.vm.list: only personal, as policy says"
+echo "$out" | cut -c1-200 | diag
+timeout 60 bulkhead run work -- 'bulkhead-rpc personal bulkhead.admin.vm.kill </dev/null' >/tmp/admin.log 2>&1
+rc=$?
+[ $rc -eq 126 ] && [ "$(state personal)" = running ]
+ok $? "work's bulkhead.admin.vm.kill of personal, which no rule allows, is refused (exit $rc)"
+diag < /tmp/admin.log
 timeout 60 bulkhead kill personal >/tmp/cli.log 2>&1 && [ "$(state personal)" = halted ] && ! xl_has personal
 rc=$?
 ok $rc "bulkhead kill destroys the domain"
