@@ -67,6 +67,37 @@ net_vif_name(const struct vm *client)
 	return buf;
 }
 
+/* Is c on the way from q to the outside: q itself, or a netvm of its
+ * chain? */
+static bool
+on_chain(const struct vm *q, const struct vm *c)
+{
+	for (int depth = 0; q != NULL && depth < 16; depth++) {
+		if (q == c)
+			return true;
+		q = q->q.netvm[0] ? vm_find(q->q.netvm) : NULL;
+	}
+	return false;
+}
+
+/* The TCP ports a netvm forwards from its uplink to its client c: what c
+ * listens on, and what the qubes behind it (c a netvm) listen on; each
+ * netvm of the chain forwards them one hop on, with the same ports. */
+static void
+forwards_text(FILE *f, const struct vm *c)
+{
+	struct qube_ports pr[QUBE_LISTEN_MAX];
+	int n, total = 0;
+
+	for (const struct vm *q = domd.vms; q != NULL; q = q->next) {
+		if (q->q.listen[0] == '\0' || !on_chain(q, c))
+			continue;
+		n = qube_listen_parse(q->q.listen, pr);
+		for (int i = 0; i < n && total < NETCFG_FORWARDS_MAX; i++, total++)
+			fprintf(f, "forward %u-%u\n", pr[i].lo, pr[i].hi);
+	}
+}
+
 static void
 client_text(FILE *f, const struct vm *c)
 {
@@ -74,6 +105,7 @@ client_text(FILE *f, const struct vm *c)
 
 	fprintf(f, "client %s %s %s %s\n", q->name, q->ip, net_vif_name(c),
 	    fwrule_action_name(q->fw.policy));
+	forwards_text(f, c);
 	for (int i = 0; i < q->fw.n; i++) {
 		struct fwrule r;
 		char err[300];
@@ -212,4 +244,17 @@ net_rules_changed(struct vm *vm, struct vm **netvm)
 	if (n == NULL || !up(n) || !vm->net_attached)
 		return 0;
 	return netvm_send(n);
+}
+
+void
+net_listen_changed(struct vm *vm)
+{
+	/* Every running netvm of its chain forwards its ports one hop on. */
+	struct vm *n = vm->q.netvm[0] ? vm_find(vm->q.netvm) : NULL;
+
+	for (int depth = 0; n != NULL && depth < 16; depth++) {
+		if (up(n))
+			netvm_send(n);
+		n = n->q.netvm[0] ? vm_find(n->q.netvm) : NULL;
+	}
 }

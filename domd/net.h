@@ -28,5 +28,7 @@ void net_netvm_changed(struct vm *vm, const char *old_netvm);
 /* Its rules changed: tell its netvm. The message number to wait for, 0 if
  * nothing was sent (not running, no netvm). */
 unsigned long net_rules_changed(struct vm *vm, struct vm **netvm);
+/* vm's listen property changed: its netvms' forwards are sent again. */
+void net_listen_changed(struct vm *vm);
 
 #endif

@@ -166,6 +166,23 @@ parse_item(struct parser *p, char *line, struct netcfg *c, int *client_cap, bool
 		cl->rules[cl->nrules++] = r;
 		return 0;
 	}
+	if (!strncmp(line, "forward ", 8)) {
+		unsigned lo, hi;
+		char end;
+		if (cl == NULL)
+			return fail(p, "forward before any client");
+		if (sscanf(line + 8, "%5u-%5u%c", &lo, &hi, &end) != 2 || lo < 1 || hi < lo ||
+		    hi > 65535)
+			return fail(p, "client %s: invalid forward (expected LO-HI, ports 1-65535)",
+			    cl->name);
+		if (cl->nforwards >= NETCFG_FORWARDS_MAX)
+			return fail(p, "more than %d forwards for client %s", NETCFG_FORWARDS_MAX,
+			    cl->name);
+		cl->forwards[cl->nforwards].lo = (uint16_t)lo;
+		cl->forwards[cl->nforwards].hi = (uint16_t)hi;
+		cl->nforwards++;
+		return 0;
+	}
 	if (!strncmp(line, "bad ", 4)) {
 		if (cl == NULL)
 			return fail(p, "bad before any client");

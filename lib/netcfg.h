@@ -11,6 +11,8 @@
  *   client work 10.137.0.5 vif5 drop   name, address, link in the netvm, policy
  *   rule accept proto=tcp dstports=443 a rule of the client above, canonical form
  *   rule drop
+ *   forward 22-22                      TCP ports of the client above reached
+ *                                      from upstream (DNAT, same ports)
  *   client broken 10.137.0.6 vif6 accept
  *   bad firewall rule 1: invalid ...   a client whose rules domd could not read
  *   end
@@ -39,6 +41,7 @@
 #define NETCFG_IFNAME_MAX 15              /* IFNAMSIZ - 1 */
 #define NETCFG_NAME_MAX 31
 #define NETCFG_ANSWER_MAX 512
+#define NETCFG_FORWARDS_MAX 32 /* per client: its ports and those behind it */
 
 /* The two virtual DNS addresses every client uses (Qubes' values). */
 #define NETCFG_DNS1 "10.139.1.1"
@@ -55,6 +58,8 @@ struct netcfg_client {
 	char bad_reason[256];
 	int nrules;
 	struct fwrule *rules;        /* nrules, parsed */
+	int nforwards;               /* inbound TCP port ranges sent on to it */
+	struct { uint16_t lo, hi; } forwards[NETCFG_FORWARDS_MAX];
 };
 
 struct netcfg {

@@ -53,6 +53,7 @@ const struct qube_prop qube_props[] = {
 	{ "uplink_gateway", PROP_NET, true, false },
 	{ "uplink_dns", PROP_NET, true, false },
 	{ "ipv6", PROP_BOOL, true, false }, /* a netvm's, used at its next start */
+	{ "listen", PROP_NET, true, false }, /* its netvms forward these ports to it */
 	{ "tags", PROP_TAGS, false, false },
 	{ "usb", PROP_USB, false, false }, /* changed with vm.usb */
 	/* changed with vm.firewall, which also applies them */
@@ -261,6 +262,15 @@ set_net(struct qube *q, const char *prop, const char *value, char *err, size_t e
 		if (value[0] != '\0' && netcfg_ip_parse(value, &a) < 0)
 			goto bad;
 		snprintf(q->uplink_gateway, sizeof(q->uplink_gateway), "%s", value);
+	} else if (!strcmp(prop, "listen")) {
+		struct qube_ports pr[QUBE_LISTEN_MAX];
+		if (strlen(value) >= sizeof(q->listen) || qube_listen_parse(value, pr) < 0) {
+			snprintf(err, errlen, "invalid listen '%s' (expected TCP ports like 22, "
+			    "22,8022 or 5900-5931; at most %d)", shown(value, sv, sizeof(sv)),
+			    QUBE_LISTEN_MAX);
+			return -1;
+		}
+		snprintf(q->listen, sizeof(q->listen), "%s", value);
 	} else {
 		if (value[0] != '\0' && !dns_ok(value)) {
 			snprintf(err, errlen, "invalid uplink_dns '%s' (expected one or two IPv4 "
@@ -410,6 +420,46 @@ bad_name:
 	return -1;
 }
 
+static long
+port_number(const char **p)
+{
+	long v = 0;
+	int digits = 0;
+
+	while (**p >= '0' && **p <= '9' && digits < 6) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		digits++;
+	}
+	return digits == 0 || digits > 5 || v < 1 || v > 65535 ? -1 : v;
+}
+
+int
+qube_listen_parse(const char *s, struct qube_ports *out)
+{
+	int n = 0;
+
+	if (*s == '\0')
+		return 0;
+	for (;;) {
+		long lo = port_number(&s), hi = lo;
+		if (lo < 0)
+			return -1;
+		if (*s == '-') {
+			s++;
+			if ((hi = port_number(&s)) < lo)
+				return -1;
+		}
+		if (n == QUBE_LISTEN_MAX)
+			return -1;
+		out[n++] = (struct qube_ports){ (uint16_t)lo, (uint16_t)hi };
+		if (*s == '\0')
+			return n;
+		if (*s++ != ',')
+			return -1;
+	}
+}
+
 int
 qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen)
 {
@@ -449,6 +499,8 @@ qube_get(const struct qube *q, const char *prop, char *buf, size_t buflen)
 		snprintf(buf, buflen, "%d", q->provides_usb);
 	else if (!strcmp(prop, "ipv6"))
 		snprintf(buf, buflen, "%d", q->ipv6);
+	else if (!strcmp(prop, "listen"))
+		snprintf(buf, buflen, "%s", q->listen);
 	else if (!strcmp(prop, "usb")) {
 		size_t off = 0;
 		buf[0] = '\0';

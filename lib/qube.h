@@ -81,6 +81,9 @@ struct qube {
 	char uplink_address[20];
 	char uplink_gateway[16];
 	char uplink_dns[32];
+	/* TCP ports reachable from outside: its netvms forward them from their
+	 * uplink to it ("22", "22,8022", "5900-5931"; "" for none). */
+	char listen[64];
 	int ntags;
 	char tags[QUBE_TAGS_MAX][QUBE_NAME_MAX + 1];
 	/* USB devices attached whenever it and their USB qube run. */
@@ -94,6 +97,15 @@ struct qube {
 		char text[QUBE_FW_TEXT_MAX];
 	} fw;
 };
+
+/* A range of TCP ports of a qube's listen property. */
+#define QUBE_LISTEN_MAX 8
+struct qube_ports {
+	uint16_t lo, hi;
+};
+/* Parses a listen value into at most QUBE_LISTEN_MAX ranges: their number,
+ * or -1. */
+int qube_listen_parse(const char *s, struct qube_ports *out);
 
 enum qube_prop_type { PROP_NAME, PROP_CLASS, PROP_LABEL, PROP_QUBEREF, PROP_LONG, PROP_BOOL, PROP_UUID,
 	PROP_TAGS, PROP_FWPOLICY, PROP_FIREWALL, PROP_NET, PROP_USB, PROP_VIRTMODE };

@@ -28,6 +28,11 @@
  *     (and tcp; 10.139.1.2 goes to the second resolver, or to the first)
  *   nat POSTROUTING, with an upstream link
  *     -o UPSTREAM -j MASQUERADE
+ *   and for each client's forward (its listen ports, or those of qubes
+ *   behind it), with an upstream link, IPv4:
+ *     nat PREROUTING  -i UPSTREAM -p tcp --dport LO:HI -j DNAT --to-destination IP
+ *     filter FORWARD  -i UPSTREAM -d IP/32 -p tcp --dport LO:HI -j ACCEPT
+ *                     (after the anti-spoofing DROP, before the replies)
  *
  * A rule becomes one entry per destination and protocol: dsthost gives one
  * per address it resolves to (resolved at each apply), specialtarget=dns one
@@ -614,6 +619,42 @@ build_client(struct table *t, const struct netcfg *cfg, int i, time_t now,
 	return put(t, "FORWARD", &s);
 }
 
+/* The clients' inbound TCP ports (IPv4, with an upstream link): in nat
+ * PREROUTING, -i UPSTREAM -p tcp --dport LO:HI -j DNAT --to-destination IP;
+ * in filter FORWARD, -i UPSTREAM -d IP/32 -p tcp --dport LO:HI -j ACCEPT.
+ * chain says which of the two. */
+static int
+build_forwards(struct table *t, const struct netcfg *cfg, const char *chain)
+{
+	bool nat = !strcmp(chain, "PREROUTING");
+
+	if (t->f->af != AF_INET || cfg->upstream[0] == '\0')
+		return 0;
+	for (int i = 0; i < cfg->nclients; i++) {
+		const struct netcfg_client *c = &cfg->clients[i];
+		if (c->bad || earlier_client(cfg, i))
+			continue; /* failed closed: nothing reaches it */
+		for (int k = 0; k < c->nforwards; k++) {
+			struct ipt_spec s = { .icmptype = -1 };
+			s.in = cfg->upstream;
+			s.proto = IPPROTO_TCP;
+			s.dport_min = c->forwards[k].lo;
+			s.dport_max = c->forwards[k].hi;
+			if (nat) {
+				s.target = "DNAT";
+				s.to = c->ip;
+			} else {
+				s.dst = c->ip;
+				s.dmask = 0xffffffff;
+				s.target = IPTC_LABEL_ACCEPT;
+			}
+			if (put(t, chain, &s) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* clients: whether the clients get chains (IPv6 without "ipv6": no). */
 static int
 build_filter(struct table *t, const struct netcfg *cfg, bool clients, time_t now,
@@ -643,6 +684,8 @@ build_filter(struct table *t, const struct netcfg *cfg, bool clients, time_t now
 	s.in = CLIENT_LINKS;
 	s.target = IPTC_LABEL_DROP;
 	if (put(t, "FORWARD", &s) < 0)
+		return -1;
+	if (build_forwards(t, cfg, "FORWARD") < 0)
 		return -1;
 	s.in = NULL;
 	s.state = true;
@@ -679,6 +722,8 @@ build_nat(struct table *t, const struct netcfg *cfg, bool masquerade)
 				return -1;
 		}
 	}
+	if (build_forwards(t, cfg, "PREROUTING") < 0)
+		return -1;
 	if (cfg->upstream[0] != '\0' && masquerade) {
 		memset(&s, 0, sizeof(s));
 		s.icmptype = -1;

@@ -284,6 +284,7 @@ vm_to_json(const struct vm *vm)
 	ADD(o, "uplink_gateway", json_object_new_string(q->uplink_gateway));
 	ADD(o, "uplink_dns", json_object_new_string(q->uplink_dns));
 	ADD(o, "ipv6", json_object_new_boolean(q->ipv6));
+	ADD(o, "listen", json_object_new_string(q->listen));
 	if (q->provides_network) {
 		const char *st = netvm_status(vm);
 		ADD(o, "network_status", json_object_new_string(

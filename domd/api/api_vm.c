@@ -146,6 +146,8 @@ vm_set(struct request *req)
 	event_property(vm, prop);
 	if (!strcmp(prop, "netvm") && strcmp(vm->q.netvm, old.netvm) != 0)
 		net_netvm_changed(vm, old.netvm);
+	if (!strcmp(prop, "listen") || (!strcmp(prop, "netvm") && vm->q.listen[0] != '\0'))
+		net_listen_changed(vm);
 	reply_ok(req, vm_to_json(vm));
 	return API_DONE;
 }

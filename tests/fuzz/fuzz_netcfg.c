@@ -32,6 +32,11 @@ check_cfg(const struct netcfg *c)
 		CHECK(cl->policy == FWRULE_ACCEPT || cl->policy == FWRULE_DROP, "policy %d",
 		    cl->policy);
 		CHECK(cl->nrules >= 0 && cl->nrules <= FWRULE_SET_MAX, "%d rules", cl->nrules);
+		CHECK(cl->nforwards >= 0 && cl->nforwards <= NETCFG_FORWARDS_MAX, "%d forwards",
+		    cl->nforwards);
+		for (int k = 0; k < cl->nforwards; k++)
+			CHECK(cl->forwards[k].lo >= 1 && cl->forwards[k].lo <= cl->forwards[k].hi,
+			    "forward %u-%u", cl->forwards[k].lo, cl->forwards[k].hi);
 		for (int k = 0; k < i; k++)
 			CHECK(c->clients[k].ip != cl->ip && strcmp(c->clients[k].name, cl->name),
 			    "client %s repeated", cl->name);

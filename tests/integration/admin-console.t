@@ -58,6 +58,52 @@ for _ in $(seq 50); do s=$(shot); echo "$s" | grep -q '^work .*running' && break
 ok $(echo "$s" | grep -q '^work .*running'; echo $?) "and its screen follows the event stream to running"
 bh run mgmt -- 'tmux kill-server' >/dev/null 2>&1
 
+# SSH from outside through sys-net and sys-firewall to the management
+# qube (its listen property), then the CLI there.
+OUT=bhadm-out-$$
+UP=bhadmup$$
+admin_cleanup() {
+	local rc=$?
+	ip netns del "$OUT" 2>/dev/null
+	ip link del "$UP" 2>/dev/null
+	(exit $rc)
+	cleanup
+}
+trap admin_cleanup EXIT
+ip netns add "$OUT" && ip link add "$UP" type veth peer name out0 netns "$OUT" &&
+	ip -n "$OUT" link set lo up && ip -n "$OUT" link set out0 up &&
+	ip -n "$OUT" addr add 192.168.79.1/24 dev out0 || exit 1
+bh create sys-net --label red --template tpl --provides-network >/dev/null
+for kv in "uplink dev:$UP" "uplink_address 192.168.79.2/24" "uplink_gateway 192.168.79.1"; do
+	set -- $kv
+	bh prefs sys-net "$1" "$2" >/dev/null || exit 1
+done
+bh create sys-firewall --label green --template tpl --netvm sys-net --provides-network >/dev/null
+bh kill mgmt >/dev/null
+bh prefs mgmt netvm sys-firewall >/dev/null
+bh prefs mgmt listen 22 >/dev/null 2>"$T/listen.err"
+ok $([ "$(vm_field mgmt listen)" = 22 ]; echo $?) "the management qube listens on port 22 (prefs mgmt listen 22)"
+bh prefs mgmt listen 70000 >/dev/null 2>"$T/listen.err"; rc=$?
+ok $([ $rc -ne 0 ] && grep -q "invalid listen" "$T/listen.err" && [ "$(vm_field mgmt listen)" = 22 ]; echo $?) "an invalid port is refused with a reason, the old value kept"
+bh start mgmt >/dev/null
+ssh-keygen -q -t ed25519 -N "" -f "$T/key"
+bh run --user root mgmt -- 'ssh-keygen -q -A && mkdir -p /run/sshd && /usr/sbin/sshd' &&
+	bh run --pass-io --user root mgmt -- 'mkdir -p /home/user/.ssh && cat > /home/user/.ssh/authorized_keys &&
+		chown -R user:user /home/user/.ssh && chmod 700 /home/user/.ssh' <"$T/key.pub"
+ok $? "sshd runs in the management qube with the operator's key"
+sshto() { ip netns exec "$OUT" ssh -i "$T/key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	-o BatchMode=yes -o ConnectTimeout=10 user@192.168.79.2 "$@"; }
+for _ in $(seq 50); do sshto true 2>/dev/null && break; sleep 0.2; done
+out=$(sshto bulkhead ls 2>&1); rc=$?
+ok $([ $rc -eq 0 ] && echo "$out" | grep -q '^work ' && ! echo "$out" | grep -q secret; echo $?) "ssh from outside to sys-net's uplink reaches the management qube; bulkhead ls there shows what policy allows"
+echo "$out" | sed 's/^/#   /'
+ip netns exec "$OUT" timeout 3 bash -c 'echo > /dev/tcp/192.168.79.2/8022' 2>/dev/null; rc=$?
+ok $([ $rc -ne 0 ]; echo $?) "a port nobody listens on is not forwarded"
+bh prefs mgmt listen "" >/dev/null
+sleep 1
+ip netns exec "$OUT" timeout 3 bash -c 'echo > /dev/tcp/192.168.79.2/22' 2>/dev/null; rc=$?
+ok $([ $rc -ne 0 ]; echo $?) "with listen emptied, port 22 is no longer forwarded"
+
 # dom0's console shows the calls mgmt made (A).
 grep -q "vm.start on work: allowed" "$T/state/qubes/mgmt/admin-calls.log" &&
 	grep -q "vm.start on secret: denied" "$T/state/qubes/mgmt/admin-calls.log"

@@ -22,6 +22,8 @@ static const char full[] =
     "client work 10.137.0.5 vif5 drop\n"
     "rule accept dst4=192.168.77.1 proto=tcp dstports=7000\n"
     "rule accept specialtarget=dns\n"
+    "forward 22-22\n"
+    "forward 5900-5931\n"
     "client broken 10.137.0.6 vif6 accept\n"
     "bad firewall rule 1: invalid proto\n"
     "end\n";
@@ -49,6 +51,9 @@ test_full_message(void **state)
 	assert_int_equal(c.clients[0].nrules, 2);
 	assert_int_equal(c.clients[0].rules[0].port_min, 7000);
 	assert_true(c.clients[0].rules[1].dns);
+	assert_int_equal(c.clients[0].nforwards, 2);
+	assert_int_equal(c.clients[0].forwards[1].lo, 5900);
+	assert_int_equal(c.clients[0].forwards[1].hi, 5931);
 	assert_false(c.clients[0].bad);
 	assert_true(c.clients[1].bad);
 	assert_string_equal(c.clients[1].bad_reason, "firewall rule 1: invalid proto");
@@ -113,13 +118,18 @@ test_errors_name_the_line(void **state)
 		{ 5, "resolver 1.1.1.1 2.2.2.2 3.3.3.3", "line 5: unknown or malformed item" },
 		{ 6, "client 9work 10.137.0.5 vif5 drop", "line 6: invalid client name" },
 		{ 6, "client work 10.137.0.5 vif5 maybe", "line 6: invalid policy of client work" },
-		{ 6, "client work 10.137.0.6 vif5 drop", "line 9: client broken repeats" },
+		{ 6, "client work 10.137.0.6 vif5 drop", "line 11: client broken repeats" },
 		{ 7, "rule accept dstports=99999", "line 7: client work: invalid dstports" },
 		{ 7, "rule", "line 7: unknown or malformed item" },
 		{ 7, "frobnicate", "line 7: unknown or malformed item" },
 		{ 7, "rule accept\tproto=tcp", "line 7: control or non-ASCII byte" },
-		{ 11, "end extra", "line 11: unknown or malformed item" },
-		{ 11, NULL, "without 'end'" },
+		{ 9, "forward 22", "line 9: client work: invalid forward" },
+		{ 9, "forward 30-20", "line 9: client work: invalid forward" },
+		{ 9, "forward 0-22", "line 9: client work: invalid forward" },
+		{ 9, "forward 22-70000", "line 9: client work: invalid forward" },
+		{ 9, "forward 22-22x", "line 9: client work: invalid forward" },
+		{ 13, "end extra", "line 13: unknown or malformed item" },
+		{ 13, NULL, "without 'end'" },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

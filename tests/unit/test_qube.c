@@ -1369,6 +1369,41 @@ test_pids_max_uid_base(void **state)
 	assert_int_equal(q.uid_base, 0);
 }
 
+/* listen: TCP ports and ranges, checked; a bad value keeps the old one. */
+static void
+test_listen(void **state)
+{
+	struct qube_ports pr[QUBE_LISTEN_MAX];
+	struct qube q;
+	char err[256], buf[64];
+
+	(void)state;
+	assert_int_equal(qube_listen_parse("", pr), 0);
+	assert_int_equal(qube_listen_parse("22", pr), 1);
+	assert_int_equal(pr[0].lo, 22);
+	assert_int_equal(pr[0].hi, 22);
+	assert_int_equal(qube_listen_parse("22,5900-5931,65535", pr), 3);
+	assert_int_equal(pr[1].lo, 5900);
+	assert_int_equal(pr[1].hi, 5931);
+	assert_int_equal(pr[2].lo, 65535);
+	assert_int_equal(qube_listen_parse("1,2,3,4,5,6,7,8", pr), 8);
+	assert_int_equal(qube_listen_parse("1,2,3,4,5,6,7,8,9", pr), -1);
+	assert_int_equal(qube_listen_parse("0", pr), -1);
+	assert_int_equal(qube_listen_parse("65536", pr), -1);
+	assert_int_equal(qube_listen_parse("100000", pr), -1);
+	assert_int_equal(qube_listen_parse("30-20", pr), -1);
+	assert_int_equal(qube_listen_parse("22,", pr), -1);
+	assert_int_equal(qube_listen_parse("22 ", pr), -1);
+	assert_int_equal(qube_listen_parse("-22", pr), -1);
+	assert_int_equal(qube_listen_parse("ssh", pr), -1);
+	qube_init(&q);
+	assert_int_equal(qube_set(&q, "listen", "22,8022", err, sizeof(err)), 0);
+	assert_int_equal(qube_set(&q, "listen", "22x", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "invalid listen '22x'"));
+	qube_get(&q, "listen", buf, sizeof(buf));
+	assert_string_equal(buf, "22,8022");
+}
+
 int
 main(void)
 {
@@ -1406,6 +1441,7 @@ main(void)
 		cmocka_unit_test(test_fw_parse),
 		cmocka_unit_test(test_fw_parse_errors),
 		cmocka_unit_test(test_parse_escaped_quote),
+		cmocka_unit_test(test_listen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
