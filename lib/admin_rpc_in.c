@@ -26,8 +26,11 @@ finish(struct admin_rpc_in *in, const char *msg, struct admin_rpc_args *out)
 {
 	in->done = true;
 	in->len = 0;
-	if (msg == NULL)
-		return admin_rpc_args_parse(in->method, in->payload, in->payload_len, out), 1;
+	if (msg == NULL) {
+		/* A refused payload comes back as out->error: domd answers it. */
+		admin_rpc_args_parse(in->method, in->payload, in->payload_len, out);
+		return 1;
+	}
 	memset(out, 0, sizeof(*out));
 	out->method = in->method;
 	out->error = 1;

@@ -622,12 +622,10 @@ build_client(struct table *t, const struct netcfg *cfg, int i, time_t now,
 /* The clients' inbound TCP ports (IPv4, with an upstream link): in nat
  * PREROUTING, -i UPSTREAM -p tcp --dport LO:HI -j DNAT --to-destination IP;
  * in filter FORWARD, -i UPSTREAM -d IP/32 -p tcp --dport LO:HI -j ACCEPT.
- * chain says which of the two. */
+ * nat says which of the two. */
 static int
-build_forwards(struct table *t, const struct netcfg *cfg, const char *chain)
+build_forwards(struct table *t, const struct netcfg *cfg, bool nat)
 {
-	bool nat = !strcmp(chain, "PREROUTING");
-
 	if (t->f->af != AF_INET || cfg->upstream[0] == '\0')
 		return 0;
 	for (int i = 0; i < cfg->nclients; i++) {
@@ -648,7 +646,7 @@ build_forwards(struct table *t, const struct netcfg *cfg, const char *chain)
 				s.dmask = 0xffffffff;
 				s.target = IPTC_LABEL_ACCEPT;
 			}
-			if (put(t, chain, &s) < 0)
+			if (put(t, nat ? "PREROUTING" : "FORWARD", &s) < 0)
 				return -1;
 		}
 	}
@@ -685,7 +683,7 @@ build_filter(struct table *t, const struct netcfg *cfg, bool clients, time_t now
 	s.target = IPTC_LABEL_DROP;
 	if (put(t, "FORWARD", &s) < 0)
 		return -1;
-	if (build_forwards(t, cfg, "FORWARD") < 0)
+	if (build_forwards(t, cfg, false) < 0)
 		return -1;
 	s.in = NULL;
 	s.state = true;
@@ -722,7 +720,7 @@ build_nat(struct table *t, const struct netcfg *cfg, bool masquerade)
 				return -1;
 		}
 	}
-	if (build_forwards(t, cfg, "PREROUTING") < 0)
+	if (build_forwards(t, cfg, true) < 0)
 		return -1;
 	if (cfg->upstream[0] != '\0' && masquerade) {
 		memset(&s, 0, sizeof(s));

@@ -145,6 +145,25 @@ refused(int fd, uid_t uid)
 	return true;
 }
 
+/* A new client on fd, watched for events (EPOLLIN, or 0: write only). */
+static struct client *
+client_add(int fd, uid_t uid, pid_t pid, bool may_modify, uint32_t events)
+{
+	struct client *c = xcalloc(1, sizeof(*c));
+
+	c->fd = fd;
+	c->serial = next_serial++;
+	c->uid = uid;
+	c->pid = pid;
+	c->may_modify = may_modify;
+	c->w = (struct watch){ client_io, c };
+	linebuf_init(&c->in, ADMIN_MAX_LINE);
+	c->next = clients;
+	clients = c;
+	watch_add(fd, events, &c->w);
+	return c;
+}
+
 static void
 admin_accept(void *arg, uint32_t events)
 {
@@ -166,17 +185,8 @@ admin_accept(void *arg, uint32_t events)
 	}
 	if (refused(fd, cred.uid))
 		return;
-	c = xcalloc(1, sizeof(*c));
-	c->fd = fd;
-	c->serial = next_serial++;
-	c->uid = cred.uid;
-	c->pid = cred.pid;
-	c->may_modify = peer_may_modify(cred.uid, cred.gid, cred.pid);
-	c->w = (struct watch){ client_io, c };
-	linebuf_init(&c->in, ADMIN_MAX_LINE);
-	c->next = clients;
-	clients = c;
-	watch_add(fd, EPOLLIN, &c->w);
+	c = client_add(fd, cred.uid, cred.pid, peer_may_modify(cred.uid, cred.gid, cred.pid),
+	    EPOLLIN);
 	log_debug("%s: client %lu uid %d pid %d", __func__, c->serial, (int)cred.uid,
 	    (int)cred.pid);
 }
@@ -352,20 +362,11 @@ admin_client_own_dispvm(unsigned long serial, const char *name)
 struct client *
 client_new_remote(int fd, const char *caller, uint32_t id)
 {
-	struct client *c = xcalloc(1, sizeof(*c));
+	/* uid -1 counts against no peer's limit; the policy allowed the call. */
+	struct client *c = client_add(fd, (uid_t)-1, -1, true, 0);
 
-	c->fd = fd;
-	c->serial = next_serial++;
-	c->uid = (uid_t)-1; /* counts against no peer's limit */
-	c->pid = -1;
-	c->may_modify = true; /* the policy allowed this call */
 	snprintf(c->remote, sizeof(c->remote), "%s", caller);
 	c->remote_id = id;
-	c->w = (struct watch){ client_io, c };
-	linebuf_init(&c->in, ADMIN_MAX_LINE);
-	c->next = clients;
-	clients = c;
-	watch_add(fd, 0, &c->w);
 	return c;
 }
 

@@ -97,12 +97,16 @@ for _ in $(seq 50); do sshto true 2>/dev/null && break; sleep 0.2; done
 out=$(sshto bulkhead ls 2>&1); rc=$?
 ok $([ $rc -eq 0 ] && echo "$out" | grep -q '^work ' && ! echo "$out" | grep -q secret; echo $?) "ssh from outside to sys-net's uplink reaches the management qube; bulkhead ls there shows what policy allows"
 echo "$out" | sed 's/^/#   /'
+# A second sshd on 8022, which listen does not name: it must stay out of reach.
+bh run --user root mgmt -- '/usr/sbin/sshd -p 8022' >/dev/null
+listening() { bh run mgmt -- "grep -qi ' 00000000:$(printf %04X "$1") 00000000:0000 0A' /proc/net/tcp"; }
 ip netns exec "$OUT" timeout 3 bash -c 'echo > /dev/tcp/192.168.79.2/8022' 2>/dev/null; rc=$?
-ok $([ $rc -ne 0 ]; echo $?) "a port nobody listens on is not forwarded"
+ok $([ $rc -ne 0 ] && listening 8022; echo $?) "a port the qube serves but listen does not name is not forwarded"
+
 bh prefs mgmt listen "" >/dev/null
 sleep 1
 ip netns exec "$OUT" timeout 3 bash -c 'echo > /dev/tcp/192.168.79.2/22' 2>/dev/null; rc=$?
-ok $([ $rc -ne 0 ]; echo $?) "with listen emptied, port 22 is no longer forwarded"
+ok $([ $rc -ne 0 ] && listening 22; echo $?) "with listen emptied, port 22 (sshd still serving it) is no longer forwarded"
 
 # dom0's console shows the calls mgmt made (A).
 grep -q "vm.start on work: allowed" "$T/state/qubes/mgmt/admin-calls.log" &&
